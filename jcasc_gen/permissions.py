@@ -1,0 +1,239 @@
+"""The permission catalog: every permission the tool knows, with implications and flags.
+
+This is the one place the permission table lives. Validation, lint, `explain`, verify and
+the Jenkins simulator's ACL all read it.
+
+Sources (see ../shared/reference/jenkins-facts.md C.3):
+- jenkins core: jenkins/model/Jenkins.java, hudson/model/{Item,Run,View,Computer}.java,
+  hudson/scm/SCM.java, hudson/slaves/Cloud.java, hudson/security/Permission.java
+- credentials-plugin: src/main/java/com/cloudbees/plugins/credentials/CredentialsProvider.java
+- cloudbees-folder: src/main/java/com/cloudbees/hudson/plugins/folder/relocate/RelocationAction.java
+  (Job/Move, impliedBy Permission.CREATE)
+- workflow-cps: src/main/java/org/jenkinsci/plugins/workflow/cps/replay/ReplayAction.java
+  (Run/Replay, impliedBy Item.CONFIGURE)
+- matrix-auth: hudson/security/GlobalMatrixAuthorizationStrategy.java (hasPermission walks
+  p, p.impliedBy, ... and skips disabled permissions)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterable, Mapping
+
+__all__ = [
+    "Permission",
+    "CATALOG",
+    "GENERIC",
+    "lookup",
+    "java_id",
+    "from_java_id",
+    "implied_closure",
+    "has_permission",
+    "ADMINISTER",
+    "READ",
+    "suggest",
+]
+
+ADMINISTER = "Overall/Administer"
+READ = "Overall/Read"
+
+
+@dataclass(frozen=True)
+class Permission:
+    """One grantable permission, by its UI short form `Group/Name`."""
+
+    id: str
+    java_id: str
+    implied_by: str | None  # another catalog id or a GENERIC name; None = root or nothing
+    enabled: bool = True
+    plugin: str | None = None  # None: Jenkins core
+    note: str = ""
+
+    @property
+    def group(self) -> str:
+        return self.id.split("/", 1)[0]
+
+
+# Hidden generic permissions of hudson.security.Permission: never granted by name in
+# matrix-auth (PermissionFinder excludes the `Permission` group), but they carry the
+# implication chain. name -> implied_by
+GENERIC: Mapping[str, str | None] = {
+    "Permission/GenericRead": ADMINISTER,
+    "Permission/GenericWrite": ADMINISTER,
+    "Permission/GenericCreate": "Permission/GenericWrite",
+    "Permission/GenericUpdate": "Permission/GenericWrite",
+    "Permission/GenericDelete": "Permission/GenericWrite",
+    "Permission/GenericConfigure": "Permission/GenericUpdate",
+    "Permission/FullControl": None,
+}
+
+_H = "hudson.model.Hudson"
+_I = "hudson.model.Item"
+_R = "hudson.model.Run"
+_V = "hudson.model.View"
+_C = "hudson.model.Computer"
+_CRED = "com.cloudbees.plugins.credentials.CredentialsProvider"
+_DEPRECATED = "deprecated since Jenkins 2.222; matrix-auth lists it among DANGEROUS_PERMISSIONS"
+
+_ROWS: tuple[Permission, ...] = (
+    Permission(ADMINISTER, f"{_H}.Administer", None),
+    Permission(READ, f"{_H}.Read", "Permission/GenericRead"),
+    Permission("Overall/Manage", f"{_H}.Manage", ADMINISTER),
+    Permission(
+        "Overall/SystemRead", f"{_H}.SystemRead", ADMINISTER, enabled=False,
+        note="needs -Djenkins.security.SystemReadPermission=true",
+    ),
+    Permission("Overall/RunScripts", f"{_H}.RunScripts", ADMINISTER, note=_DEPRECATED),
+    Permission("Overall/UploadPlugins", f"{_H}.UploadPlugins", ADMINISTER, note=_DEPRECATED),
+    Permission("Overall/ConfigureUpdateCenter", f"{_H}.ConfigureUpdateCenter", ADMINISTER, note=_DEPRECATED),
+    Permission("Job/Create", f"{_I}.Create", "Permission/GenericCreate"),
+    Permission("Job/Delete", f"{_I}.Delete", "Permission/GenericDelete"),
+    Permission("Job/Configure", f"{_I}.Configure", "Permission/GenericConfigure"),
+    Permission("Job/Read", f"{_I}.Read", "Permission/GenericRead"),
+    Permission("Job/Discover", f"{_I}.Discover", "Job/Read"),
+    Permission(
+        "Job/ExtendedRead", f"{_I}.ExtendedRead", "Job/Configure", enabled=False,
+        note="needs -Dhudson.security.ExtendedReadPermission=true",
+    ),
+    Permission("Job/Build", f"{_I}.Build", "Permission/GenericUpdate"),
+    Permission("Job/Workspace", f"{_I}.Workspace", "Permission/GenericRead"),
+    Permission(
+        "Job/WipeOut", f"{_I}.WipeOut", None, enabled=False,
+        note="needs -Dhudson.security.WipeOutPermission=true",
+    ),
+    Permission("Job/Cancel", f"{_I}.Cancel", "Permission/GenericUpdate"),
+    Permission(
+        "Job/Move", "com.cloudbees.hudson.plugins.folder.relocate.RelocationAction.Move",
+        "Permission/GenericCreate", plugin="cloudbees-folder",
+    ),
+    Permission("Run/Delete", f"{_R}.Delete", "Permission/GenericDelete"),
+    Permission("Run/Update", f"{_R}.Update", "Permission/GenericUpdate"),
+    Permission(
+        "Run/Artifacts", f"{_R}.Artifacts", None, enabled=False,
+        note="needs -Dhudson.security.ArtifactsPermission=true",
+    ),
+    Permission(
+        "Run/Replay", "org.jenkinsci.plugins.workflow.cps.replay.ReplayAction.Replay",
+        "Job/Configure", plugin="workflow-cps",
+    ),
+    Permission("View/Create", f"{_V}.Create", "Permission/GenericCreate"),
+    Permission("View/Delete", f"{_V}.Delete", "Permission/GenericDelete"),
+    Permission("View/Configure", f"{_V}.Configure", "Permission/GenericConfigure"),
+    Permission("View/Read", f"{_V}.Read", "Permission/GenericRead"),
+    Permission("Agent/Configure", f"{_C}.Configure", "Permission/GenericConfigure"),
+    Permission(
+        "Agent/ExtendedRead", f"{_C}.ExtendedRead", "Agent/Configure", enabled=False,
+        note="needs -Dhudson.security.ExtendedReadPermission=true",
+    ),
+    Permission("Agent/Delete", f"{_C}.Delete", "Permission/GenericDelete"),
+    Permission("Agent/Create", f"{_C}.Create", "Permission/GenericCreate"),
+    Permission("Agent/Disconnect", f"{_C}.Disconnect", ADMINISTER),
+    Permission("Agent/Connect", f"{_C}.Connect", "Agent/Disconnect"),
+    Permission("Agent/Build", f"{_C}.Build", "Permission/GenericWrite"),
+    Permission("Agent/Provision", "hudson.slaves.Cloud.Provision", ADMINISTER),
+    Permission("SCM/Tag", "hudson.scm.SCM.Tag", "Permission/GenericCreate"),
+    Permission("Credentials/Create", f"{_CRED}.Create", "Permission/GenericCreate", plugin="credentials"),
+    Permission("Credentials/Update", f"{_CRED}.Update", "Permission/GenericUpdate", plugin="credentials"),
+    Permission("Credentials/View", f"{_CRED}.View", "Permission/GenericRead", plugin="credentials"),
+    Permission("Credentials/Delete", f"{_CRED}.Delete", "Permission/GenericDelete", plugin="credentials"),
+    Permission(
+        "Credentials/ManageDomains", f"{_CRED}.ManageDomains", "Permission/GenericConfigure", plugin="credentials",
+    ),
+    Permission(
+        "Credentials/UseOwn", f"{_CRED}.UseOwn", "Job/Build", enabled=False, plugin="credentials",
+        note="needs -Dcom.cloudbees.plugins.credentials.UseOwnPermission=true",
+    ),
+    Permission(
+        "Credentials/UseItem", f"{_CRED}.UseItem", "Job/Configure", enabled=False, plugin="credentials",
+        note="needs -Dcom.cloudbees.plugins.credentials.UseItemPermission=true",
+    ),
+)
+
+CATALOG: Mapping[str, Permission] = {p.id: p for p in _ROWS}
+_BY_JAVA_ID: Mapping[str, str] = {p.java_id: p.id for p in _ROWS}
+
+
+def lookup(permission_id: str) -> Permission | None:
+    return CATALOG.get(permission_id)
+
+
+def java_id(permission_id: str) -> str | None:
+    p = CATALOG.get(permission_id)
+    return p.java_id if p else None
+
+
+def from_java_id(value: str) -> str | None:
+    """`hudson.model.Item.Read` -> `Job/Read` (matrix-auth accepts both forms)."""
+    return _BY_JAVA_ID.get(value)
+
+
+def _parent(pid: str) -> str | None:
+    p = CATALOG.get(pid)
+    if p is not None:
+        return p.implied_by
+    return GENERIC.get(pid)
+
+
+def _enabled(pid: str, extra_enabled: frozenset[str]) -> bool:
+    p = CATALOG.get(pid)
+    if p is None:
+        return True  # generic permissions and extra (plugin) permissions
+    return p.enabled or pid in extra_enabled
+
+
+@lru_cache(maxsize=None)
+def _chain(pid: str) -> tuple[str, ...]:
+    """`pid`, then what implies it, up to the root (hasPermission's walk)."""
+    out: list[str] = []
+    cur: str | None = pid
+    while cur is not None and cur not in out:
+        out.append(cur)
+        cur = _parent(cur)
+    return tuple(out)
+
+
+def has_permission(
+    granted: Iterable[str], pid: str, *, enabled_overrides: frozenset[str] = frozenset()
+) -> bool:
+    """Would a principal holding `granted` pass Jenkins' check for `pid`?
+
+    Mirrors GlobalMatrixAuthorizationStrategy.AclImpl / SidACL: walk `pid`, its impliedBy,
+    and so on; a disabled permission in the walk is skipped (it neither grants nor blocks).
+    """
+    held = granted if isinstance(granted, (set, frozenset)) else set(granted)
+    for step in _chain(pid):
+        if not _enabled(step, enabled_overrides):
+            continue
+        if step in held:
+            return True
+    return False
+
+
+def implied_closure(
+    granted: Iterable[str],
+    *,
+    universe: Iterable[str] | None = None,
+    enabled_overrides: frozenset[str] = frozenset(),
+) -> frozenset[str]:
+    """Every catalog permission (plus `universe` extras) that `granted` passes in Jenkins."""
+    held = frozenset(granted)
+    names = list(CATALOG) if universe is None else list(universe)
+    return frozenset(p for p in names if has_permission(held, p, enabled_overrides=enabled_overrides))
+
+
+def suggest(value: str, candidates: Iterable[str] | None = None) -> str | None:
+    """The closest known permission id, for a did-you-mean hint."""
+    import difflib
+
+    pool = list(CATALOG) if candidates is None else list(candidates)
+    folded = value.casefold()
+    for c in pool:
+        if c.casefold() == folded:
+            return c
+    if "/" not in value:
+        hits = [c for c in pool if c.split("/", 1)[-1].casefold() == folded]
+        if len(hits) == 1:
+            return hits[0]
+    best = difflib.get_close_matches(value, pool, n=1, cutoff=0.6)
+    return best[0] if best else None
