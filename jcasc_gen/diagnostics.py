@@ -1,0 +1,82 @@
+"""Located problems: `spec.yaml:LINE:COL: json.path: message` plus a hint."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Literal, Sequence
+
+Severity = Literal["error", "warning"]
+PathItem = str | int
+
+
+def format_path(path: Sequence[PathItem]) -> str:
+    """('authorization', 'grants', 2, 'roles') -> 'authorization.grants[2].roles'; () -> '$'."""
+    out = ""
+    for item in path:
+        if isinstance(item, int):
+            out += f"[{item}]"
+        else:
+            out += f".{item}" if out else str(item)
+    return out or "$"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    file: str
+    line: int
+    col: int
+    path: str
+    message: str
+    hint: str | None = None
+    severity: Severity = "error"
+    code: str | None = None  # lint finding id, e.g. "JG101"
+
+    def format(self) -> str:
+        sev = "" if self.severity == "error" else "warning: "
+        code = f"[{self.code}] " if self.code else ""
+        head = f"{self.file}:{self.line}:{self.col}: {self.path}: {sev}{code}{self.message}"
+        return head + (f"\n  hint: {self.hint}" if self.hint else "")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "col": self.col,
+            "path": self.path,
+            "severity": self.severity,
+            "code": self.code,
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+
+@dataclass
+class Report:
+    """All diagnostics of one run, in source order."""
+
+    items: list[Diagnostic] = field(default_factory=list)
+
+    def add(self, diag: Diagnostic) -> None:
+        self.items.append(diag)
+
+    def extend(self, diags: Iterable[Diagnostic]) -> None:
+        self.items.extend(diags)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity == "warning"]
+
+    def sorted(self) -> list[Diagnostic]:
+        return sorted(self.items, key=lambda d: (d.file, d.line, d.col, d.severity != "error", d.message))
+
+
+class SpecError(Exception):
+    """The spec cannot be used; carries every located problem found."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic]):
+        self.diagnostics = list(diagnostics)
+        super().__init__("\n".join(d.format() for d in self.diagnostics))

@@ -1,0 +1,481 @@
+"""The typed spec: frozen dataclasses, with every default derived once, here.
+
+`load_spec(path)` is the front door: load (positions, safety) -> schema -> semantic rules ->
+`Spec`. Nothing downstream re-derives a default.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal, Mapping, Sequence
+from urllib.parse import urlsplit
+
+from . import permissions, pins
+from .diagnostics import Diagnostic, PathItem, SpecError
+from .loader import LoadedDocument, load_file, load_text
+from .schema import validate_shape
+
+__all__ = [
+    "SecretRef", "Idp", "Pomerium", "Jwt", "Grant", "Authorization", "PluginPin", "Output", "Spec",
+    "load_spec", "load_spec_text", "build_spec", "semantic_check", "java_sort_key", "KNOWN_POMERIUM",
+    "pomerium_issuer", "PrincipalKind",
+]
+
+PrincipalKind = Literal["user", "group", "user_or_group"]
+
+# The newest Pomerium release this tool knows (jenkins-facts.md F: snapshot tag v0.33.1).
+KNOWN_POMERIUM = (0, 33)
+POMERIUM_HEADER = "X-Pomerium-Jwt-Assertion"  # pomerium: internal/httputil/headers.go
+JWKS_PATH = "/.well-known/pomerium/jwks.json"  # pomerium: pkg/endpoints/paths.go
+
+
+def java_sort_key(s: str) -> bytes:
+    """Java String.compareTo order (UTF-16 code units), which JCasC's export uses."""
+    return s.encode("utf-16-be", "surrogatepass")
+
+
+@dataclass(frozen=True)
+class SecretRef:
+    kind: Literal["env", "file"]
+    value: str  # the variable name or file path; never the secret itself
+
+
+@dataclass(frozen=True)
+class Idp:
+    provider: str
+    url: str | None
+    client_id: str | SecretRef | None
+    client_secret: SecretRef | None
+
+
+@dataclass(frozen=True)
+class Pomerium:
+    version: tuple[int, int]
+    version_text: str
+    authenticate_url: str
+    idp: Idp
+    signing_key: SecretRef
+    shared_secret: SecretRef | None
+    cookie_secret: SecretRef | None
+    verify_url: str | None
+    policy: Any  # PPL as plain data; None when not given
+
+    @property
+    def authenticate_host(self) -> str:
+        return urlsplit(self.authenticate_url).netloc.rsplit("@", 1)[-1]
+
+
+@dataclass(frozen=True)
+class Jwt:
+    header: str
+    username_claim: str
+    groups_claim: str
+    groups_separator: str
+    email_claim: str  # "" = disabled
+    full_name_claim: str  # "" = disabled
+    issuers: tuple[str, ...]
+    audiences: tuple[str, ...]
+    jwks_url: str | None  # None = no signature check (lint error)
+    leeway_seconds: int
+    allow_verification_failures: bool
+    skip_certificate_check: bool
+
+
+@dataclass(frozen=True)
+class Grant:
+    kind: PrincipalKind
+    name: str
+    roles: tuple[str, ...]
+    permissions: tuple[str, ...]  # as written
+    effective: tuple[str, ...]  # roles expanded, unioned, in JCasC export order
+    index: int  # position in authorization.grants, for locating
+
+
+@dataclass(frozen=True)
+class Authorization:
+    strategy: Literal["global", "project"]
+    extra_permissions: tuple[str, ...]
+    roles: Mapping[str, tuple[str, ...]]
+    grants: tuple[Grant, ...]
+
+    @property
+    def symbol(self) -> str:
+        return "globalMatrix" if self.strategy == "global" else "projectMatrix"
+
+    def entries(self) -> list[Grant]:
+        """Grants in JCasC export order: userOrGroup, group, user; then by name."""
+        rank = {"user_or_group": 0, "group": 1, "user": 2}
+        return sorted(self.grants, key=lambda g: (rank[g.kind], java_sort_key(g.name)))
+
+
+@dataclass(frozen=True)
+class PluginPin:
+    name: str
+    version: str | None  # None: unpinned (lint warning)
+
+
+@dataclass(frozen=True)
+class Output:
+    dir: str  # absolute
+    compose: bool
+    images: Mapping[str, str]
+
+
+DEFAULT_IMAGES: Mapping[str, str] = {
+    "jenkins": "jenkins/jenkins:lts-jdk17",
+    "pomerium": "pomerium/pomerium:v0.33.1",
+    "verify": "pomerium/verify:latest",
+}
+
+
+@dataclass(frozen=True)
+class Spec:
+    source: str
+    sha256: str
+    jenkins_url: str
+    upstream: str
+    pomerium: Pomerium | None
+    jwt: Jwt
+    authorization: Authorization
+    plugins: tuple[PluginPin, ...]
+    output: Output
+    data: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
+
+    @property
+    def jenkins_host(self) -> str:
+        return urlsplit(self.jenkins_url).hostname or ""
+
+
+# ---------------------------------------------------------------------------------------
+# Loading
+
+
+def load_spec(path: str | os.PathLike[str], *, display_name: str | None = None) -> tuple[Spec, list[Diagnostic]]:
+    """Load, check and model a spec file. Raises SpecError with every error found.
+
+    Returns the spec and the warnings of validation (not lint).
+    """
+    doc = load_file(path, display_name=display_name)
+    return _from_doc(doc, os.path.dirname(os.path.abspath(os.fspath(path))))
+
+
+def load_spec_text(text: str, name: str = "<spec>", base_dir: str = ".") -> tuple[Spec, list[Diagnostic]]:
+    return _from_doc(load_text(text, name), os.path.abspath(base_dir))
+
+
+def _from_doc(doc: LoadedDocument, base_dir: str) -> tuple[Spec, list[Diagnostic]]:
+    diags = validate_shape(doc)
+    if not isinstance(doc.data, dict):
+        raise SpecError(diags or [doc.diag((), "the spec must be a mapping")])
+    diags.extend(semantic_check(doc))
+    errors = [d for d in diags if d.severity == "error"]
+    if errors:
+        raise SpecError(sorted(diags, key=_order))
+    spec = build_spec(doc.data, source=doc.name, base_dir=base_dir)
+    return spec, sorted((d for d in diags if d.severity == "warning"), key=_order)
+
+
+def _order(d: Diagnostic) -> tuple[int, int, int, str]:
+    return (d.line, d.col, 0 if d.severity == "error" else 1, d.message)
+
+
+def canonical_sha256(data: Any) -> str:
+    """sha256 of the loaded data as sorted JSON: comment-only edits change nothing."""
+    blob = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+# ---------------------------------------------------------------------------------------
+# Semantic rules (on shape-checked data; parts whose shape is wrong are skipped)
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _has_control(s: str) -> bool:
+    return _CONTROL.search(s) is not None
+
+
+def parse_pomerium_version(text: str) -> tuple[int, int]:
+    m = re.match(r"^v?(\d+)\.(\d+)", text)
+    return (int(m.group(1)), int(m.group(2))) if m else KNOWN_POMERIUM
+
+
+def pomerium_issuer(version: tuple[int, int], jenkins_url: str, authenticate_url: str) -> str:
+    """The `iss` Pomerium puts in the assertion (jenkins-facts F.1).
+
+    <= 0.21: the authenticate service host (port kept); >= 0.22 (pomerium#4046): the route host.
+    """
+    if version <= (0, 21):
+        return urlsplit(authenticate_url).netloc.rsplit("@", 1)[-1]
+    return urlsplit(jenkins_url).hostname or ""
+
+
+def semantic_check(doc: LoadedDocument) -> list[Diagnostic]:
+    data = doc.data
+    out: list[Diagnostic] = []
+
+    def at(path: Sequence[PathItem], msg: str, hint: str | None = None, *, key: bool = False, warn: bool = False, code: str | None = None) -> None:
+        out.append(doc.diag(path, msg, hint, key=key, severity="warning" if warn else "error", code=code))
+
+    pom = data.get("pomerium") if isinstance(data.get("pomerium"), dict) else None
+    jwt = data.get("jwt") if isinstance(data.get("jwt"), dict) else {}
+    if pom is not None:
+        idp = pom.get("idp")
+        if isinstance(idp, dict) and idp.get("provider") not in ("google", "github", "gitlab", None) and "url" not in idp:
+            at(("pomerium", "idp"), f"missing required key 'url' for provider {idp.get('provider')!r}",
+               "only google, github and gitlab have a built-in provider URL")
+    elif "pomerium" not in data:
+        for key, hint in (
+            ("header", "the request header that carries the JWT, e.g. X-Pomerium-Jwt-Assertion"),
+            ("issuers", "the `iss` values Jenkins accepts"),
+            ("audiences", "the `aud` values Jenkins accepts"),
+            ("jwks_url", "where Jenkins fetches the signing keys (null turns signature checks off)"),
+        ):
+            if key not in jwt:
+                at(("jwt",) if "jwt" in data else (), f"missing required key 'jwt.{key}' (there is no `pomerium:` to derive it from)", hint)
+    for key in ("issuers", "audiences"):
+        items = jwt.get(key)
+        if isinstance(items, list):
+            for i, item in enumerate(items):
+                if isinstance(item, str) and "," in item:
+                    at(("jwt", key, i), "an item must not contain a comma (jwt-auth splits the list on commas)",
+                       "write each value as its own list item")
+    out_cfg = data.get("output")
+    if isinstance(out_cfg, dict) and out_cfg.get("compose") is True and pom is None:
+        at(("output", "compose"), "the compose stack needs a `pomerium:` section", "add `pomerium:` or set `compose: false`")
+
+    _check_authorization(doc, at)
+    _check_plugins(doc, at)
+    return out
+
+
+def _check_authorization(doc: LoadedDocument, at: Any) -> None:
+    authz = doc.data.get("authorization")
+    if not isinstance(authz, dict):
+        return
+    extra = [p for p in authz.get("extra_permissions") or [] if isinstance(p, str)]
+    known = set(permissions.CATALOG) | set(extra)
+    for i, pid in enumerate(extra):
+        if pid in permissions.CATALOG:
+            at(("authorization", "extra_permissions", i), f"{pid!r} is already in the permission catalog", "remove it from extra_permissions", warn=True)
+
+    def check_perm(path: tuple[PathItem, ...], pid: Any) -> None:
+        if not isinstance(pid, str):
+            return
+        if pid not in known:
+            java = permissions.from_java_id(pid)
+            near = java or permissions.suggest(pid, known)
+            hint = f"did you mean {near!r}?" if near else "add plugin permissions to authorization.extra_permissions"
+            at(path, f"unknown permission {pid!r}", hint)
+            return
+        perm = permissions.lookup(pid)
+        if perm is not None and not perm.enabled:
+            at(path, f"{pid} is disabled by default in Jenkins; granting it has no effect", perm.note or None, warn=True)
+
+    roles = authz.get("roles") if isinstance(authz.get("roles"), dict) else {}
+    for rname, plist in roles.items():
+        if isinstance(plist, list):
+            for j, pid in enumerate(plist):
+                check_perm(("authorization", "roles", rname, j), pid)
+    used: set[str] = set()
+    seen: dict[tuple[str, str], int] = {}
+    grants = authz.get("grants")
+    if not isinstance(grants, list):
+        return
+    for i, g in enumerate(grants):
+        if not isinstance(g, dict):
+            continue
+        kinds = [k for k in ("user", "group", "user_or_group") if k in g]
+        base: tuple[PathItem, ...] = ("authorization", "grants", i)
+        granted: set[str] = set()
+        for j, rname in enumerate(g.get("roles") or []):
+            if not isinstance(rname, str):
+                continue
+            if rname not in roles:
+                near = permissions.suggest(rname, list(roles))
+                at(base + ("roles", j), f"unknown role {rname!r}", f"did you mean {near!r}?" if near else
+                   ("define it under authorization.roles" if roles else "define roles under authorization.roles"))
+            else:
+                used.add(rname)
+                granted.update(p for p in roles[rname] or [] if isinstance(p, str))
+        for j, pid in enumerate(g.get("permissions") or []):
+            check_perm(base + ("permissions", j), pid)
+            if isinstance(pid, str):
+                granted.add(pid)
+        if len(kinds) != 1 or not isinstance(g[kinds[0]], str):
+            continue
+        kind, name = kinds[0], g[kinds[0]]
+        if _has_control(name):
+            at(base + (kind,), "a principal name must not contain control characters", "remove newlines, tabs and other control characters")
+            continue
+        if name != name.strip():
+            at(base + (kind,), f"principal name {name!r} has leading or trailing spaces", "Jenkins keeps them: remove them unless the IdP really sends them", warn=True, code="JG011")
+        low = name.lower()
+        if kind == "user" and low == "authenticated":
+            at(base + (kind,), "`user: authenticated` never matches in Jenkins", "every signed-in person is `group: authenticated`")
+        if kind == "group" and low == "anonymous":
+            at(base + (kind,), "`group: anonymous` never matches in Jenkins", "anonymous requests are `user: anonymous` (and that grant reaches everyone)")
+        if not granted:
+            at(base, "this grant grants nothing", "add `permissions:` or `roles:`; to give a principal nothing, leave it out")
+        clash = [(kind, low)] + ([("user", low), ("group", low)] if kind == "user_or_group" else [("user_or_group", low)])
+        for key in clash:
+            if key in seen:
+                first = seen[key]
+                other = grants[first]
+                other_kind = next(k for k in ("user", "group", "user_or_group") if k in other)
+                at(base + (kind,), f"{kind} {name!r} is already granted by authorization.grants[{first}] ({other_kind} {other[other_kind]!r})",
+                   "Jenkins matches names case-insensitively; merge the two grants into one")
+                break
+        seen.setdefault((kind, low), i)
+    for rname in roles:
+        if rname not in used:
+            at(("authorization", "roles", rname), f"role {rname!r} is not used by any grant", "remove it or grant it", key=True, warn=True)
+
+
+def _check_plugins(doc: LoadedDocument, at: Any) -> None:
+    plugins = doc.data.get("plugins")
+    if not isinstance(plugins, dict):
+        return
+    jwt = doc.data.get("jwt") if isinstance(doc.data.get("jwt"), dict) else {}
+    listed = set(pins.REQUIRED) | ({"skip-certificate-check"} if jwt.get("skip_certificate_check") is True else set())
+    extra_versions: dict[str, tuple[str | None, int]] = {}
+    for i, item in enumerate(plugins.get("extra") or []):
+        if not isinstance(item, str):
+            continue
+        name, _, version = item.partition(":")
+        if name in extra_versions or name in pins.REQUIRED:
+            where = "built in" if name in pins.REQUIRED else f"plugins.extra[{extra_versions[name][1]}]"
+            if name in pins.REQUIRED and not version:
+                at(("plugins", "extra", i), f"{name!r} is already in the list ({where})", "pin it with plugins.versions instead")
+                continue
+            if name in extra_versions:
+                at(("plugins", "extra", i), f"plugin {name!r} is listed twice (also {where})", "keep one entry")
+                continue
+        extra_versions[name] = (version or None, i)
+        listed.add(name)
+        if not version:
+            at(("plugins", "extra", i), f"plugin {name!r} is not pinned", f"write `{name}:<version>` so every build gets the same plugin", warn=True, code="JG012")
+    versions = plugins.get("versions") if isinstance(plugins.get("versions"), dict) else {}
+    for name, version in versions.items():
+        if not isinstance(version, str):
+            continue
+        if name not in listed and name != "skip-certificate-check":
+            near = permissions.suggest(name, sorted(listed))
+            at(("plugins", "versions", name), f"{name!r} is not in the plugin lists", f"did you mean {near!r}?" if near else "add it to plugins.extra first", key=True)
+            continue
+        if name == "skip-certificate-check" and name not in listed:
+            at(("plugins", "versions", name), "skip-certificate-check is only listed when jwt.skip_certificate_check is true", "remove the pin", key=True)
+            continue
+        ev = extra_versions.get(name)
+        if ev and ev[0] and ev[0] != version:
+            at(("plugins", "versions", name), f"{name!r} is pinned twice: {version!r} here and {ev[0]!r} in plugins.extra[{ev[1]}]", "keep one pin")
+        if name == "matrix-auth" and pins.older_than(version, pins.MATRIX_AUTH_MIN):
+            at(("plugins", "versions", name), f"matrix-auth {version} is older than {pins.MATRIX_AUTH_MIN}; the `entries` form needs {pins.MATRIX_AUTH_MIN} or newer",
+               f"pin {pins.KNOWN_GOOD['matrix-auth']} or remove the pin")
+
+
+# ---------------------------------------------------------------------------------------
+# Building the model (data already checked)
+
+
+def _secret(v: Any) -> SecretRef | None:
+    if isinstance(v, dict) and len(v) == 1:
+        (k, val), = v.items()
+        return SecretRef(k, val)
+    return None
+
+
+def build_spec(data: Mapping[str, Any], *, source: str = "<spec>", base_dir: str = ".") -> Spec:
+    jen = data["jenkins"]
+    url = jen["url"]
+    upstream = jen.get("upstream", "http://jenkins:8080")
+    pom_data = data.get("pomerium")
+    pom: Pomerium | None = None
+    if pom_data is not None:
+        vtext = pom_data.get("version") or f"{KNOWN_POMERIUM[0]}.{KNOWN_POMERIUM[1]}"
+        idp = pom_data["idp"]
+        cid = idp.get("client_id")
+        pom = Pomerium(
+            version=parse_pomerium_version(vtext),
+            version_text=vtext,
+            authenticate_url=pom_data["authenticate_url"],
+            idp=Idp(idp["provider"], idp.get("url"), _secret(cid) or cid, _secret(idp.get("client_secret"))),
+            signing_key=_secret(pom_data["signing_key"]),  # type: ignore[arg-type]
+            shared_secret=_secret(pom_data.get("shared_secret")),
+            cookie_secret=_secret(pom_data.get("cookie_secret")),
+            verify_url=pom_data.get("verify_url"),
+            policy=pom_data.get("policy"),
+        )
+    j = data.get("jwt") or {}
+    host = urlsplit(url).hostname or ""
+    if pom is not None:
+        parts = urlsplit(url)
+        d_issuers: tuple[str, ...] = (pomerium_issuer(pom.version, url, pom.authenticate_url),)
+        d_audiences: tuple[str, ...] = (host,)
+        d_jwks: str | None = f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}{JWKS_PATH}"
+        d_header = POMERIUM_HEADER
+    else:
+        d_issuers, d_audiences, d_jwks, d_header = (), (), None, ""
+
+    def claim(key: str, default: str) -> str:
+        if key in j:
+            return j[key] if j[key] is not None else ""
+        return default
+
+    jwt = Jwt(
+        header=j.get("header", d_header),
+        username_claim=j.get("username_claim", "email"),
+        groups_claim=j.get("groups_claim", "groups"),
+        groups_separator=j.get("groups_separator", ","),
+        email_claim=claim("email_claim", "email"),
+        full_name_claim=claim("full_name_claim", "name"),
+        issuers=tuple(j.get("issuers", d_issuers)),
+        audiences=tuple(j.get("audiences", d_audiences)),
+        jwks_url=j["jwks_url"] if "jwks_url" in j else d_jwks,
+        leeway_seconds=j.get("leeway_seconds", 30),
+        allow_verification_failures=j.get("allow_verification_failures", False),
+        skip_certificate_check=j.get("skip_certificate_check", False),
+    )
+    authz = data["authorization"]
+    roles = {name: tuple(perms or ()) for name, perms in (authz.get("roles") or {}).items()}
+    grants = []
+    for i, g in enumerate(authz["grants"]):
+        kind = next(k for k in ("user", "group", "user_or_group") if k in g)
+        rnames = tuple(g.get("roles") or ())
+        explicit = tuple(g.get("permissions") or ())
+        eff: set[str] = set(explicit)
+        for r in rnames:
+            eff.update(roles.get(r, ()))
+        grants.append(Grant(kind, g[kind], rnames, explicit, tuple(sorted(eff, key=java_sort_key)), i))  # type: ignore[arg-type]
+    authorization = Authorization(
+        strategy=authz.get("strategy", "global"),
+        extra_permissions=tuple(authz.get("extra_permissions") or ()),
+        roles=roles,
+        grants=tuple(grants),
+    )
+    pl = data.get("plugins") or {}
+    overrides = dict(pl.get("versions") or {})
+    names = list(pins.REQUIRED) + (["skip-certificate-check"] if jwt.skip_certificate_check else [])
+    plugin_list = [PluginPin(n, overrides.get(n, pins.KNOWN_GOOD.get(n))) for n in names]
+    for item in pl.get("extra") or ():
+        name, _, version = item.partition(":")
+        plugin_list.append(PluginPin(name, overrides.get(name) or version or None))
+    out = data.get("output") or {}
+    images = dict(DEFAULT_IMAGES)
+    images.update(out.get("images") or {})
+    return Spec(
+        source=source,
+        sha256=canonical_sha256(data),
+        jenkins_url=url,
+        upstream=upstream,
+        pomerium=pom,
+        jwt=jwt,
+        authorization=authorization,
+        plugins=tuple(plugin_list),
+        output=Output(os.path.normpath(os.path.join(base_dir, out.get("dir", "generated"))), bool(out.get("compose", False)), images),
+        data=data,
+    )

@@ -1,0 +1,48 @@
+"""Built-in known-good plugin versions (overridable with `plugins.versions` in the spec).
+
+Where each pin came from:
+- configuration-as-code 2115.vf6de120eef70: the pin in jenkinsci/helm-charts
+  charts/jenkins/values.yaml (`controller.installPlugins`, chart 5.9.53, app 2.568.2).
+- jwt-auth 0.3.0: the last release of jenkinsci/jwt-auth-plugin (tag jwt-auth-0.3.0,
+  2022-10-24); see ../shared/reference/jenkins-facts.md B.4.
+- matrix-auth 3.2.8: jenkinsci/matrix-auth-plugin release 3.2.8 (facts snapshot 56ab385a,
+  2025-08-21); `entries` needs 3.2 or newer (integrations/casc/DefinitionEntry.java).
+- skip-certificate-check 50.vcfa_cdb_b_27312: the current release on the plugin site
+  (docs.cloudbees.com/plugins/ci/skip-certificate-check, "Minimum Jenkins required: 2.479.3").
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Mapping
+
+__all__ = ["KNOWN_GOOD", "REQUIRED", "MATRIX_AUTH_MIN", "version_key", "older_than"]
+
+KNOWN_GOOD: Mapping[str, str] = {
+    "configuration-as-code": "2115.vf6de120eef70",
+    "jwt-auth": "0.3.0",
+    "matrix-auth": "3.2.8",
+    "skip-certificate-check": "50.vcfa_cdb_b_27312",
+}
+
+# Always in the lists, in this order; skip-certificate-check only when asked.
+REQUIRED: tuple[str, ...] = ("configuration-as-code", "jwt-auth", "matrix-auth")
+
+MATRIX_AUTH_MIN = "3.2"
+
+
+def version_key(version: str) -> tuple[tuple[int, str], ...]:
+    """Order Jenkins plugin versions the way the update center does, closely enough.
+
+    Numeric runs compare as numbers, other runs as text, and a run of text sorts below a
+    number (1.0-beta < 1.0.1). Incrementals like 2115.vf6de120eef70 compare by the build
+    number first, which is what matters for "at least the pinned version".
+    """
+    parts: list[tuple[int, str]] = []
+    for token in re.findall(r"\d+|[A-Za-z]+", version):
+        parts.append((1, f"{int(token):012d}") if token.isdigit() else (0, token.lower()))
+    return tuple(parts)
+
+
+def older_than(version: str, minimum: str) -> bool:
+    return version_key(version) < version_key(minimum)

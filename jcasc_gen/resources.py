@@ -1,0 +1,20 @@
+"""Files shipped inside the installed package (schemas/, templates/), found beside the code.
+
+In the source tree `jcasc_gen/_data/{schemas,templates}` are symlinks to the top-level folders;
+a wheel carries real copies, so the installed package never reads the source tree.
+"""
+
+from __future__ import annotations
+
+from importlib import resources as _res
+from importlib.abc import Traversable
+
+__all__ = ["data_dir", "read_text"]
+
+
+def data_dir(kind: str) -> Traversable:
+    return _res.files("jcasc_gen").joinpath("_data", kind)
+
+
+def read_text(kind: str, name: str) -> str:
+    return data_dir(kind).joinpath(name).read_text(encoding="utf-8")

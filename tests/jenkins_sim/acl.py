@@ -1,0 +1,49 @@
+"""Authorization: does an identity hold a permission under the current strategy?
+
+The permission table and implication walk come from jcasc_gen.permissions (one table for
+the product and the simulator).
+"""
+
+from __future__ import annotations
+
+from jcasc_gen import permissions as P
+
+from .state import Identity, Strategy
+
+
+def _eq(a: str, b: str) -> bool:
+    # jenkins: core/src/main/java/jenkins/model/IdStrategy.java CASE_INSENSITIVE is the default
+    # of SecurityRealm.getUserIdStrategy/getGroupIdStrategy; neither realm overrides it (C.2)
+    return a.casefold() == b.casefold()
+
+
+def granted(strategy: Strategy, ident: Identity) -> set[str]:
+    """Every permission id granted directly to any sid the identity carries."""
+    if strategy.kind == "unsecured":
+        # jenkins: core/src/main/java/hudson/security/AuthorizationStrategy.java Unsecured: UNSECURED_ACL
+        return {P.ADMINISTER}
+    if strategy.kind == "loggedInUsersCanDoAnything":
+        # jenkins: core/src/main/java/hudson/security/FullControlOnceLoggedInAuthorizationStrategy.java
+        # EVERYONE -> ADMINISTER unless anonymous; anonymous -> READ only with allowAnonymousRead
+        if not ident.anonymous:
+            return {P.ADMINISTER}
+        return {P.READ} if strategy.allow_anonymous_read else set()
+    out: set[str] = set()
+    for (kind, sid), perms in strategy.grants.items():
+        # matrix-auth-plugin: hudson/security/GlobalMatrixAuthorizationStrategy.java AclImpl:
+        # a PrincipalSid matches USER/EITHER entries, a GrantedAuthoritySid GROUP/EITHER ones.
+        # jenkins: core/src/main/java/hudson/security/SidACL.java also checks AUTOMATIC_SIDS
+        # (ANONYMOUS is PrincipalSid "anonymous"), so `user: anonymous` grants apply to everyone.
+        principal_hit = _eq(sid, ident.name) or _eq(sid, "anonymous")
+        authority_hit = any(_eq(sid, a) for a in ident.authorities)
+        if (kind == "USER" and principal_hit) or (kind == "GROUP" and authority_hit) or (
+            kind == "EITHER" and (principal_hit or authority_hit)
+        ):
+            out |= perms
+    return out
+
+
+def has_permission(strategy: Strategy, ident: Identity, pid: str, enabled: frozenset[str] = frozenset()) -> bool:
+    # matrix-auth: hasPermission walks p, p.impliedBy, ... skipping disabled permissions
+    # (jcasc_gen/permissions.py has_permission implements the walk)
+    return P.has_permission(granted(strategy, ident), pid, enabled_overrides=enabled)

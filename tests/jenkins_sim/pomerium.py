@@ -1,0 +1,209 @@
+"""A fake Pomerium side: the JWKS endpoint over real HTTP and an assertion minter.
+
+pomerium: pkg/endpoints/paths.go (`/.well-known/pomerium/jwks.json`),
+internal/handlers/jwks.go (`{"keys":[...]}`, Cache-Control max-age=60),
+pkg/cryptutil/jose.go (ECDSA -> ES256, RSA -> RS256, kid = hex SHA-256 JWK thumbprint),
+authorize/evaluator/headers_evaluator_evaluation.go and the older headers.rego (claims).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from jwt.algorithms import ECAlgorithm, RSAAlgorithm
+
+JWKS_PATH = "/.well-known/pomerium/jwks.json"
+
+
+def _version_tuple(v: str) -> tuple[int, ...]:
+    parts = v.lstrip("v").split(".")
+    return tuple(int(p) for p in parts if p.isdigit())
+
+
+def _thumbprint(jwk: dict[str, Any]) -> str:
+    # RFC 7638: required members, lexicographic order, no whitespace
+    req = ("crv", "kty", "x", "y") if jwk["kty"] == "EC" else ("e", "kty", "n")
+    canon = json.dumps({k: jwk[k] for k in req}, separators=(",", ":"), sort_keys=True)
+    return hashlib.sha256(canon.encode()).hexdigest()
+
+
+class _Key:
+    def __init__(self, alg: str) -> None:
+        self.alg = alg
+        if alg == "ES256":
+            self.private = ec.generate_private_key(ec.SECP256R1())
+            pub = json.loads(ECAlgorithm.to_jwk(self.private.public_key()))
+        else:
+            self.private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            pub = json.loads(RSAAlgorithm.to_jwk(self.private.public_key()))
+        pub.pop("key_ops", None)
+        self.kid = _thumbprint(pub)
+        self.jwk = {**pub, "kid": self.kid, "use": "sig", "alg": alg}
+
+    def pem(self) -> str:
+        return self.private.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ).decode()
+
+
+class PomeriumSide:
+    """Serves the JWKS on 127.0.0.1 and mints `x-pomerium-jwt-assertion` tokens."""
+
+    def __init__(self, *, rsa_key: bool = False) -> None:
+        self.es256 = _Key("ES256")
+        self.rs256 = _Key("RS256") if rsa_key else None
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.jwks_requests = 0
+        self.published: list[dict[str, Any]] = [self.es256.jwk] + ([self.rs256.jwk] if self.rs256 else [])
+
+    # -- keys -----------------------------------------------------------------------------
+    @property
+    def private_key_pem(self) -> str:
+        """The ES256 signing key as PKCS#8 PEM (Pomerium's `signing_key`, F.2)."""
+        return self.es256.pem()
+
+    @property
+    def rsa_private_key_pem(self) -> str | None:
+        return self.rs256.pem() if self.rs256 else None
+
+    def jwks(self) -> dict[str, Any]:
+        return {"keys": list(self.published)}
+
+    # -- server ---------------------------------------------------------------------------
+    def start(self) -> str:
+        side = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *a: Any) -> None:  # quiet
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                if self.path.split("?")[0] != JWKS_PATH:
+                    self.send_error(404)
+                    return
+                side.jwks_requests += 1
+                body = json.dumps(side.jwks()).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Cache-Control", "max-age=60")  # internal/handlers/jwks.go
+                self.send_header("Access-Control-Allow-Origin", "*")
+                self.send_header("ETag", '"' + hashlib.sha256(body).hexdigest()[:16] + '"')
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self.url
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "start() first"
+        return f"http://127.0.0.1:{self._server.server_address[1]}/"
+
+    @property
+    def jwks_url(self) -> str:
+        return self.url.rstrip("/") + JWKS_PATH
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> "PomeriumSide":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    # -- minting --------------------------------------------------------------------------
+    def claims(
+        self,
+        user_email: str,
+        groups: list[str] | None = None,
+        *,
+        version: str = "0.33",
+        route_host: str = "jenkins.example.com",
+        authenticate_host: str = "authenticate.example.com",
+        expires_in: int = 300,
+        groups_null: bool = False,
+        name: str | None = None,
+        now: float | None = None,
+    ) -> dict[str, Any]:
+        """The payload Pomerium sends for `version` (jenkins-facts F.1)."""
+        now_i = int(time.time() if now is None else now)
+        v = _version_tuple(version)
+        sid = str(uuid.uuid4())
+        sub = "idp|" + hashlib.sha1(user_email.encode()).hexdigest()[:12]
+        grp: list[str] | None = list(groups or [])
+        # v0.28.0 emitted null for a user without groups (pomerium/pomerium#5393, fixed by #5394)
+        is_0280 = v[:2] == (0, 28) and (len(v) < 3 or v[2] == 0)
+        if groups_null or (is_0280 and not grp):
+            grp = None
+        c: dict[str, Any] = {
+            # <= 0.21: iss = authenticate service host; 0.22.0 (#4046): route host
+            "iss": authenticate_host if v < (0, 22) else route_host,
+            "aud": route_host,  # a string, not an array
+            "sub": sub,
+            "user": sub,
+            "email": user_email,
+            "groups": grp,
+            "sid": sid,
+            "name": name if name is not None else user_email.split("@")[0],
+        }
+        if v < (0, 27):
+            # before 0.27: jti = session id, iat = ID-token issued_at (old), exp = min(now+5m, session)
+            c["jti"] = sid
+            c["iat"] = now_i - 3600
+        else:
+            c["jti"] = str(uuid.uuid4())
+            c["iat"] = now_i
+        c["exp"] = now_i + expires_in
+        return c  # no nbf
+
+    def mint(
+        self,
+        user_email: str,
+        groups: list[str] | None = None,
+        *,
+        version: str = "0.33",
+        route_host: str = "jenkins.example.com",
+        authenticate_host: str = "authenticate.example.com",
+        expires_in: int = 300,
+        groups_null: bool = False,
+        overrides: dict[str, Any] | None = None,
+        drop: tuple[str, ...] = (),
+        alg: str = "ES256",
+        now: float | None = None,
+    ) -> str:
+        """A signed assertion. `overrides` replaces/adds claims; `drop` removes claims."""
+        c = self.claims(user_email, groups, version=version, route_host=route_host,
+                        authenticate_host=authenticate_host, expires_in=expires_in,
+                        groups_null=groups_null, now=now)
+        c.update(overrides or {})
+        for k in drop:
+            c.pop(k, None)
+        key = self.es256 if alg == "ES256" else self.rs256
+        if key is None:
+            raise ValueError("PomeriumSide(rsa_key=True) needed for RS256")
+        return jwt.encode(c, key.private, algorithm=alg, headers={"kid": key.kid, "typ": "JWT"})
+
+    def mint_with_foreign_key(self, user_email: str, groups: list[str] | None = None, **kw: Any) -> str:
+        """Same claims and kid, signed by a key the JWKS does not publish (bad signature)."""
+        other = ec.generate_private_key(ec.SECP256R1())
+        c = self.claims(user_email, groups, **kw)
+        return jwt.encode(c, other, algorithm="ES256", headers={"kid": self.es256.kid, "typ": "JWT"})
