@@ -21,7 +21,7 @@ from .schema import validate_shape
 
 __all__ = [
     "SecretRef", "Idp", "Pomerium", "Jwt", "Grant", "Authorization", "PluginPin", "Output", "Spec",
-    "load_spec", "load_spec_text", "build_spec", "semantic_check", "java_sort_key", "KNOWN_POMERIUM",
+    "load_spec", "load_spec_text", "LoadedSpec", "build_spec", "semantic_check", "java_sort_key", "KNOWN_POMERIUM",
     "pomerium_issuer", "PrincipalKind",
 ]
 
@@ -154,20 +154,29 @@ class Spec:
 # Loading
 
 
-def load_spec(path: str | os.PathLike[str], *, display_name: str | None = None) -> tuple[Spec, list[Diagnostic]]:
+@dataclass(frozen=True)
+class LoadedSpec:
+    """A checked spec with the document it came from (for locating lint findings)."""
+
+    spec: Spec
+    document: LoadedDocument
+    warnings: list[Diagnostic]
+
+
+def load_spec(path: str | os.PathLike[str], *, display_name: str | None = None) -> LoadedSpec:
     """Load, check and model a spec file. Raises SpecError with every error found.
 
-    Returns the spec and the warnings of validation (not lint).
+    The result carries the warnings of validation (lint is separate: `jcasc_gen.lint`).
     """
     doc = load_file(path, display_name=display_name)
     return _from_doc(doc, os.path.dirname(os.path.abspath(os.fspath(path))))
 
 
-def load_spec_text(text: str, name: str = "<spec>", base_dir: str = ".") -> tuple[Spec, list[Diagnostic]]:
+def load_spec_text(text: str, name: str = "<spec>", base_dir: str = ".") -> LoadedSpec:
     return _from_doc(load_text(text, name), os.path.abspath(base_dir))
 
 
-def _from_doc(doc: LoadedDocument, base_dir: str) -> tuple[Spec, list[Diagnostic]]:
+def _from_doc(doc: LoadedDocument, base_dir: str) -> LoadedSpec:
     diags = validate_shape(doc)
     if not isinstance(doc.data, dict):
         raise SpecError(diags or [doc.diag((), "the spec must be a mapping")])
@@ -176,7 +185,7 @@ def _from_doc(doc: LoadedDocument, base_dir: str) -> tuple[Spec, list[Diagnostic
     if errors:
         raise SpecError(sorted(diags, key=_order))
     spec = build_spec(doc.data, source=doc.name, base_dir=base_dir)
-    return spec, sorted((d for d in diags if d.severity == "warning"), key=_order)
+    return LoadedSpec(spec, doc, sorted((d for d in diags if d.severity == "warning"), key=_order))
 
 
 def _order(d: Diagnostic) -> tuple[int, int, int, str]:

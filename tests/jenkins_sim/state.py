@@ -110,6 +110,7 @@ class PluginState:
     enabled: bool = True
     long_name: str | None = None
     pending_restart: bool = False  # installed through the update center, active after restart
+    version_pending: str | None = None  # an upgrade waiting for the restart
     dependencies: list[dict[str, Any]] = field(default_factory=list)
 
 

@@ -1,0 +1,63 @@
+"""`jcasc-gen` command line: parsing, exit codes, output. Each command lives in its own
+module under `jcasc_gen.commands`, imported only when it runs (offline commands never import
+requests, python-jenkins or cryptography)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Sequence
+
+from . import TOOL_NAME, __version__
+from .exitcodes import ExitCode
+
+# name -> (module, one-line help). The table drives the parser; keep it in CLI order.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("jcasc_gen.commands.init", "write a commented starter spec"),
+    "validate": ("jcasc_gen.commands.validate", "check a spec: shape, permissions, roles, principals"),
+    "lint": ("jcasc_gen.commands.lint", "security findings of a spec (lockout, anonymous grants, JWT checks off, ...)"),
+    "generate": ("jcasc_gen.commands.generate", "write JCasC, plugin lists and Pomerium config"),
+    "check": ("jcasc_gen.commands.check", "exit 1 when the committed output differs from what the spec generates"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=TOOL_NAME,
+        description="Jenkins behind Pomerium, declared in one spec file: generate, check, plan, apply, verify.",
+        epilog="Exit codes: 0 ok, 1 differences or verification failed, 2 invalid spec or usage (or a change "
+               "refused before anything was touched), 3 Jenkins unreachable or credentials refused, "
+               "4 apply failed and was rolled back, 5 apply failed and could not be rolled back.",
+    )
+    parser.add_argument("--version", action="version", version=f"{TOOL_NAME} {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module, help_text) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(_module=module)
+        importlib.import_module(module).add_arguments(p)
+    return parser
+
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: usage errors exit 2 already, --help exits 0
+        return int(exc.code or 0)
+    if not getattr(args, "command", None):
+        parser.print_help(sys.stderr)
+        return ExitCode.USAGE
+    module = importlib.import_module(args._module)
+    try:
+        return int(module.run(args))
+    except KeyboardInterrupt:
+        print(f"{TOOL_NAME}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""What the spec-reading commands share: arguments, loading, reporting."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any, Sequence
+
+from ..diagnostics import Diagnostic, SpecError
+from ..exitcodes import ExitCode
+from ..model import LoadedSpec, load_spec
+
+__all__ = ["add_spec_argument", "add_format_argument", "add_strict_argument", "load_or_report", "print_diagnostics",
+           "emit_json", "output_dir", "CommandFailed"]
+
+
+class CommandFailed(Exception):
+    def __init__(self, code: int) -> None:
+        self.code = code
+
+
+def add_spec_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("spec", metavar="SPEC", help="the spec file (YAML)")
+
+
+def add_format_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+
+
+def add_strict_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--strict", action="store_true", help="treat warnings as errors (exit 2)")
+
+
+def add_output_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-o", "--output", metavar="DIR",
+                   help="output folder (relative to the current folder); default: the spec's output.dir, relative to the spec")
+
+
+def output_dir(args: argparse.Namespace, loaded: LoadedSpec) -> str:
+    return os.path.abspath(args.output) if getattr(args, "output", None) else loaded.spec.output.dir
+
+
+def print_diagnostics(diags: Sequence[Diagnostic], stream: Any = None) -> None:
+    stream = stream or sys.stderr
+    for d in diags:
+        print(d.format(), file=stream)
+
+
+def emit_json(payload: dict[str, Any]) -> None:
+    json.dump(payload, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def strictify(diags: Sequence[Diagnostic], strict: bool) -> list[Diagnostic]:
+    if not strict:
+        return list(diags)
+    from dataclasses import replace
+
+    return [replace(d, severity="error") for d in diags]
+
+
+def load_or_report(args: argparse.Namespace, *, command: str) -> LoadedSpec:
+    """Load the spec; on errors print them (text to stderr, or JSON) and raise CommandFailed(2)."""
+    try:
+        return load_spec(args.spec)
+    except SpecError as exc:
+        if getattr(args, "format", "text") == "json":
+            emit_json({"command": command, "ok": False, "spec": args.spec,
+                       "diagnostics": [d.to_json() for d in exc.diagnostics]})
+        else:
+            print_diagnostics(exc.diagnostics)
+            n = len([d for d in exc.diagnostics if d.severity == "error"])
+            print(f"{args.spec}: {n} error{'s' if n != 1 else ''}", file=sys.stderr)
+        raise CommandFailed(ExitCode.USAGE) from None

@@ -1,0 +1,54 @@
+"""`jcasc-gen check SPEC [-o DIR]`: the GitOps CI gate. Exit 1 when the committed output is
+stale, missing or has extra generated files; nothing is written."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from ..exitcodes import ExitCode
+from ._common import (CommandFailed, add_format_argument, add_output_argument, add_spec_argument, add_strict_argument,
+                      emit_json, load_or_report, output_dir, print_diagnostics)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_spec_argument(p)
+    add_output_argument(p)
+    add_format_argument(p)
+    add_strict_argument(p)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..outputs import compare_tree, prepare
+
+    try:
+        loaded = load_or_report(args, command="check")
+    except CommandFailed as exc:
+        return exc.code
+    gen = prepare(loaded, strict=args.strict)
+    root = output_dir(args, loaded)
+    if gen.failed:
+        if args.format == "json":
+            emit_json({"command": "check", "ok": False, "spec": args.spec, "output": root,
+                       "diagnostics": [d.to_json() for d in gen.diagnostics]})
+        else:
+            print_diagnostics(gen.diagnostics)
+        return ExitCode.USAGE
+    diff = compare_tree(root, gen.files)
+    if args.format == "json":
+        emit_json({"command": "check", "ok": diff.clean, "spec": args.spec, "output": root,
+                   "stale": diff.stale, "missing": diff.missing, "extra": diff.extra,
+                   "diagnostics": [d.to_json() for d in gen.diagnostics]})
+    else:
+        print_diagnostics(gen.diagnostics)
+        shown = os.path.relpath(root)
+        for label, names in (("stale", diff.stale), ("missing", diff.missing), ("extra", diff.extra)):
+            for rel in names:
+                print(f"{label:8} {os.path.join(shown, rel)}")
+        if diff.clean:
+            print(f"{shown}: up to date", file=sys.stderr)
+        else:
+            print(f"{shown}: out of date; run `jcasc-gen generate {args.spec}`"
+                  + (f" -o {args.output}" if args.output else "") + (" and delete the extra files" if diff.extra else ""), file=sys.stderr)
+    return ExitCode.OK if diff.clean else ExitCode.DIFFERENCES

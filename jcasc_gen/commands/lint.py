@@ -1,0 +1,40 @@
+"""`jcasc-gen lint SPEC`: security findings (ids JG001...), each with an explanation."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..exitcodes import ExitCode
+from ._common import (CommandFailed, add_format_argument, add_spec_argument, add_strict_argument, emit_json,
+                      load_or_report, print_diagnostics, strictify)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_spec_argument(p)
+    add_format_argument(p)
+    add_strict_argument(p)
+    p.add_argument("--explain", action="store_true", help="print why each finding matters")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..lint import RULES, lint
+
+    try:
+        loaded = load_or_report(args, command="lint")
+    except CommandFailed as exc:
+        return exc.code
+    findings = strictify(loaded.warnings, args.strict) + lint(loaded.spec, loaded.document, strict=args.strict)
+    findings.sort(key=lambda d: (d.line, d.col, d.code or ""))
+    failed = any(d.severity == "error" for d in findings)
+    if args.format == "json":
+        emit_json({"command": "lint", "ok": not failed, "spec": args.spec, "findings": [
+            dict(d.to_json(), why=RULES[d.code].why if d.code in RULES else None) for d in findings]})
+    else:
+        for d in findings:
+            print_diagnostics([d])
+            if args.explain and d.code in RULES:
+                print(f"  why: {RULES[d.code].why}", file=sys.stderr)
+        n_err = sum(d.severity == "error" for d in findings)
+        print(f"{args.spec}: {n_err} error{'s' if n_err != 1 else ''}, {len(findings) - n_err} warning{'s' if len(findings) - n_err != 1 else ''}", file=sys.stderr)
+    return ExitCode.USAGE if failed else ExitCode.OK

@@ -1,0 +1,135 @@
+"""A tiny `/scriptText` interpreter for the Groovy one-liners a deployment tool needs.
+
+jenkins: core/src/main/java/jenkins/model/Jenkins.java `_doScript` and
+hudson/util/RemotingDiagnostics.java Script.call: the output is everything printed,
+followed by `Result: <value>` only when the last expression is non-null; an exception is
+printed as a stack trace in a 200 response (jenkins-facts D.5).
+
+Supported (with `Jenkins.instance`, `Jenkins.get()`, `Jenkins.getInstance()`,
+`jenkins.model.Jenkins.instance` all meaning the controller):
+  print/println of any supported expression or a string literal, `return X`, bare X;
+  Jenkins.VERSION; J.securityRealm.class.name; J.authorizationStrategy.class.name;
+  J.updateCenter.isRestartRequiredForCompletion() (or .restartRequiredForCompletion);
+  J.pluginManager.getPlugin("x")?.isActive() / ?.active / ?.getVersion() / ?.version / ?.isEnabled();
+  J.updateCenter.getPlugin("x").deploy(); J.updateCenter.getPlugin("x").getNeededDependencies().each{it.deploy()};
+  J.isQuietingDown(); J.safeRestart(); J.restart().
+Anything else prints a Groovy-like stack trace (status 200), as a failing script does.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .server import JenkinsSim
+
+_J = re.compile(r"\b(?:jenkins\.model\.)?Jenkins\s*\.\s*(?:instance|get\(\)|getInstance\(\))")
+
+
+class ScriptError(Exception):
+    pass
+
+
+def _split(script: str) -> list[str]:
+    out: list[str] = []
+    cur = ""
+    quote: str | None = None
+    for ch in script:
+        if quote:
+            cur += ch
+            if ch == quote:
+                quote = None
+        elif ch in "\"'":
+            quote = ch
+            cur += ch
+        elif ch in ";\n":
+            if cur.strip():
+                out.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+    if cur.strip():
+        out.append(cur.strip())
+    return out
+
+
+def _groovy_str(v: Any) -> str:
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    if v is None:
+        return "null"
+    return str(v)
+
+
+def _eval(sim: "JenkinsSim", expr: str) -> Any:
+    e = expr.strip()
+    lit = re.fullmatch(r"\"([^\"]*)\"|'([^']*)'", e)
+    if lit:
+        return lit.group(1) if lit.group(1) is not None else lit.group(2)
+    if e == "null":
+        return None
+    e = _J.sub("J", e).replace(" ", "")
+    if e in ("Jenkins.VERSION", "J.version", "J.getVersion()", "jenkins.model.Jenkins.VERSION"):
+        return sim.version
+    if e in ("J.securityRealm.class.name", "J.getSecurityRealm().getClass().getName()", "J.securityRealm.getClass().getName()"):
+        return sim.security_realm.class_name
+    if e in ("J.authorizationStrategy.class.name", "J.getAuthorizationStrategy().getClass().getName()", "J.authorizationStrategy.getClass().getName()"):
+        return sim.authorization.class_name
+    if e in ("J.updateCenter.isRestartRequiredForCompletion()", "J.updateCenter.restartRequiredForCompletion",
+             "J.getUpdateCenter().isRestartRequiredForCompletion()"):
+        return sim.plugin_manager.restart_required()
+    if e in ("J.isQuietingDown()", "J.quietingDown"):
+        return sim.quieting_down
+    if e in ("J.safeRestart()", "J.restart()", "J.doSafeRestart()"):
+        sim.begin_restart()
+        return None
+    m = re.fullmatch(r"J\.(?:pluginManager|getPluginManager\(\))\.getPlugin\([\"']([^\"']+)[\"']\)(\??)\.(\w+)(\(\))?", e)
+    if m:
+        name, safe, member, _call = m.groups()
+        p = sim.plugin_manager.plugins.get(name)
+        if p is None:
+            if safe:
+                return None
+            raise ScriptError(f"java.lang.NullPointerException: Cannot get property '{member}' on null object")
+        attr = {"isActive": "active", "active": "active", "getVersion": "version", "version": "version",
+                "isEnabled": "enabled", "enabled": "enabled", "getShortName": "name", "shortName": "name"}.get(member)
+        if attr is not None:
+            return getattr(p, attr)
+    m = re.fullmatch(r"J\.(?:updateCenter|getUpdateCenter\(\))\.getPlugin\([\"']([^\"']+)[\"']\)\.(deploy\(\)|getNeededDependencies\(\)\.each\{it\.deploy\(\)\})", e)
+    if m:
+        name, what = m.groups()
+        if name not in sim.plugin_manager.available:
+            raise ScriptError(f"java.lang.NullPointerException: Cannot invoke method {what.split('(')[0]}() on null object")
+        if what.startswith("deploy"):
+            sim.plugin_manager.install({name: sim.plugin_manager.available[name]})
+            return "java.util.concurrent.FutureTask@5c6e1f3a"
+        return "[]"
+    raise ScriptError(
+        "groovy.lang.MissingPropertyException: No such property: " + expr.strip()[:80]
+        + " (this script is not simulated by tests/jenkins_sim/script.py)"
+    )
+
+
+def run(sim: "JenkinsSim", script: str) -> str:
+    out: list[str] = []
+    last: Any = None
+    try:
+        for stmt in _split(script):
+            m = re.fullmatch(r"(print|println)\s*(?:\((.*)\)|\s(.*))", stmt, re.S)
+            if m:
+                val = _eval(sim, m.group(2) if m.group(2) is not None else m.group(3))
+                out.append(_groovy_str(val) + ("\n" if m.group(1) == "println" else ""))
+                last = None
+                continue
+            if stmt.startswith("return "):
+                last = _eval(sim, stmt[7:])
+                break
+            last = _eval(sim, stmt)
+    except ScriptError as e:
+        return "".join(out) + f"{e}\n\tat Script1.run(Script1.groovy:1)\n"
+    if last is not None:
+        out.append(f"Result: {_groovy_str(last)}\n")
+    return "".join(out)
