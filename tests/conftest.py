@@ -8,7 +8,7 @@ import pytest
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 
-pytest_plugins: list[str] = []
+pytest_plugins = ["tests.jenkins_sim.pytest_plugin"]
 
 
 @pytest.fixture
