@@ -36,6 +36,16 @@ def _thumbprint(jwk: dict[str, Any]) -> str:
     return hashlib.sha256(canon.encode()).hexdigest()
 
 
+_RSA_CACHE: list[rsa.RSAPrivateKey] = []
+
+
+def _rsa_key() -> rsa.RSAPrivateKey:
+    # RSA generation is slow; one test key per process is enough
+    if not _RSA_CACHE:
+        _RSA_CACHE.append(rsa.generate_private_key(public_exponent=65537, key_size=2048))
+    return _RSA_CACHE[0]
+
+
 class _Key:
     def __init__(self, alg: str) -> None:
         self.alg = alg
@@ -43,7 +53,7 @@ class _Key:
             self.private = ec.generate_private_key(ec.SECP256R1())
             pub = json.loads(ECAlgorithm.to_jwk(self.private.public_key()))
         else:
-            self.private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            self.private = _rsa_key()
             pub = json.loads(RSAAlgorithm.to_jwk(self.private.public_key()))
         pub.pop("key_ops", None)
         self.kid = _thumbprint(pub)
@@ -104,7 +114,7 @@ class PomeriumSide:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
         self._thread.start()
         return self.url
 
