@@ -1,0 +1,125 @@
+"""Conformance: matrix-auth semantics.
+
+Sources: matrix-auth-plugin:src/main/java/hudson/security/GlobalMatrixAuthorizationStrategy.java
+(AclImpl), .../matrixauth/AuthorizationContainer.java, .../integrations/casc/*.java;
+jenkins: core/src/main/java/hudson/security/SidACL.java; jenkins-facts C.1-C.3.
+"""
+
+from __future__ import annotations
+
+from tests.jenkins_sim import ANONYMOUS, Identity, JenkinsSim
+from tests.jenkins_sim.acl import has_permission
+
+from .helpers import matrix
+
+ALICE = Identity("alice", ("authenticated", "devs"), False)
+
+
+def _apply(sim: JenkinsSim, entries_yaml: str) -> None:
+    sim.apply("jenkins:\n  authorizationStrategy:\n    globalMatrix:\n" + entries_yaml)
+
+
+def test_typed_entries(jenkins_sim: JenkinsSim) -> None:
+    """user matches the principal only, group the authorities only, userOrGroup both."""
+    _apply(jenkins_sim, "      entries:\n"
+           "      - user: {name: devs, permissions: [Job/Build]}\n"
+           "      - group: {name: alice, permissions: [Job/Delete]}\n"
+           "      - group: {name: devs, permissions: [Job/Read]}\n"
+           "      - userOrGroup: {name: alice, permissions: [View/Read]}\n")
+    st = jenkins_sim.authorization
+    assert has_permission(st, ALICE, "Job/Read") and has_permission(st, ALICE, "View/Read")
+    assert not has_permission(st, ALICE, "Job/Build") and not has_permission(st, ALICE, "Job/Delete")
+
+
+def test_legacy_permissions_strings(jenkins_sim: JenkinsSim) -> None:
+    """AuthorizationContainer.add(String): `USER:`/`GROUP:` prefixes, untyped lines are EITHER;
+    `grantedPermissions` lines are EITHER too (v1/v2 fixtures)."""
+    _apply(jenkins_sim, "      permissions:\n      - USER:Overall/Read:alice\n      - GROUP:Job/Build:devs\n"
+           "      - Job/Read:alice\n      grantedPermissions:\n      - View/Read:devs\n")
+    g = jenkins_sim.authorization.grants
+    assert g[("USER", "alice")] == {"Overall/Read"} and g[("GROUP", "devs")] == {"Job/Build"}
+    assert g[("EITHER", "alice")] == {"Job/Read"} and g[("EITHER", "devs")] == {"View/Read"}
+
+
+def test_anonymous_grants_apply_to_everyone() -> None:
+    """SidACL AUTOMATIC_SIDS include ANONYMOUS: `user: anonymous` grants reach every user."""
+    st = matrix(("USER", "anonymous", "Overall/Administer"))
+    assert has_permission(st, ALICE, "Overall/Administer") and has_permission(st, ANONYMOUS, "Overall/Read")
+
+
+def test_user_authenticated_is_not_group_authenticated() -> None:
+    """`user: authenticated` does not grant logged-in users; `group: authenticated` does (C.2)."""
+    assert not has_permission(matrix(("USER", "authenticated", "Overall/Read")), ALICE, "Overall/Read")
+    assert has_permission(matrix(("GROUP", "authenticated", "Overall/Read")), ALICE, "Overall/Read")
+    assert not has_permission(matrix(("GROUP", "authenticated", "Overall/Read")), ANONYMOUS, "Overall/Read")
+
+
+def test_implications() -> None:
+    """Permission.impliedBy walk: Administer implies almost everything (not WipeOut /
+    Run/Artifacts), Job/Read implies Job/Discover, Overall/Read does not imply Job/Read."""
+    admin = matrix(("USER", "alice", "Overall/Administer"))
+    assert has_permission(admin, ALICE, "Job/Configure") and has_permission(admin, ALICE, "Agent/Connect")
+    assert not has_permission(admin, ALICE, "Job/WipeOut")
+    assert has_permission(matrix(("USER", "alice", "Job/Read")), ALICE, "Job/Discover")
+    assert not has_permission(matrix(("USER", "alice", "Overall/Read")), ALICE, "Job/Read")
+
+
+def test_disabled_permissions_have_no_effect() -> None:
+    """hasPermission skips disabled permissions: a SystemRead grant gives nothing, and the
+    SystemRead check falls through to Administer."""
+    sr = matrix(("USER", "alice", "Overall/SystemRead"), ("USER", "alice", "Overall/Read"))
+    assert not has_permission(sr, ALICE, "Overall/SystemRead")
+    assert has_permission(matrix(("USER", "alice", "Overall/Administer")), ALICE, "Overall/SystemRead")
+
+
+def test_disabled_permission_grant_does_not_open_plugin_manager(jenkins_sim_factory) -> None:  # type: ignore[no-untyped-def]
+    """hudson/PluginManager.java getApi(): SYSTEM_READ — a SystemRead grant is ineffective."""
+    import requests
+    sim = jenkins_sim_factory(users={"admin": "a", "ro": "r"}, authorization=matrix(
+        ("USER", "admin", "Overall/Administer"), ("USER", "ro", "Overall/Read"), ("USER", "ro", "Overall/SystemRead")))
+    assert requests.get(sim.url + "pluginManager/api/json", auth=("ro", "r"), timeout=5).status_code == 403
+
+
+def test_unknown_permission_errors(jenkins_sim: JenkinsSim) -> None:
+    """AuthorizationContainer.parsePermission: `Failed to parse 'X' --- no such permission`;
+    java ids accepted; extra plugin permissions only when the state knows them."""
+    import pytest
+    from tests.jenkins_sim import CascError
+    with pytest.raises(CascError, match="Failed to parse 'Overall/Nope' --- no such permission"):
+        jenkins_sim.check("jenkins:\n  authorizationStrategy:\n    globalMatrix:\n      entries:\n"
+                          "      - user: {name: a, permissions: [Overall/Nope]}\n")
+    jenkins_sim.check("jenkins:\n  authorizationStrategy:\n    globalMatrix:\n      entries:\n"
+                      "      - user: {name: a, permissions: [hudson.model.Item.Read]}\n")
+    with pytest.raises(CascError, match="no such permission"):
+        jenkins_sim.check("jenkins:\n  authorizationStrategy:\n    globalMatrix:\n      entries:\n"
+                          "      - user: {name: a, permissions: [Lockable Resources/Reserve]}\n")
+    jenkins_sim.extra_permissions.add("Lockable Resources/Reserve")
+    jenkins_sim.check("jenkins:\n  authorizationStrategy:\n    globalMatrix:\n      entries:\n"
+                      "      - user: {name: a, permissions: [Lockable Resources/Reserve]}\n")
+
+
+def test_can_only_configure_one_of(jenkins_sim: JenkinsSim) -> None:
+    """DefinitionEntry.java: IllegalStateException "Can only configure one of: ..."."""
+    import pytest
+    from tests.jenkins_sim import CascError
+    with pytest.raises(CascError) as e:
+        jenkins_sim.check("jenkins:\n  authorizationStrategy:\n    globalMatrix:\n      entries:\n"
+                          "      - user: {name: a, permissions: [Overall/Read]}\n"
+                          "        group: {name: b, permissions: [Overall/Read]}\n")
+    assert e.value.message == ("Can only configure one of: 'user', 'group', 'userOrGroup', but attempted to redefine "
+                               "to 'user' with name 'a' after 'group' was already set to 'b'")
+
+
+def test_apply_replaces_whole_strategy(jenkins_sim: JenkinsSim) -> None:
+    """GlobalMatrixAuthorizationStrategyConfigurator.instance(): a new strategy, nothing merged (C.1)."""
+    _apply(jenkins_sim, "      entries:\n      - user: {name: admin, permissions: [Overall/Administer]}\n"
+           "      - user: {name: x, permissions: [Overall/Read]}\n")
+    _apply(jenkins_sim, "      entries:\n      - user: {name: admin, permissions: [Overall/Administer]}\n")
+    assert ("USER", "x") not in jenkins_sim.authorization.grants
+
+
+def test_project_matrix_symbol(jenkins_sim: JenkinsSim) -> None:
+    """`projectMatrix` is the ProjectMatrixAuthorizationStrategy symbol."""
+    jenkins_sim.apply("jenkins:\n  authorizationStrategy:\n    projectMatrix:\n      entries:\n"
+                      "      - user: {name: admin, permissions: [Overall/Administer]}\n")
+    assert jenkins_sim.authorization.class_name == "hudson.security.ProjectMatrixAuthorizationStrategy"
