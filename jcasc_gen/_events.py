@@ -1,0 +1,292 @@
+"""YAML to plain data straight from the parser's event stream (C parser where available).
+
+Why not `yaml.load`: it composes the whole node graph first (about 5 KiB of nodes and marks
+per grant: 100,000 principals need over 500 MiB), keeps the last of two duplicate keys, and
+expands aliases without limit. Here events are consumed as they come, aliases share the
+anchored object (counted against a budget, never copied), and positions are looked up again,
+in one pass, only for the paths a diagnostic names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, Iterator, Sequence
+
+import yaml
+from yaml.events import (AliasEvent, DocumentStartEvent, MappingEndEvent, MappingStartEvent, ScalarEvent,
+                         SequenceEndEvent, SequenceStartEvent, StreamEndEvent)
+
+__all__ = ["YamlProblem", "build", "locate_many", "ALIAS_SLACK"]
+
+_Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# The expanded document may hold at most twice the nodes written plus this many: shared
+# permission lists stay far below it; a billion-laughs file hits it within a few steps.
+ALIAS_SLACK = 10_000
+
+_T = "tag:yaml.org,2002:"
+_STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP, _MERGE = (_T + n for n in ("str", "int", "float", "bool", "null", "timestamp", "merge"))
+_SEQ, _MAP = _T + "seq", _T + "map"
+_PLAIN_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP}
+
+_resolver = yaml.resolver.Resolver()
+_constructor = yaml.constructor.SafeConstructor()
+_resolved: dict[str, str] = {}
+
+
+@dataclass(frozen=True)
+class YamlProblem:
+    line: int  # 1-based
+    col: int
+    path: tuple[Any, ...]
+    message: str
+    hint: str | None = None
+
+
+class _Fatal(Exception):
+    pass
+
+
+def _tag_of(ev: ScalarEvent) -> str:
+    tag = ev.tag
+    if tag is None or tag == "!":
+        if ev.style or not ev.implicit[0] or tag == "!":
+            return _STR  # quoted, block or non-specific `!`: always a string
+        cached = _resolved.get(ev.value)
+        if cached is None:
+            cached = _resolver.resolve(yaml.ScalarNode, ev.value, (True, False))
+            if len(_resolved) < 65536:
+                _resolved[ev.value] = cached
+        return cached
+    return tag
+
+
+def scalar_value(ev: ScalarEvent) -> tuple[str, Any]:
+    """(tag, value) of a scalar event, as YAML 1.1's safe loader would read it."""
+    tag = _tag_of(ev)
+    if tag == _STR or tag == _TIMESTAMP:
+        return tag, ev.value  # a date-looking string stays the string written
+    if tag in _PLAIN_TAGS:
+        return tag, _constructor.construct_object(yaml.ScalarNode(tag, ev.value, style=ev.style))
+    return tag, None
+
+
+class _Frame:
+    __slots__ = ("container", "is_map", "key", "key_mark", "anchor", "start", "skip_value", "path_key")
+
+    def __init__(self, container: Any, is_map: bool, anchor: str | None, start: int) -> None:
+        self.container = container
+        self.is_map = is_map
+        self.key: Any = _NOKEY
+        self.key_mark: Any = None
+        self.anchor = anchor
+        self.start = start
+        self.skip_value = False
+
+
+_NOKEY = object()
+
+
+def _events(text: str) -> Iterator[Any]:
+    loader = _Loader(text)
+    try:
+        while loader.check_event():
+            yield loader.get_event()
+    finally:
+        loader.dispose()
+
+
+def build(text: str) -> tuple[Any, list[YamlProblem]]:
+    """Plain data and every problem found. Raises yaml.MarkedYAMLError on syntax errors."""
+    problems: list[YamlProblem] = []
+    stack: list[_Frame] = []
+    anchors: dict[str, tuple[Any, int]] = {}
+    count = 0  # nodes written
+    total = 0  # nodes of the expanded document: written ones plus those reached through aliases
+    root: Any = None
+    documents = 0
+
+    def path() -> tuple[Any, ...]:
+        out = []
+        for f in stack:
+            if f.is_map:
+                if f.key is not _NOKEY:
+                    out.append(f.key)
+            else:
+                out.append(len(f.container))
+        return tuple(out)
+
+    def problem(mark: Any, message: str, hint: str | None = None, at: tuple[Any, ...] | None = None) -> None:
+        problems.append(YamlProblem(mark.line + 1, mark.column + 1, path() if at is None else at, message, hint))
+
+    def attach(value: Any, mark: Any) -> bool:
+        """Put a finished value into its parent; False when it was a mapping key."""
+        nonlocal root
+        if not stack:
+            root = value
+            return True
+        f = stack[-1]
+        if not f.is_map:
+            f.container.append(value)
+            return True
+        if f.key is _NOKEY:
+            f.key = value
+            f.key_mark = mark
+            return False
+        if not f.skip_value:
+            f.container[f.key] = value
+        f.key = _NOKEY
+        f.skip_value = False
+        return True
+
+    def add_key_checked(value: Any, tag: str, mark: Any) -> None:
+        f = stack[-1]
+        if tag == _MERGE:
+            problem(mark, "merge keys (<<) are not allowed", "write the keys out, or share whole lists with anchors")
+            f.key, f.skip_value = "<<", True
+            return
+        try:
+            hash(value)
+        except TypeError:
+            raise _Fatal(YamlProblem(mark.line + 1, mark.column + 1, path(), "a mapping key must be a plain scalar"))
+        if value is None and tag == _NULL:
+            problem(mark, "empty mapping key")
+            f.key, f.skip_value = None, True
+            return
+        if value in f.container:
+            problem(mark, f"duplicate key {str(value)!r}", "YAML keeps only one of them; remove or merge the duplicate",
+                    at=path() + (value,))
+            f.key, f.skip_value = value, True
+            return
+        f.key, f.key_mark = value, mark
+
+    try:
+        for ev in _events(text):
+            cls = type(ev)
+            if cls is ScalarEvent:
+                count += 1
+                total += 1
+                tag, value = scalar_value(ev)
+                if tag not in _PLAIN_TAGS and tag != _MERGE:
+                    problem(ev.start_mark, f"custom YAML tag {tag!r} is not allowed", "remove the tag; the spec is plain YAML")
+                if ev.anchor:
+                    anchors[ev.anchor] = (value, 1)
+                if stack and stack[-1].is_map and stack[-1].key is _NOKEY:
+                    add_key_checked(value, tag, ev.start_mark)
+                else:
+                    if tag == _MERGE:
+                        tag = _STR
+                        value = ev.value
+                    attach(value, ev.start_mark)
+            elif cls is MappingStartEvent or cls is SequenceStartEvent:
+                count += 1
+                total += 1
+                is_map = cls is MappingStartEvent
+                if stack and stack[-1].is_map and stack[-1].key is _NOKEY:
+                    raise _Fatal(YamlProblem(ev.start_mark.line + 1, ev.start_mark.column + 1, path(), "a mapping key must be a plain scalar"))
+                if ev.tag not in (None, "!", _MAP if is_map else _SEQ):
+                    problem(ev.start_mark, f"custom YAML tag {ev.tag!r} is not allowed", "remove the tag; the spec is plain YAML")
+                stack.append(_Frame({} if is_map else [], is_map, ev.anchor, total))
+            elif cls is MappingEndEvent or cls is SequenceEndEvent:
+                f = stack.pop()
+                if f.anchor:
+                    anchors[f.anchor] = (f.container, total - f.start + 1)
+                attach(f.container, ev.start_mark)
+            elif cls is AliasEvent:
+                value, size = anchors.get(ev.anchor, (None, 1))
+                total += size
+                if total > 2 * count + ALIAS_SLACK:
+                    raise _Fatal(YamlProblem(ev.start_mark.line + 1, ev.start_mark.column + 1, path(),
+                                             "alias expansion exceeds the cap (a billion-laughs document?)",
+                                             "anchors for shared lists are fine; this document expands to far more nodes than it contains"))
+                if stack and stack[-1].is_map and stack[-1].key is _NOKEY:
+                    if isinstance(value, (dict, list)):
+                        raise _Fatal(YamlProblem(ev.start_mark.line + 1, ev.start_mark.column + 1, path(), "a mapping key must be a plain scalar"))
+                    add_key_checked(value, _STR, ev.start_mark)
+                else:
+                    attach(value, ev.start_mark)
+            elif cls is DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise _Fatal(YamlProblem(ev.start_mark.line + 1, ev.start_mark.column + 1, (),
+                                             "more than one YAML document", "a spec is one document; remove the extra `---`"))
+            elif cls is StreamEndEvent:
+                break
+    except _Fatal as fatal:
+        problems.append(fatal.args[0])
+    if documents == 0 and not problems:
+        problems.append(YamlProblem(1, 1, (), "the spec is empty", "start from `jcasc-gen init`"))
+    return root, problems
+
+
+def locate_many(text: str, wanted: Iterable[tuple[Sequence[Any], bool]]) -> dict[tuple[tuple[Any, ...], bool], tuple[int, int]]:
+    """1-based (line, col) of each (path, key?) in one pass over the events.
+
+    A path that does not exist in the text (a missing key, or one inside an alias) gets the
+    position of its deepest existing ancestor.
+    """
+    want = {(tuple(p), bool(k)) for p, k in wanted}
+    prefixes: set[tuple[Any, ...]] = set()
+    for p, _ in want:
+        for i in range(len(p) + 1):
+            prefixes.add(p[:i])
+    seen: dict[tuple[Any, ...], tuple[int, int]] = {}
+    keys: dict[tuple[Any, ...], tuple[int, int]] = {}
+    # frames: [is_map, current key or _NOKEY, next index]
+    stack: list[list[Any]] = []
+
+    def here() -> tuple[Any, ...]:
+        out = []
+        for is_map, key, idx in stack:
+            out.append(key if is_map else idx)
+        return tuple(out)
+
+    def value_started(mark: Any) -> None:
+        p = here()
+        if p in prefixes and p not in seen:
+            seen[p] = (mark.line + 1, mark.column + 1)
+
+    def value_finished() -> None:
+        if stack:
+            f = stack[-1]
+            if f[0]:
+                f[1] = _NOKEY
+            else:
+                f[2] += 1
+
+    try:
+        for ev in _events(text):
+            cls = type(ev)
+            in_key = bool(stack) and stack[-1][0] and stack[-1][1] is _NOKEY
+            if cls is ScalarEvent or cls is AliasEvent:
+                if in_key:
+                    key = scalar_value(ev)[1] if cls is ScalarEvent else ev.anchor
+                    stack[-1][1] = key
+                    p = here()
+                    if p in prefixes and p not in keys:
+                        keys[p] = (ev.start_mark.line + 1, ev.start_mark.column + 1)
+                    continue
+                value_started(ev.start_mark)
+                value_finished()
+            elif cls is MappingStartEvent or cls is SequenceStartEvent:
+                if in_key:
+                    break  # complex key: the loader reports it; positions so far suffice
+                value_started(ev.start_mark)
+                stack.append([cls is MappingStartEvent, _NOKEY, 0])
+            elif cls is MappingEndEvent or cls is SequenceEndEvent:
+                stack.pop()
+                value_finished()
+    except yaml.YAMLError:
+        pass
+    out: dict[tuple[tuple[Any, ...], bool], tuple[int, int]] = {}
+    for p, is_key in want:
+        if is_key and p in keys:
+            out[(p, is_key)] = keys[p]
+            continue
+        for i in range(len(p), -1, -1):
+            hit = seen.get(p[:i]) or (keys.get(p[:i]) if i == len(p) else None)
+            if hit:
+                out[(p, is_key)] = hit
+                break
+        else:
+            out[(p, is_key)] = (1, 1)
+    return out
