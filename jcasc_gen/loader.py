@@ -49,6 +49,25 @@ class LoadedDocument:
     root: yaml.Node | None
     text: str
 
+    def node_at(self, path: Sequence[PathItem]) -> yaml.Node | None:
+        """The YAML node holding the value at `path`, or None when there is none."""
+        node = self.root
+        for item in path:
+            if isinstance(node, yaml.MappingNode):
+                node = next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == str(item)), None)
+            elif isinstance(node, yaml.SequenceNode) and isinstance(item, int) and 0 <= item < len(node.value):
+                node = node.value[item]
+            else:
+                return None
+        return node
+
+    def raw_scalar(self, path: Sequence[PathItem]) -> str | None:
+        """The text of an unquoted scalar as written (e.g. `0.30`, `yes`), else None."""
+        node = self.node_at(path)
+        if isinstance(node, yaml.ScalarNode) and not node.style:  # C loader: "", pure: None
+            return node.value
+        return None
+
     def locate(self, path: Sequence[PathItem], *, key: bool = False) -> tuple[int, int]:
         """1-based (line, col) of the node at `path`; of its key when `key` is true.
 
@@ -94,7 +113,9 @@ def _fail(name: str, line: int, col: int, message: str, hint: str | None = None)
     return SpecError([Diagnostic(name, line, col, "$", message, hint)])
 
 
-def load_file(path: str | os.PathLike[str], *, display_name: str | None = None, max_bytes: int = MAX_BYTES) -> LoadedDocument:
+def load_file(path: str | os.PathLike[str], *, display_name: str | None = None, max_bytes: int | None = None) -> LoadedDocument:
+    # Read at call time, so a test (or an embedding tool) can lower the module-level cap.
+    max_bytes = MAX_BYTES if max_bytes is None else max_bytes
     name = display_name or os.fspath(path)
     p = os.fspath(path)
     if not os.path.exists(p):
@@ -139,7 +160,11 @@ def load_text(raw: bytes | str, name: str = "<spec>") -> LoadedDocument:
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         msg = f"YAML syntax error: {exc.problem or exc.context}"
         if exc.context and exc.problem:
-            msg = f"YAML syntax error: {exc.problem} ({exc.context})"
+            # The context mark is where the construct began, often the real culprit
+            # (an unclosed bracket is only noticed at the end of the file).
+            ctx = exc.context_mark
+            started = f" started at line {ctx.line + 1}, column {ctx.column + 1}" if ctx and ctx.line != line - 1 else ""
+            msg = f"YAML syntax error: {exc.problem} ({exc.context}{started})"
         raise _fail(name, line, col, msg, "check indentation, quoting and colons around this point") from None
     except yaml.YAMLError as exc:
         raise _fail(name, 1, 1, f"YAML error: {exc}") from None
@@ -207,14 +232,14 @@ class _Builder:
                 if not isinstance(knode, yaml.ScalarNode):
                     self._err(knode, path, "a mapping key must be a plain scalar")
                     continue
-                key = self._node(knode, path)
-                if isinstance(key, (list, dict)) or key is None and knode.tag == _NULL and knode.value == "":
-                    self._err(knode, path, "empty mapping key")
+                if knode.tag not in _SCALAR_TAGS:
+                    self._node(knode, path)  # reports the tag
                     continue
-                try:
-                    hash(key)
-                except TypeError:
-                    self._err(knode, path, "a mapping key must be a plain scalar")
+                # Keys are names (roles, plugins, options): keep the text as written, so
+                # `yes:` or `1:` stay "yes" and "1" instead of becoming true or 1.
+                key = knode.value
+                if key == "":
+                    self._err(knode, path, "empty mapping key")
                     continue
                 if key in first:
                     prev = first[key].start_mark
@@ -222,7 +247,7 @@ class _Builder:
                               "YAML keeps only one of them; remove or merge the duplicate")
                     continue
                 first[key] = knode
-                out[key] = self._node(vnode, path + (key if isinstance(key, (str, int)) else str(key),))
+                out[key] = self._node(vnode, path + (key,))
             return out
         return None  # pragma: no cover
 

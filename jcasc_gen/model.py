@@ -204,6 +204,11 @@ def canonical_sha256(data: Any) -> str:
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
+def _list(value: Any) -> list[Any]:
+    """The value if it is a list, else [] (its shape error is reported by the schema)."""
+    return value if isinstance(value, list) else []
+
+
 def _has_control(s: str) -> bool:
     return _CONTROL.search(s) is not None
 
@@ -223,6 +228,16 @@ def pomerium_issuer(version: tuple[int, int], jenkins_url: str, authenticate_url
     return urlsplit(jenkins_url).hostname or ""
 
 
+# Pomerium has built-in provider URLs only for these (pomerium: pkg/identity/oauth/*).
+_PROVIDERS_NEEDING_URL = frozenset({"oidc", "okta", "azure", "auth0", "cognito", "onelogin", "ping"})
+_JWT_WITHOUT_POMERIUM: tuple[tuple[str, str], ...] = (
+    ("header", "the request header that carries the JWT, e.g. X-Pomerium-Jwt-Assertion"),
+    ("issuers", "the `iss` values Jenkins accepts"),
+    ("audiences", "the `aud` values Jenkins accepts"),
+    ("jwks_url", "where Jenkins fetches the signing keys (null turns signature checks off)"),
+)
+
+
 def semantic_check(doc: LoadedDocument) -> list[Diagnostic]:
     data = doc.data
     out: list[Diagnostic] = []
@@ -234,18 +249,17 @@ def semantic_check(doc: LoadedDocument) -> list[Diagnostic]:
     jwt = data.get("jwt") if isinstance(data.get("jwt"), dict) else {}
     if pom is not None:
         idp = pom.get("idp")
-        if isinstance(idp, dict) and idp.get("provider") not in ("google", "github", "gitlab", None) and "url" not in idp:
+        if isinstance(idp, dict) and idp.get("provider") in _PROVIDERS_NEEDING_URL and "url" not in idp:
             at(("pomerium", "idp"), f"missing required key 'url' for provider {idp.get('provider')!r}",
                "only google, github and gitlab have a built-in provider URL")
     elif "pomerium" not in data:
-        for key, hint in (
-            ("header", "the request header that carries the JWT, e.g. X-Pomerium-Jwt-Assertion"),
-            ("issuers", "the `iss` values Jenkins accepts"),
-            ("audiences", "the `aud` values Jenkins accepts"),
-            ("jwks_url", "where Jenkins fetches the signing keys (null turns signature checks off)"),
-        ):
-            if key not in jwt:
-                at(("jwt",) if "jwt" in data else (), f"missing required key 'jwt.{key}' (there is no `pomerium:` to derive it from)", hint)
+        if "jwt" not in data:
+            at((), "missing required key 'jwt' in the spec (there is no `pomerium:` to derive it from)",
+               "without `pomerium:` write jwt.header, jwt.issuers, jwt.audiences and jwt.jwks_url yourself")
+        elif isinstance(data.get("jwt"), dict):
+            for key, hint in _JWT_WITHOUT_POMERIUM:
+                if key not in jwt:
+                    at(("jwt",), f"missing required key {key!r} in this mapping (there is no `pomerium:` to derive it from)", hint)
     for key in ("issuers", "audiences"):
         items = jwt.get(key)
         if isinstance(items, list):
@@ -266,7 +280,7 @@ def _check_authorization(doc: LoadedDocument, at: Any) -> None:
     authz = doc.data.get("authorization")
     if not isinstance(authz, dict):
         return
-    extra = [p for p in authz.get("extra_permissions") or [] if isinstance(p, str)]
+    extra = [p for p in _list(authz.get("extra_permissions")) if isinstance(p, str)]
     known = set(permissions.CATALOG) | set(extra)
     for i, pid in enumerate(extra):
         if pid in permissions.CATALOG:
@@ -301,17 +315,19 @@ def _check_authorization(doc: LoadedDocument, at: Any) -> None:
         kinds = [k for k in ("user", "group", "user_or_group") if k in g]
         base: tuple[PathItem, ...] = ("authorization", "grants", i)
         granted: set[str] = set()
-        for j, rname in enumerate(g.get("roles") or []):
+        unknown_role = False
+        for j, rname in enumerate(_list(g.get("roles"))):
             if not isinstance(rname, str):
                 continue
             if rname not in roles:
+                unknown_role = True
                 near = permissions.suggest(rname, list(roles))
                 at(base + ("roles", j), f"unknown role {rname!r}", f"did you mean {near!r}?" if near else
                    ("define it under authorization.roles" if roles else "define roles under authorization.roles"))
             else:
                 used.add(rname)
-                granted.update(p for p in roles[rname] or [] if isinstance(p, str))
-        for j, pid in enumerate(g.get("permissions") or []):
+                granted.update(p for p in _list(roles[rname]) if isinstance(p, str))
+        for j, pid in enumerate(_list(g.get("permissions"))):
             check_perm(base + ("permissions", j), pid)
             if isinstance(pid, str):
                 granted.add(pid)
@@ -328,7 +344,7 @@ def _check_authorization(doc: LoadedDocument, at: Any) -> None:
             at(base + (kind,), "`user: authenticated` never matches in Jenkins", "every signed-in person is `group: authenticated`")
         if kind == "group" and low == "anonymous":
             at(base + (kind,), "`group: anonymous` never matches in Jenkins", "anonymous requests are `user: anonymous` (and that grant reaches everyone)")
-        if not granted:
+        if not granted and not unknown_role:  # an unknown role is the real problem; said above
             at(base, "this grant grants nothing", "add `permissions:` or `roles:`; to give a principal nothing, leave it out")
         clash = [(kind, low)] + ([("user", low), ("group", low)] if kind == "user_or_group" else [("user_or_group", low)])
         for key in clash:
@@ -345,6 +361,15 @@ def _check_authorization(doc: LoadedDocument, at: Any) -> None:
             at(("authorization", "roles", rname), f"role {rname!r} is not used by any grant", "remove it or grant it", key=True, warn=True)
 
 
+def _plugin_item_pattern() -> re.Pattern[str]:
+    from .schema import schema
+
+    return re.compile(schema()["properties"]["plugins"]["properties"]["extra"]["items"]["pattern"])
+
+
+_PLUGIN_ITEM = _plugin_item_pattern()
+
+
 def _check_plugins(doc: LoadedDocument, at: Any) -> None:
     plugins = doc.data.get("plugins")
     if not isinstance(plugins, dict):
@@ -352,9 +377,10 @@ def _check_plugins(doc: LoadedDocument, at: Any) -> None:
     jwt = doc.data.get("jwt") if isinstance(doc.data.get("jwt"), dict) else {}
     listed = set(pins.REQUIRED) | ({"skip-certificate-check"} if jwt.get("skip_certificate_check") is True else set())
     extra_versions: dict[str, tuple[str | None, int]] = {}
-    for i, item in enumerate(plugins.get("extra") or []):
-        if not isinstance(item, str):
-            continue
+    versions = plugins.get("versions") if isinstance(plugins.get("versions"), dict) else {}
+    for i, item in enumerate(_list(plugins.get("extra"))):
+        if not isinstance(item, str) or not _PLUGIN_ITEM.match(item):
+            continue  # the schema reports it
         name, _, version = item.partition(":")
         if name in extra_versions or name in pins.REQUIRED:
             where = "built in" if name in pins.REQUIRED else f"plugins.extra[{extra_versions[name][1]}]"
@@ -366,9 +392,8 @@ def _check_plugins(doc: LoadedDocument, at: Any) -> None:
                 continue
         extra_versions[name] = (version or None, i)
         listed.add(name)
-        if not version:
+        if not version and name not in versions:
             at(("plugins", "extra", i), f"plugin {name!r} is not pinned", f"write `{name}:<version>` so every build gets the same plugin", warn=True, code="JG012")
-    versions = plugins.get("versions") if isinstance(plugins.get("versions"), dict) else {}
     for name, version in versions.items():
         if not isinstance(version, str):
             continue

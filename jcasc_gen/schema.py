@@ -57,21 +57,49 @@ def _expected(types: Any) -> str:
     return names.get(types, str(types))
 
 
-def _quote_hint(value: Any) -> str | None:
-    if isinstance(value, bool) or value is None or isinstance(value, (int, float)):
-        shown = {True: "true/yes/on", False: "false/no/off"}.get(value, "null/~" if value is None else repr(value)) if isinstance(value, bool) or value is None else repr(value)
-        return f'quote it: YAML reads an unquoted {shown} as {_type_name(value)}, e.g. write "0.30", not 0.30'
+def _quote_hint(doc: LoadedDocument, path: list[Any], value: Any) -> str | None:
+    """For a bool, null or number where a string is expected: say how YAML misread it."""
+    if not (value is None or isinstance(value, (bool, int, float))):
+        return None
+    raw = doc.raw_scalar(path)
+    if not raw:
+        return "the value is empty: write it after the colon" if value is None else None
+    reading = "null" if value is None else str(value).lower() if isinstance(value, bool) else f"the number {value!r}"
+    return f'quote it: YAML reads an unquoted {raw} as {reading}; write "{raw}"'
+
+
+def _unquote_hint(expected: Any, value: Any) -> str | None:
+    """A quoted "30" or "false" where a number or boolean is expected."""
+    if not isinstance(value, str):
+        return None
+    if expected == "array":
+        return f"write a list, e.g. [{value}]" if value and "\n" not in value else "write a list, e.g. [a, b]"
+    text = value.strip()
+    if expected == "integer" and text.isdigit() or expected == "boolean" and text in ("true", "false"):
+        return f"remove the quotes: {text}"
     return None
 
 
 def validate_shape(doc: LoadedDocument) -> list[Diagnostic]:
-    """Every schema violation in `doc`, located, with a hint; [] when the shape is right."""
-    return list(_diagnostics(doc))
+    """Every schema violation in `doc`, located, with a hint; [] when the shape is right.
+
+    A missing required key is not reported when a misspelt key beside it is already
+    reported with a did-you-mean for it (`authorisation` -> 'authorization').
+    """
+    diags = list(_diagnostics(doc))
+    misspelt = {(d.path.rsplit(".", 1)[0] if "." in d.path else "$", d.hint) for d in diags if d.message.startswith("unknown key")}
+    return [d for d in diags if not (d.message.startswith("missing required key ")
+                                     and (d.path, f"did you mean {d.message.split(chr(39))[1]!r}?") in misspelt)]
 
 
 def _diagnostics(doc: LoadedDocument) -> Iterator[Diagnostic]:
+    seen: set[Diagnostic] = set()
     for err in _validator().iter_errors(doc.data):
-        yield from _explain(doc, err)
+        for diag in _explain(doc, err):
+            # jsonschema reports `required` once per missing key, each with the whole list
+            if diag not in seen:
+                seen.add(diag)
+                yield diag
 
 
 def _explain(doc: LoadedDocument, err: Any) -> Iterator[Diagnostic]:
@@ -93,8 +121,12 @@ def _explain(doc: LoadedDocument, err: Any) -> Iterator[Diagnostic]:
                 where = "the spec" if not path else "this mapping"
                 yield doc.diag(path, f"missing required key {name!r} in {where}", _required_hint(path, name))
         return
+    if kw == "type" and sub.get("$comment") == "secretRef":
+        yield doc.diag(path, f"a secret must be a reference, got {_type_name(value)}", _SECRET_HINT)
+        return
     if kw == "type":
-        yield doc.diag(path, f"expected {_expected(err.validator_value)}, got {_type_name(value)}", _quote_hint(value) if "string" in str(err.validator_value) else None)
+        hint = _quote_hint(doc, path, value) if "string" in str(err.validator_value) else _unquote_hint(err.validator_value, value)
+        yield doc.diag(path, f"expected {_expected(err.validator_value)}, got {_type_name(value)}", hint)
         return
     if kw == "enum":
         options = [str(o) for o in err.validator_value]
@@ -112,17 +144,29 @@ def _explain(doc: LoadedDocument, err: Any) -> Iterator[Diagnostic]:
         else:
             yield doc.diag(path, f"a grant names exactly one principal, this one has {', '.join(kinds)}", "split it into one grant per principal")
         return
-    if kw in ("anyOf", "oneOf") and path and path[-1] in ("client_id",):
+    if kw in ("anyOf", "oneOf") and path and path[-1] == "client_id":
         if isinstance(value, str):
             yield doc.diag(path, "must not be empty")
+        elif isinstance(value, dict) and "file" in value:
+            # pomerium config/options.go has idp_client_secret_file but no idp_client_id_file
+            yield doc.diag(path, "Pomerium cannot read the client id from a file (it has no idp_client_id_file)",
+                           "write the client id itself (it is not a secret), or `{env: IDP_CLIENT_ID}`")
+        elif isinstance(value, dict):
+            # Not a valid {env: NAME}: explain through the secretRef branch's own errors.
+            for branch in err.context or ():
+                if branch.validator != "type":
+                    yield from _explain(doc, branch)
         else:
-            yield doc.diag(path, f"expected a string or a secret reference, got {_type_name(value)}", "write `{env: NAME}` or `{file: PATH}`, or quote the literal")
+            yield doc.diag(path, f"expected a string or `{{env: NAME}}`, got {_type_name(value)}",
+                           _quote_hint(doc, path, value) or "write the client id, or `{env: IDP_CLIENT_ID}`")
         return
     if kw in ("anyOf", "oneOf") and path and path[-1] == "policy":
         yield doc.diag(path, "expected a Pomerium policy rule (a mapping) or a list of rules", "e.g. `- allow: {or: [{domain: {is: example.com}}]}`")
         return
     if kw == "pattern":
-        yield doc.diag(path, f"{value!r} {_pattern_problem(path, sub)}", _pattern_hint(path))
+        # An env name field may hold a pasted secret by mistake: never echo it.
+        shown = "not an environment variable name" if path and path[-1] == "env" else f"{value!r} {_pattern_problem(path, sub)}"
+        yield doc.diag(path, shown, _pattern_hint(path))
         return
     if kw == "minLength":
         yield doc.diag(path, "must not be empty")
@@ -134,9 +178,12 @@ def _explain(doc: LoadedDocument, err: Any) -> Iterator[Diagnostic]:
         yield doc.diag(path, f"must be >= {err.validator_value}, got {value!r}")
         return
     if kw in ("minProperties", "maxProperties") and isinstance(value, dict):
-        yield doc.diag(path, "a secret reference has exactly one key, `env` or `file`", "e.g. `{env: POMERIUM_SIGNING_KEY}`; never the secret itself")
+        yield doc.diag(path, "a secret reference has exactly one key, `env` or `file`", _SECRET_HINT)
         return
     yield doc.diag(path, err.message)
+
+
+_SECRET_HINT = "write `{env: NAME}` or `{file: PATH}`; the secret itself never goes in the spec"
 
 
 def _pattern_problem(path: list[Any], sub: dict[str, Any]) -> str:
@@ -158,6 +205,8 @@ def _pattern_hint(path: list[Any]) -> str | None:
     last = path[-1] if path else ""
     if last in ("url", "upstream", "authenticate_url", "verify_url"):
         return "write the full URL, e.g. https://jenkins.example.com"
+    if last == "env":
+        return "letters, digits and _, not starting with a digit, e.g. POMERIUM_SIGNING_KEY"
     if last == "version":
         return 'write it as a string, e.g. "0.33" or "v0.33.1"'
     if len(path) >= 2 and path[-2] == "extra":

@@ -29,7 +29,8 @@ def run(args: argparse.Namespace) -> int:
     gen = prepare(loaded, strict=args.strict)
     print_diagnostics(gen.diagnostics)
     if gen.failed:
-        print(f"{args.spec}: not generated; nothing was written", file=sys.stderr)
+        n = sum(d.severity == "error" for d in gen.diagnostics)
+        print(f"{args.spec}: {n} error{'s' if n != 1 else ''}; nothing was written", file=sys.stderr)
         return ExitCode.USAGE
     root = output_dir(args, loaded)
     try:
