@@ -137,6 +137,7 @@ class JenkinsSim:
         self.instance_id = uuid.uuid4().hex[:8]
         self.restart_count = 0
         self.restarting = False
+        self._restart_pending = False
         self.boot_error: str | None = None
         self.requests: list[tuple[str, str]] = []  # (method, path) log for assertions
         self.casc_log: list[str] = []  # WARNING lines (unresolved variables ...)
@@ -265,14 +266,17 @@ class JenkinsSim:
 
     # ---------------------------------------------------------------- restart
     def begin_restart(self) -> None:
+        """Jenkins.doSafeRestart: the response (a redirect) goes out first; shortly after, the
+        controller goes down (503 from HudsonIsLoading, or refused connections)."""
         with self.lock:
-            if self.restarting:
+            if self._restart_pending:
                 return
-            self.restarting = True
+            self._restart_pending = True
         refuse = self.restart_refuses_connections or (self.faults.restart_never_returns and self.faults.restart_refuses)
 
         def run() -> None:
-            time.sleep(0.02)  # let the response to /safeRestart go out
+            time.sleep(0.05)  # let the /safeRestart response and its redirect go out
+            self.restarting = True
             if refuse:
                 self._unbind()
             if self.faults.restart_never_returns:
@@ -302,6 +306,7 @@ class JenkinsSim:
                 except casc.CascError as e:
                     self.boot_error = e.message
             self.restarting = False
+            self._restart_pending = False
 
     # ---------------------------------------------------------------- casc
     def _context(self) -> casc.Context:
@@ -616,7 +621,7 @@ class _Handler(BaseHTTPRequestHandler):
                         "crumb": sim.crumb_for(self.ident.name, sid), "crumbRequestField": CRUMB_FIELD})
         elif key == "pluginManager/api/json":
             if self._need(SYSTEM_READ):  # PluginManager.getApi: SYSTEM_READ (D.4)
-                self._json(sim.plugin_manager.manager_json(depth if "depth" in self.query else 1))
+                self._json(sim.plugin_manager.manager_json(depth))
         elif key == "pluginManager/installNecessaryPlugins":
             if not self._post_only() or not self._need(P.ADMINISTER):
                 return

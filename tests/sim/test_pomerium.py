@@ -1,0 +1,63 @@
+"""Conformance: the fake Pomerium side (jenkins-facts F.1/F.2).
+
+Sources: pomerium: pkg/endpoints/paths.go, internal/handlers/jwks.go, pkg/cryptutil/jose.go,
+authorize/evaluator/headers_evaluator_evaluation.go, authorize/evaluator/opa/policy/headers.rego
+(<= v0.27), pomerium/pomerium#5393/#5394.
+"""
+
+from __future__ import annotations
+
+import jwt
+import requests
+from jwt.algorithms import ECAlgorithm
+
+from tests.jenkins_sim import PomeriumSide
+from tests.jenkins_sim.pomerium import _thumbprint
+
+
+def test_jwks_endpoint(pomerium_side: PomeriumSide) -> None:
+    """/.well-known/pomerium/jwks.json: {"keys":[...]}, Cache-Control max-age=60; ECDSA ->
+    ES256, RSA -> RS256; kid = hex SHA-256 thumbprint; use sig."""
+    assert pomerium_side.jwks_url.endswith("/.well-known/pomerium/jwks.json")
+    r = requests.get(pomerium_side.jwks_url, timeout=5)
+    assert r.headers["Cache-Control"] == "max-age=60"
+    keys = r.json()["keys"]
+    assert [k["alg"] for k in keys] == ["ES256", "RS256"]
+    for k in keys:
+        assert k["use"] == "sig" and k["kid"] == _thumbprint(k) and len(k["kid"]) == 64
+
+
+def test_claims_v021_issuer_is_authenticate_host(pomerium_side: PomeriumSide) -> None:
+    """<= v0.21: iss = authenticate host, aud = route host, jti = session id."""
+    c = pomerium_side.claims("a@example.com", ["g"], version="0.21")
+    assert c["iss"] == "authenticate.example.com" and c["aud"] == "jenkins.example.com" and c["jti"] == c["sid"]
+
+
+def test_claims_v022_issuer_is_route_host(pomerium_side: PomeriumSide) -> None:
+    """v0.22.0 (#4046): iss = route host; v0.27: jti random, iat now; aud a string; no nbf."""
+    c = pomerium_side.claims("a@example.com", ["g"], version="0.33")
+    assert c["iss"] == c["aud"] == "jenkins.example.com" and isinstance(c["aud"], str)
+    assert "nbf" not in c and c["jti"] != c["sid"] and c["exp"] - c["iat"] == 300
+    assert set(c) == {"iss", "aud", "jti", "iat", "exp", "sub", "user", "email", "groups", "sid", "name"}
+    assert c["sub"] == c["user"] and c["groups"] == ["g"]
+
+
+def test_claims_v0280_groups_null(pomerium_side: PomeriumSide) -> None:
+    """v0.28.0 sent `groups: null` for a user without groups; v0.29 (#5394) restored []."""
+    assert pomerium_side.claims("a@example.com", [], version="0.28.0")["groups"] is None
+    assert pomerium_side.claims("a@example.com", ["x"], version="0.28.0")["groups"] == ["x"]
+    assert pomerium_side.claims("a@example.com", [], version="0.29.0")["groups"] == []
+    assert pomerium_side.claims("a@example.com", ["x"], groups_null=True)["groups"] is None
+
+
+def test_minted_token_verifies_against_jwks_and_pem(pomerium_side: PomeriumSide) -> None:
+    """The token's header carries kid/typ JWT and verifies with the published key and with
+    the private PEM (what the product's --signing-key-file uses)."""
+    tok = pomerium_side.mint("a@example.com", ["g"])
+    h = jwt.get_unverified_header(tok)
+    assert h == {"alg": "ES256", "kid": pomerium_side.es256.kid, "typ": "JWT"}
+    key = ECAlgorithm.from_jwk(requests.get(pomerium_side.jwks_url, timeout=5).json()["keys"][0])
+    assert jwt.decode(tok, key, algorithms=["ES256"], audience="jenkins.example.com")["email"] == "a@example.com"
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+    priv = load_pem_private_key(pomerium_side.private_key_pem.encode(), None)
+    assert jwt.decode(tok, priv.public_key(), algorithms=["ES256"], audience="jenkins.example.com")  # type: ignore[arg-type]
