@@ -19,6 +19,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "lint": ("jcasc_gen.commands.lint", "security findings of a spec (lockout, anonymous grants, JWT checks off, ...)"),
     "generate": ("jcasc_gen.commands.generate", "write JCasC, plugin lists and Pomerium config"),
     "check": ("jcasc_gen.commands.check", "exit 1 when the committed output differs from what the spec generates"),
+    "diff": ("jcasc_gen.commands.diff", "show what changes: output folder or live Jenkins vs the spec, semantically"),
+    "explain": ("jcasc_gen.commands.explain", "effective permissions of a user or group (roles, authenticated, anonymous, implications)"),
+    "import": ("jcasc_gen.commands.import_spec", "turn a JCasC export (file or live Jenkins) into a spec"),
 }
 
 

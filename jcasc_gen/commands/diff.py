@@ -1,0 +1,161 @@
+"""`jcasc-gen diff SPEC [-o DIR | --live --url URL]`: what would change, as a reviewer wants it.
+
+Against the output folder (default) each generated file is compared by meaning (its own
+parser; jenkins.yaml through `normalize_managed`), so reformatting is not a difference.
+Against a live Jenkins (`--live`) the managed sections of its JCasC export are compared.
+Exit 0 no differences, 1 differences, 2 invalid spec or usage, 3 Jenkins unreachable or
+credentials refused. Nothing is written, nothing on Jenkins changes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+from ..exitcodes import ExitCode
+from ._common import (CommandFailed, add_format_argument, add_output_argument, add_spec_argument, add_strict_argument,
+                      emit_json, load_or_report, output_dir, print_diagnostics)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_spec_argument(p)
+    add_output_argument(p)
+    add_format_argument(p)
+    add_strict_argument(p)
+    p.add_argument("--live", action="store_true", help="compare with the managed sections of a live Jenkins (needs --url and credentials)")
+    colour = p.add_mutually_exclusive_group()
+    colour.add_argument("--no-color", dest="color", action="store_const", const="never", help="never colour the diff (NO_COLOR is honoured too)")
+    colour.add_argument("--color", dest="color", action="store_const", const="always", help="colour the diff even when not on a terminal")
+    p.set_defaults(color="auto")
+    from ..live import credentials
+
+    credentials.add_arguments(p)
+
+
+def _file_report(root: str, files: dict[str, str]) -> list[dict[str, Any]]:
+    from ..diffing import files_equal, semantic_changes
+    from ..outputs import compare_tree
+    from ..render import FILES
+
+    tree = compare_tree(root, files)
+    out: list[dict[str, Any]] = []
+    for rel in sorted(set(files) | set(tree.extra)):
+        path = os.path.join(root, rel)
+        current: str | None
+        try:
+            with open(path, encoding="utf-8", newline="") as fh:
+                current = fh.read()
+        except (FileNotFoundError, IsADirectoryError):
+            current = None
+        except UnicodeDecodeError:
+            current = "(not UTF-8 text)\n"
+        target = files.get(rel)
+        if current is None:
+            status = "added"
+        elif target is None:
+            status = "removed"
+        else:
+            status = "unchanged" if files_equal(rel, current, target) else "changed"
+        item: dict[str, Any] = {"path": rel, "status": status, "current": current, "target": target}
+        if status == "changed" and FILES.get(rel) is not None and FILES[rel].dialect == "jcasc":
+            try:
+                import yaml
+
+                item["changes"] = semantic_changes(yaml.safe_load(current), yaml.safe_load(target))  # type: ignore[arg-type]
+            except yaml.YAMLError:
+                pass
+        out.append(item)
+    return out
+
+
+def _live_document(args: argparse.Namespace, spec: Any) -> dict[str, Any]:
+    """The live export; tries the pre-switch credential, then the JWT one (exit 3 on failure)."""
+    from ..client import CredentialsRefused, Denied, JenkinsClient, JenkinsError
+    from ..live import credentials
+    from ..live.redact import say
+    from ..live.state import parse_export
+
+    try:
+        creds = credentials.resolve(args, spec)
+    except credentials.CredentialError as exc:
+        say(f"error: {exc}")
+        raise CommandFailed(exc.exit_code) from None
+    auths = [a for a in (creds.pre, creds.post.auth() if creds.post else None) if a is not None]
+    last: JenkinsError | None = None
+    for auth in auths:
+        try:
+            return parse_export(JenkinsClient(creds.conn, auth).casc_export())
+        except (Denied, CredentialsRefused) as exc:
+            last = exc  # the realm may already be jwt-auth (API tokens become anonymous): try the next
+        except JenkinsError as exc:
+            say(f"error: {exc}")
+            raise CommandFailed(exc.exit_code) from None
+    assert last is not None
+    say(f"error: {last}")
+    raise CommandFailed(ExitCode.UNREACHABLE)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..diffing import canonical_yaml, colorize, semantic_changes, summary_lines, unified, use_color
+    from ..jcasc import target_document
+    from ..outputs import prepare
+
+    try:
+        loaded = load_or_report(args, command="diff")
+    except CommandFailed as exc:
+        return exc.code
+    gen = prepare(loaded, strict=args.strict)
+    if gen.failed:
+        if args.format == "json":
+            emit_json({"command": "diff", "ok": False, "spec": args.spec, "diagnostics": [d.to_json() for d in gen.diagnostics]})
+        else:
+            print_diagnostics(gen.diagnostics)
+        return ExitCode.USAGE
+    if args.format == "text":
+        print_diagnostics(gen.diagnostics)
+    colour = use_color(sys.stdout, args.color)
+
+    if args.live:
+        try:
+            live = _live_document(args, loaded.spec)
+        except CommandFailed as exc:
+            return exc.code
+        target = target_document(loaded.spec)
+        changes = semantic_changes(live, target)
+        different = not changes.empty
+        if args.format == "json":
+            emit_json({"command": "diff", "ok": not different, "spec": args.spec, "against": "live", "url": args.url,
+                       "changes": changes.to_json(), "diagnostics": [d.to_json() for d in gen.diagnostics]})
+        else:
+            lines = summary_lines(changes)
+            if different:
+                lines += unified(canonical_yaml(live), canonical_yaml(target), "live", "spec")
+            sys.stdout.write(colorize(lines, colour))
+            print("live Jenkins: " + ("differs from the spec" if different else "matches the spec"), file=sys.stderr)
+        return ExitCode.DIFFERENCES if different else ExitCode.OK
+
+    root = output_dir(args, loaded)
+    report = _file_report(root, dict(gen.files))
+    different = any(r["status"] != "unchanged" for r in report)
+    shown = os.path.relpath(root)
+    if args.format == "json":
+        emit_json({"command": "diff", "ok": not different, "spec": args.spec, "against": "output", "output": root,
+                   "files": [{"path": r["path"], "status": r["status"],
+                              **({"changes": r["changes"].to_json()} if "changes" in r else {})} for r in report],
+                   "diagnostics": [d.to_json() for d in gen.diagnostics]})
+    else:
+        out: list[str] = []
+        for r in report:
+            if r["status"] == "unchanged":
+                continue
+            if "changes" in r:
+                out += [f"# {shown}/{r['path']}: {r['status']}\n"] + summary_lines(r["changes"])
+            out += unified(r["current"], r["target"], f"{shown}/{r['path']}", f"{shown}/{r['path']} (from {args.spec})")
+        sys.stdout.write(colorize(out, colour))
+        if different:
+            print(f"{shown}: differs from what {args.spec} generates; `jcasc-gen generate {args.spec}` writes it", file=sys.stderr)
+        else:
+            print(f"{shown}: no differences", file=sys.stderr)
+    return ExitCode.DIFFERENCES if different else ExitCode.OK

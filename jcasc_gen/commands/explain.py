@@ -1,0 +1,90 @@
+"""`jcasc-gen explain SPEC [PRINCIPAL] [--group G ...]`: what a user or group can actually do.
+
+With a principal: one table of every permission, allowed or not, and why (the grant, the
+implication, `group: authenticated`, `user: anonymous` reaching everyone, permissions Jenkins
+disables). Without: a matrix of principals by permission.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+from ..exitcodes import ExitCode
+from ._common import CommandFailed, add_format_argument, add_spec_argument, emit_json, load_or_report
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_spec_argument(p)
+    p.add_argument("principal", metavar="PRINCIPAL", nargs="?",
+                   help="user:NAME, group:NAME, or a bare NAME (a user unless the spec only knows it as a group); "
+                        "`anonymous` = not signed in, `authenticated` = any signed-in user")
+    p.add_argument("-g", "--group", dest="groups", action="append", default=[], metavar="GROUP",
+                   help="an IdP group the user is in (repeat); what Pomerium puts in the groups claim")
+    p.add_argument("--allowed-only", action="store_true", help="list only the permissions that are allowed")
+    add_format_argument(p)
+
+
+def _table(rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows) + "\n"
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..explain import entries_from_spec, explain, identity_for, matrix, parse_principal, universe_for
+
+    try:
+        loaded = load_or_report(args, command="explain")
+    except CommandFailed as exc:
+        return exc.code
+    spec = loaded.spec
+    entries = entries_from_spec(spec)
+    universe = universe_for(entries, spec.authorization.extra_permissions)
+
+    if args.principal is None:
+        if args.groups:
+            print("--group needs a PRINCIPAL", file=sys.stderr)
+            return ExitCode.USAGE
+        table = matrix(entries, universe)
+        if args.format == "json":
+            emit_json({"command": "explain", "spec": args.spec, "principals": [x.to_json() for x in table]})
+            return ExitCode.OK
+        out = ["Effective permissions (X granted, + implied, ~ granted but disabled in Jenkins, . no;\n"
+               " * disabled by default in Jenkins: only implied grants count)\n"]
+        out += [f"  [{i}] {x.identity.label}\n" for i, x in enumerate(table, 1)]
+        rows = [["PERMISSION", *[f"[{i}]" for i in range(1, len(table) + 1)]]]
+        for n, pid in enumerate(universe):
+            cells = []
+            for x in table:
+                r = x.rows[n]
+                cells.append("X" if r.direct else "+" if r.allowed else "~" if r.granted_but_disabled else ".")
+            if args.allowed_only and not any(c in "X+" for c in cells):
+                continue
+            rows.append([pid + ("*" if table[0].rows[n].disabled else ""), *cells])
+        sys.stdout.write("".join(out) + _table(rows))
+        return ExitCode.OK
+
+    kind, name = parse_principal(args.principal)
+    who = identity_for(kind, name, args.groups, entries)
+    result = explain(entries, who, universe)
+    if args.format == "json":
+        emit_json({"command": "explain", "spec": args.spec, **result.to_json()})
+        return ExitCode.OK
+    lines = [f"{who.label}\n"]
+    if result.matching:
+        lines.append("matching grants: " + "; ".join(e.label for e in result.matching) + "\n")
+    else:
+        lines.append("no grant in the spec matches" + (" (check the name and --group)" if who.signed_in else "") + "\n")
+    rows = [["PERMISSION", "ALLOWED", "WHY"]]
+    for r in result.rows:
+        if args.allowed_only and not r.allowed:
+            continue
+        why = "; ".join(r.via)
+        if r.granted_but_disabled:
+            why = (why + "; " if why else "") + f"granted to {', '.join(r.granted_but_disabled)} but disabled in Jenkins ({r.note or 'no effect'})"
+        elif r.disabled and not r.allowed:
+            why = f"disabled in Jenkins ({r.note})" if r.note else "disabled in Jenkins"
+        rows.append([r.permission, "yes" if r.allowed else "no", why])
+    sys.stdout.write("".join(lines) + _table(rows))
+    return ExitCode.OK

@@ -1,0 +1,156 @@
+"""`jcasc-gen import (--from-export FILE | --url URL) [-o spec.yaml]`: adopt the tool on a
+Jenkins that already runs jwt-auth and matrix-auth.
+
+The spec is checked (`load_spec_text`) before anything is written, and the imported matrix is
+compared with what the spec generates, principal by principal, permission by permission;
+nothing is written when they differ (a bug) or the spec does not validate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+from ..exitcodes import ExitCode
+from ._common import emit_json
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--from-export", metavar="FILE", help="a saved JCasC export (Manage Jenkins > Configuration as Code > Download)")
+    src.add_argument("--url", metavar="URL", help="read the export from this Jenkins [credentials: JENKINS_USER_ID + JENKINS_API_TOKEN, or --jwt]")
+    p.add_argument("-o", "--output", metavar="SPEC", help="write the spec here (default: standard output); never over an existing file without --force")
+    p.add_argument("--force", action="store_true", help="overwrite an existing SPEC")
+    p.add_argument("--jenkins-url", metavar="URL", help="the URL people use (the export does not name it; else inferred from the JWKS URL or audience)")
+    p.add_argument("--authenticate-url", metavar="URL", help="Pomerium's authenticate URL: adds a `pomerium:` section and drops jwt values it derives")
+    p.add_argument("--pomerium-version", metavar="VERSION", help="with --authenticate-url: the Pomerium version (default: the newest known)")
+    p.add_argument("--idp-provider", metavar="NAME", help="with --authenticate-url: the IdP provider (default oidc)")
+    p.add_argument("--idp-url", metavar="URL", help="with --authenticate-url: the IdP URL")
+    p.add_argument("--output-dir", default="generated", metavar="DIR", help="output.dir of the new spec (default: generated)")
+    p.add_argument("--no-schema", action="store_true", help="do not write jcasc-gen.schema.json beside the spec")
+    live = p.add_argument_group("with --url")
+    live.add_argument("--user", metavar="USER", help="API-token user [env JENKINS_USER_ID]")
+    live.add_argument("--token", metavar="TOKEN", help="API token; prefer the environment [env JENKINS_API_TOKEN]")
+    live.add_argument("--jwt", metavar="JWT", help="a JWT the live jwt-auth realm accepts [env JENKINS_JWT]")
+    live.add_argument("--jwt-header", metavar="NAME", default="X-Pomerium-Jwt-Assertion", help="the header jwt-auth reads (default X-Pomerium-Jwt-Assertion)")
+    live.add_argument("--ca-bundle", metavar="FILE", help="CA bundle for Jenkins' certificate")
+    live.add_argument("--insecure", action="store_true", help="do not verify TLS certificates (test setups only)")
+    live.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="report format on stderr/stdout (default text)")
+
+
+class _Failed(Exception):
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _read_export_file(path: str) -> tuple[Any, str]:
+    from ..diagnostics import SpecError
+    from ..loader import load_file
+
+    try:
+        doc = load_file(path)
+    except SpecError as exc:
+        raise _Failed(ExitCode.USAGE, "\n".join(d.format() for d in exc.diagnostics)) from None
+    return doc.data, os.path.basename(path)
+
+
+def _read_export_live(args: argparse.Namespace) -> tuple[Any, str]:
+    from urllib.parse import urlsplit
+
+    from ..client import Auth, Connection, JenkinsClient, JenkinsError
+    from ..live.redact import redact, register_secret
+    from ..live.state import parse_export
+
+    env = os.environ
+    parts = urlsplit(args.url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise _Failed(ExitCode.USAGE, f"--url {args.url!r} is not an http(s) URL")
+    user, token = args.user or env.get("JENKINS_USER_ID"), args.token or env.get("JENKINS_API_TOKEN")
+    jwt = args.jwt or env.get("JENKINS_JWT")
+    register_secret(token)
+    register_secret(jwt)
+    if jwt:
+        auth = Auth.jwt(args.jwt_header, jwt)
+    elif user and token:
+        auth = Auth.api_token(user, token)
+    else:
+        raise _Failed(ExitCode.USAGE, "no credentials: set JENKINS_USER_ID and JENKINS_API_TOKEN, or JENKINS_JWT "
+                                      "(reading the export needs Overall/Administer)")
+    if args.insecure and args.ca_bundle:
+        raise _Failed(ExitCode.USAGE, "--ca-bundle and --insecure contradict each other")
+    conn = Connection(args.url, timeout=args.timeout, verify=False if args.insecure else (args.ca_bundle or True))
+    try:
+        text = JenkinsClient(conn, auth).casc_export()
+        return parse_export(text), f"the live export of {parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}"
+    except JenkinsError as exc:
+        raise _Failed(int(exc.exit_code), redact(str(exc))) from None
+
+
+def _check(result: Any, document: Any) -> None:
+    """The spec must load and generate the same matrix as the export held."""
+    from ..diagnostics import SpecError
+    from ..diffing import semantic_changes
+    from ..jcasc import target_document
+    from ..model import load_spec_text
+
+    try:
+        loaded = load_spec_text(result.text, "<imported spec>", ".")
+    except SpecError as exc:
+        raise _Failed(ExitCode.USAGE, "the imported spec does not validate (nothing written):\n"
+                      + "\n".join(d.format() for d in exc.diagnostics)) from None
+    changes = semantic_changes(document, target_document(loaded.spec))
+    lost = changes.added or changes.removed or changes.changed
+    if lost:
+        raise _Failed(ExitCode.USAGE, "the imported spec would not reproduce the live matrix (a bug; nothing written):\n"
+                      + "\n".join(changes.summary()))
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..fsio import write_atomic
+    from ..importer import ImportError_, ImportOptions, import_export
+    from .init import write_schema_beside
+
+    try:
+        if args.output and os.path.exists(args.output) and not args.force:
+            raise _Failed(ExitCode.USAGE, f"{args.output}: exists; left untouched (use --force to overwrite)")
+        document, source = _read_export_file(args.from_export) if args.from_export else _read_export_live(args)
+        options = ImportOptions(jenkins_url=args.jenkins_url, authenticate_url=args.authenticate_url,
+                                pomerium_version=args.pomerium_version, idp_provider=args.idp_provider,
+                                idp_url=args.idp_url, output_dir=args.output_dir, source=source)
+        try:
+            result = import_export(document, options)
+        except ImportError_ as exc:
+            raise _Failed(ExitCode.USAGE, f"{source}: {exc}") from None
+        _check(result, document)
+        if args.output:
+            try:
+                write_atomic(args.output, result.text)
+                schema = None if args.no_schema else write_schema_beside(args.output)
+            except OSError as exc:
+                raise _Failed(ExitCode.USAGE, f"{args.output}: cannot write: {exc.strerror or exc}") from None
+    except _Failed as exc:
+        if args.format == "json":
+            emit_json({"command": "import", "ok": False, "error": exc.message})
+        else:
+            print(f"error: {exc.message}", file=sys.stderr)
+        return exc.code
+    if args.format == "json":
+        emit_json({"command": "import", "ok": True, "output": args.output, "spec": result.data if not args.output else None,
+                   "ambiguous": result.ambiguous, "notes": [{"level": n.level, "message": n.message} for n in result.notes]})
+        return ExitCode.OK
+    for note in result.notes:
+        print(note.format(), file=sys.stderr)
+    if args.output:
+        print(f"wrote {args.output}" + (f" and {os.path.relpath(schema)}" if schema else "")
+              + f"; next: review it, then `jcasc-gen validate {args.output}` and `jcasc-gen diff {args.output} --live`",
+              file=sys.stderr)
+    else:
+        sys.stdout.write(result.text)
+    return ExitCode.OK
+
+

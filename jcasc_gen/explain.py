@@ -1,0 +1,204 @@
+"""Effective permissions: what a user (or a member of a group) can actually do.
+
+Everything here is answered from the permission catalog (`permissions.has_permission`, which
+walks Jenkins' implication chain and skips disabled permissions); the matching of matrix
+entries to a requester follows matrix-auth and core:
+
+- matrix-auth `AuthorizationContainer.hasPermission(sid, p, principal)` and
+  `GlobalMatrixAuthorizationStrategy.AclImpl`: the username matches `user` and `userOrGroup`
+  entries; each granted authority matches `group` and `userOrGroup` entries.
+- jwt-auth `JwtAuthSecurityRealm` (getAuthFromToken): a signed-in user's authorities are
+  `authenticated` followed by the JWT's groups.
+- jenkins core `hudson/security/SidACL.java` (AUTOMATIC_SIDS): whatever is granted to the
+  principal `anonymous` is checked for every request, signed in or not.
+- core `SecurityRealm.getUserIdStrategy/getGroupIdStrategy`: jwt-auth keeps the default
+  case-insensitive id strategy, so names match regardless of case.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Iterable, Literal, Sequence
+
+from . import permissions
+from .model import Spec, java_sort_key
+
+__all__ = [
+    "MatrixEntry", "Identity", "Row", "Explanation", "entries_from_spec", "explain", "identity_for",
+    "parse_principal", "matrix", "universe_for", "ANONYMOUS", "AUTHENTICATED",
+]
+
+EntryKind = Literal["user", "group", "user_or_group"]
+ANONYMOUS = "anonymous"
+AUTHENTICATED = "authenticated"
+
+
+@dataclass(frozen=True)
+class MatrixEntry:
+    """One matrix-auth entry, whatever form it was written in."""
+
+    kind: EntryKind
+    name: str
+    permissions: frozenset[str]
+
+    @property
+    def label(self) -> str:
+        if self.kind == "user" and self.name.lower() == ANONYMOUS:
+            return "user anonymous (everyone)"
+        return f"{self.kind.replace('_', '-')} {self.name}"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A requester: a username (None = any member of `groups`) and the IdP groups it carries."""
+
+    user: str | None
+    groups: tuple[str, ...] = ()
+    signed_in: bool = True
+
+    @property
+    def label(self) -> str:
+        if not self.signed_in:
+            return "anonymous (not signed in)"
+        parts = [f"user {self.user}" if self.user is not None else "any member of"]
+        groups = [g for g in self.groups if g.lower() != AUTHENTICATED]
+        if groups:
+            parts.append(("in groups " if self.user is not None else "") + ", ".join(groups))
+        elif self.user is None:
+            parts.append("group authenticated (every signed-in user)")
+        return " ".join(parts)
+
+    def authorities(self) -> list[str]:
+        if not self.signed_in:
+            return []
+        return [AUTHENTICATED, *self.groups]
+
+
+def _matches(entry: MatrixEntry, who: Identity) -> bool:
+    name = entry.name.lower()
+    if entry.kind in ("user", "user_or_group"):
+        if name == ANONYMOUS:  # AUTOMATIC_SIDS: checked for every request
+            return True
+        if who.signed_in and who.user is not None and who.user.lower() == name:
+            return True
+    if entry.kind in ("group", "user_or_group"):
+        return any(a.lower() == name for a in who.authorities())
+    return False
+
+
+@dataclass(frozen=True)
+class Row:
+    permission: str
+    allowed: bool
+    via: tuple[str, ...]  # e.g. "group authenticated", "user alice (implied by Overall/Administer)"
+    disabled: bool  # Jenkins disables it by default: granting it has no effect
+    granted_but_disabled: tuple[str, ...] = ()  # entries that grant it although it is disabled
+    note: str = ""
+    direct: bool = False  # some matching entry names it (and it is enabled)
+
+    def to_json(self) -> dict[str, object]:
+        return {"permission": self.permission, "allowed": self.allowed, "direct": self.direct, "via": list(self.via), "disabled": self.disabled,
+                "granted_but_disabled": list(self.granted_but_disabled), "note": self.note}
+
+
+@dataclass(frozen=True)
+class Explanation:
+    identity: Identity
+    matching: tuple[MatrixEntry, ...]
+    rows: tuple[Row, ...] = field(default=())
+
+    def allowed(self) -> list[str]:
+        return [r.permission for r in self.rows if r.allowed]
+
+    def to_json(self) -> dict[str, object]:
+        who = self.identity
+        return {"principal": {"user": who.user, "groups": list(who.groups), "signed_in": who.signed_in, "label": who.label},
+                "matching_entries": [{"kind": e.kind, "name": e.name} for e in self.matching],
+                "permissions": [r.to_json() for r in self.rows]}
+
+
+@lru_cache(maxsize=None)
+def _reach(pid: str) -> int:
+    """How many catalog permissions `pid` passes: smaller = closer in the implication chain."""
+    return len(permissions.implied_closure({pid}))
+
+
+def _why(entry: MatrixEntry, pid: str) -> str | None:
+    held = entry.permissions
+    if not permissions.has_permission(held, pid):
+        return None
+    perm = permissions.lookup(pid)
+    if pid in held and (perm is None or perm.enabled):
+        return entry.label
+    impliers = [q for q in held if q != pid and permissions.has_permission({q}, pid)]
+    closest = min(impliers, key=lambda q: (_reach(q), java_sort_key(q)))
+    return f"{entry.label} (implied by {closest})"
+
+
+def universe_for(entries: Iterable[MatrixEntry], extra: Iterable[str] = ()) -> list[str]:
+    """Catalog permissions in catalog order, then any other permission the entries mention."""
+    known = list(permissions.CATALOG)
+    others = set(extra) | {p for e in entries for p in e.permissions}
+    return known + sorted(others - set(known), key=java_sort_key)
+
+
+def explain(entries: Sequence[MatrixEntry], who: Identity, universe: Sequence[str] | None = None) -> Explanation:
+    matching = tuple(e for e in entries if _matches(e, who))
+    rows = []
+    for pid in universe if universe is not None else universe_for(entries):
+        perm = permissions.lookup(pid)
+        disabled = perm is not None and not perm.enabled
+        via = tuple(w for w in (_why(e, pid) for e in matching) if w)
+        dead = tuple(e.label for e in matching if disabled and pid in e.permissions)
+        note = perm.note if perm is not None and disabled else ""
+        direct = not disabled and any(pid in e.permissions for e in matching)
+        rows.append(Row(pid, bool(via), via, disabled, dead, note, direct))
+    return Explanation(who, matching, tuple(rows))
+
+
+def entries_from_spec(spec: Spec) -> list[MatrixEntry]:
+    return [MatrixEntry(g.kind, g.name, frozenset(g.effective)) for g in spec.authorization.entries()]
+
+
+def parse_principal(text: str) -> tuple[EntryKind | None, str]:
+    """`user:alice`, `group:devs`, `user_or_group:x` or a bare name (kind decided later)."""
+    kind, sep, name = text.partition(":")
+    aliases: dict[str, EntryKind] = {"user": "user", "group": "group", "user_or_group": "user_or_group", "userOrGroup": "user_or_group"}
+    if sep and kind in aliases and name:
+        return aliases[kind], name
+    return None, text
+
+
+def identity_for(kind: EntryKind | None, name: str, groups: Sequence[str], entries: Sequence[MatrixEntry]) -> Identity:
+    """The requester a principal argument stands for.
+
+    A bare name is a user unless the entries only know it as a group; `anonymous` is a request
+    without sign-in; `authenticated` is any signed-in user.
+    """
+    low = name.lower()
+    if kind is None:
+        kinds = {e.kind for e in entries if e.name.lower() == low}
+        kind = "group" if kinds == {"group"} or (low == AUTHENTICATED and not kinds - {"group"}) else "user"
+    if kind == "user" and low == ANONYMOUS:
+        return Identity(None, (), signed_in=False)
+    if kind == "group":
+        return Identity(None, tuple(dict.fromkeys([*([] if low == AUTHENTICATED else [name]), *groups])), True)
+    if kind == "user_or_group":
+        return Identity(name, tuple(dict.fromkeys([name, *groups])), True)
+    return Identity(name, tuple(groups), True)
+
+
+def matrix(entries: Sequence[MatrixEntry], universe: Sequence[str] | None = None) -> list[Explanation]:
+    """One explanation per principal the entries name, plus `anonymous` (everyone's baseline)."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for e in entries:
+        key = (e.kind, e.name.lower())
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(explain(entries, identity_for(e.kind, e.name, (), entries), universe))
+    if not any(not x.identity.signed_in for x in out):
+        out.append(explain(entries, Identity(None, (), signed_in=False), universe))
+    return out
