@@ -1,0 +1,144 @@
+"""Benchmarks for jcasc-gen: prints figures and ratios; asserts nothing.
+
+Run `benchmarks/run` (all of them, a few minutes on 2 cores) or `python benchmarks/bench.py NAME`.
+Every timing is the best of several runs of a whole fresh process, measured in the same run
+as the floor it is compared with, so machine speed cancels out of the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Callable
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+
+from make_spec import spec_text  # noqa: E402
+
+PY = sys.executable
+JCASC_GEN = [PY, "-m", "jcasc_gen"]
+
+# The floor: a fresh Python that loads the spec with PyYAML's C loader and dumps the
+# equivalent JCasC document (realm + typed matrix entries) with PyYAML's C dumper.
+FLOOR = r"""
+import sys, yaml
+data = yaml.load(open(sys.argv[1], encoding="utf-8"), Loader=yaml.CSafeLoader)
+roles = data["authorization"].get("roles", {})
+rank = {"user_or_group": 0, "group": 1, "user": 2}
+entries = []
+for g in data["authorization"]["grants"]:
+    kind = next(k for k in rank if k in g)
+    perms = set(g.get("permissions", []))
+    for r in g.get("roles", []):
+        perms.update(roles[r])
+    key = "userOrGroup" if kind == "user_or_group" else kind
+    entries.append((rank[kind], g[kind], {key: {"name": g[kind], "permissions": sorted(perms)}}))
+entries.sort(key=lambda e: (e[0], e[1]))
+doc = {"jenkins": {"authorizationStrategy": {"globalMatrix": {"entries": [e[2] for e in entries]}},
+                   "securityRealm": {"jwtAuth": {"acceptedAudience": "jenkins.corp.example.com"}}}}
+with open(sys.argv[2], "w", encoding="utf-8") as fh:
+    yaml.dump(doc, fh, Dumper=yaml.CSafeDumper, default_flow_style=False)
+"""
+
+
+def run_once(cmd: list[str], cwd: str | None = None) -> tuple[float, int]:
+    """Wall seconds and peak RSS (KiB) of one child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark command failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr[-2000:]}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return elapsed, max(peak, before)
+
+
+def peak_rss(cmd: list[str], cwd: str | None = None) -> int:
+    """Peak RSS in KiB of one child, measured with /usr/bin/time when present (RUSAGE_CHILDREN is a max over all children)."""
+    timer = shutil.which("time") or ("/usr/bin/time" if os.path.exists("/usr/bin/time") else None)
+    if timer:
+        proc = subprocess.run([timer, "-f", "%M", *cmd], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if proc.returncode == 0:
+            return int(proc.stderr.strip().splitlines()[-1])
+    script = "import resource,subprocess,sys;subprocess.run(sys.argv[1:],check=True,stdout=subprocess.DEVNULL);print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    out = subprocess.run([PY, "-c", script, *cmd], cwd=cwd, capture_output=True, text=True, check=True)
+    return int(out.stdout.strip())
+
+
+def best(cmd: list[str], repeat: int, cwd: str | None = None) -> float:
+    return min(run_once(cmd, cwd)[0] for _ in range(repeat))
+
+
+def bench_generate(repeat: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        figures = {}
+        for n in (10_000, 100_000):
+            spec = os.path.join(tmp, f"spec{n}.yaml")
+            with open(spec, "w", encoding="utf-8") as fh:
+                fh.write(spec_text(n))
+            out = os.path.join(tmp, f"out{n}")
+            reps = repeat if n == 10_000 else 1
+            tool = best([*JCASC_GEN, "generate", spec, "-o", out, "-q"], reps)
+            floor = best([PY, "-c", FLOOR, spec, os.path.join(tmp, "floor.yaml")], reps)
+            figures[n] = (tool, floor)
+            print(f"generate {n:>7,} principals: {tool:6.2f} s   floor (C load + C dump): {floor:6.2f} s   ratio {tool / floor:4.2f}"
+                  + ("   (target <= 1.5)" if n == 10_000 else ""))
+        t10, t100 = figures[10_000][0], figures[100_000][0]
+        print(f"generate scaling 100k / 10k: {t100 / t10:5.2f}   (target <= 12, linear is 10)")
+        spec = os.path.join(tmp, "spec100000.yaml")
+        peak = peak_rss([*JCASC_GEN, "generate", spec, "-o", os.path.join(tmp, "peak"), "-q"])
+        print(f"generate 100,000 principals peak memory: {peak / 1024:6.1f} MiB   (target < 512)")
+
+
+def bench_startup(repeat: int) -> None:
+    minimal = os.path.join(REPO, "samples", "minimal.yaml")
+    tool = best([*JCASC_GEN, "validate", minimal], repeat)
+    floor = best([PY, "-c", "import yaml, jinja2, jsonschema"], repeat)
+    print(f"validate samples/minimal.yaml: {tool * 1000:6.1f} ms   floor (import yaml, jinja2, jsonschema): {floor * 1000:6.1f} ms   ratio {tool / floor:4.2f}   (target <= 1.5)")
+    proc = subprocess.run([PY, "-X", "importtime", "-m", "jcasc_gen", "validate", minimal], capture_output=True, text=True)
+    imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
+    heavy = sorted(m for m in imported if m.split(".")[0] in {"requests", "jenkins", "cryptography", "jwt", "urllib3", "jsonschema"})
+    print(f"validate imports none of requests, python-jenkins, cryptography, PyJWT, jsonschema: {'yes' if not heavy else 'NO: ' + ', '.join(heavy[:8])}")
+
+
+def bench_requests(repeat: int) -> None:
+    try:
+        from http_count import count_requests  # type: ignore[import-not-found]
+    except ImportError as exc:  # pragma: no cover - depends on the simulator
+        print(f"requests: skipped ({exc})")
+        return
+    for n in (10, 10_000):
+        counts = count_requests(n)
+        print(f"HTTP requests with {n:>6,} principals: " + "   ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+BENCHES: dict[str, Callable[[int], None]] = {
+    "startup": bench_startup,
+    "generate": bench_generate,
+    "requests": bench_requests,
+}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("names", nargs="*", metavar="NAME", help=f"any of {', '.join(BENCHES)} (default: all)")
+    p.add_argument("--repeat", type=int, default=5, help="runs per figure; the best counts (default 5)")
+    args = p.parse_args()
+    unknown = [n for n in args.names if n not in BENCHES]
+    if unknown:
+        p.error(f"unknown benchmark {unknown[0]!r}; choose from {', '.join(BENCHES)}")
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, {os.uname().machine}")
+    for name in args.names or list(BENCHES):
+        BENCHES[name](args.repeat)
+
+
+if __name__ == "__main__":
+    main()
