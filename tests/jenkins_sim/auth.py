@@ -141,8 +141,11 @@ def jwt_filter(realm: JwtRealm, headers: Mapping[str, str], now: float | None = 
     """jwt-auth-plugin JwtAuthSecurityRealm.java getAuthFromToken (jenkins-facts B.2).
     Every failure is silent: the request becomes anonymous (only a SEVERE log line)."""
     now = time.time() if now is None else now
-    header_name = realm.headerName or "Authorization"  # a null headerName would NPE; treat as default
-    content = headers.get(header_name)  # HTTP header lookup is case-insensitive
+    if realm.headerName is None:
+        # JCasC leaves an omitted headerName null (B.1): getHeader(null) finds nothing -> anonymous
+        # (the UI default `Authorization` applies only to the web form)
+        return ANONYMOUS
+    content = headers.get(realm.headerName)  # HTTP header lookup is case-insensitive
     if not content:
         return ANONYMOUS
     # headerContent.replace("Bearer","").replace("bearer","").trim(): every occurrence, anywhere

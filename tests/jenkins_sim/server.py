@@ -82,6 +82,7 @@ class JenkinsSim:
         self,
         *,
         version: str = "2.516.3",
+        casc_version: str | None = None,
         casc_has_configure: bool = True,
         casc_json_check: bool = True,
         plugins: dict[str, str] | None = None,
@@ -109,6 +110,8 @@ class JenkinsSim:
             dict(DEFAULT_AVAILABLE if available_plugins is None else available_plugins),
             install_seconds,
         )
+        if casc_version is not None:
+            self.plugin_manager.plugins["configuration-as-code"].version = casc_version
         self.users: dict[str, str] = dict({"admin": "admin-token"} if users is None else users)
         self.local_user_ids: list[str] = list(self.users)
         self._realm: Realm = security_realm or LocalRealm()

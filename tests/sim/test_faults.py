@@ -30,10 +30,9 @@ def test_fail_next_prefix(jenkins_sim: JenkinsSim) -> None:
 
 def test_hang_next_past_timeout(jenkins_sim: JenkinsSim) -> None:
     """A hang longer than the client's timeout gives requests.Timeout."""
-    jenkins_sim.hang_next("/api/json", seconds=0.5)
+    jenkins_sim.hang_next("/api/json", seconds=0.3)
     with pytest.raises(requests.Timeout):
-        requests.get(jenkins_sim.url + "api/json", auth=AUTH, timeout=0.1)
-    time.sleep(0.5)
+        requests.get(jenkins_sim.url + "api/json", auth=AUTH, timeout=0.05)
     assert requests.get(jenkins_sim.url + "api/json", auth=AUTH, timeout=5).status_code == 200
 
 
@@ -48,7 +47,8 @@ def test_restart_never_returns(jenkins_sim: JenkinsSim) -> None:
     """A restart that never comes back: 503 (HudsonIsLoading) forever."""
     jenkins_sim.restart_never_returns()
     assert requests.post(jenkins_sim.url + "safeRestart", auth=AUTH, timeout=5).status_code == 200  # redirect to /
-    time.sleep(0.3)
+    time.sleep(0.15)
+    assert jenkins_sim.restarting
     assert requests.get(jenkins_sim.url + "api/json", auth=AUTH, timeout=5).status_code == 503
     assert jenkins_sim.restart_count == 0
 

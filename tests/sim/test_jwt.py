@@ -194,3 +194,17 @@ def test_jwt_realm_requires_plugin(jenkins_sim_factory) -> None:  # type: ignore
     """Default state: jwt-auth not installed (DEFAULT_PLUGINS)."""
     sim = jenkins_sim_factory()
     assert "jwt-auth" not in sim.plugins and set(DEFAULT_PLUGINS) <= set(sim.plugins)
+
+
+def test_jcasc_omitted_header_name_is_null(jenkins_sim_factory, pomerium_side) -> None:  # type: ignore[no-untyped-def]
+    """B.1: in JCasC an omitted string attribute is null (the `Authorization` default is only
+    the web form's); with no header name no JWT is ever read, so every request is anonymous.
+    The fallback symbol `jwtAuthSecurityRealm` still configures the realm."""
+    sim = jenkins_sim_factory(plugins={**DEFAULT_PLUGINS, "jwt-auth": "0.3.0"})
+    sim.apply(f"jenkins:\n  securityRealm:\n    jwtAuthSecurityRealm:\n      userClaimName: email\n"
+              f"      groupsClaimName: groups\n      jwksUrl: {pomerium_side.jwks_url}\n")
+    assert sim.security_realm.headerName is None  # type: ignore[union-attr]
+    assert sim.security_realm.leewaySeconds == 0 and sim.security_realm.allowVerificationFailures is False  # type: ignore[union-attr]
+    tok = pomerium_side.mint(ADMIN, [])
+    assert _who(sim, "Bearer " + tok, header="Authorization")["name"] == "anonymous"
+    assert any("'jwtAuthSecurityRealm' is obsolete" in w for w in sim.casc_log)

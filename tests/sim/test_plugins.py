@@ -84,7 +84,7 @@ def test_failed_install_job(jenkins_sim: JenkinsSim) -> None:
 def test_safe_restart_activates_plugins(jenkins_sim_factory, pomerium_side) -> None:  # type: ignore[no-untyped-def]
     """POST /safeRestart (Manage) redirects; while starting every request is 503
     (HudsonIsLoading); afterwards new plugins are active, so `jwtAuth` becomes a known symbol."""
-    sim = jenkins_sim_factory(restart_seconds=0.3)
+    sim = jenkins_sim_factory(restart_seconds=0.15)
     requests.post(sim.url + "pluginManager/installNecessaryPlugins", data=XML, auth=AUTH, timeout=5)
     wait_until(lambda: sim.plugins.get("jwt-auth") is not None and sim.plugin_manager.restart_required())
     doc = JWT_YAML.format(jwks=pomerium_side.jwks_url)
@@ -132,7 +132,7 @@ def test_restart_invalidates_sessions_and_crumbs(jenkins_sim_factory, pomerium_s
 
 def test_restart_refusing_connections(jenkins_sim_factory) -> None:  # type: ignore[no-untyped-def]
     """While the JVM is down the port refuses connections (restart_refuses_connections)."""
-    sim = jenkins_sim_factory(restart_seconds=0.3, restart_refuses_connections=True)
+    sim = jenkins_sim_factory(restart_seconds=0.15, restart_refuses_connections=True)
     requests.post(sim.url + "safeRestart", auth=AUTH, timeout=5)
 
     def refused() -> bool:
