@@ -298,3 +298,7 @@ def render(spec: Spec) -> dict[str, str]:
                               f"parsed:   {json.dumps(parsed, default=str)[:2000]}")
         out[name] = text
     return out
+
+
+# The compose stack registers its files (docker-compose.yaml, jenkins/Dockerfile, .env.example).
+from . import compose as _compose  # noqa: E402,F401
