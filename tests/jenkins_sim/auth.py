@@ -14,7 +14,7 @@ import logging
 import time
 import urllib.request
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import jwt
 from jwt.algorithms import get_default_algorithms
@@ -105,20 +105,64 @@ def _split_chars(value: str, separators: str | None) -> list[str]:
     return out
 
 
+def tokenize(value: str, delims: str) -> list[str]:
+    """jenkins: core/src/main/java/hudson/util/QuotedStringTokenizer.java (Util.tokenize):
+    split on delimiter characters, empty tokens dropped, tokens NOT trimmed, single/double
+    quotes group and are removed, backslash escapes inside tokens."""
+    out: list[str] = []
+    tok: list[str] = []
+    has = False
+    state = 0  # 0 start, 1 token, 2 single quote, 3 double quote
+    escape = False
+    for c in value:
+        if state == 0:
+            if c in delims:
+                continue
+            has = True
+            if c == "'":
+                state = 2
+            elif c == '"':
+                state = 3
+            else:
+                tok.append(c)
+                state = 1
+            continue
+        if escape:
+            escape = False
+            if c not in "\\\"'":
+                tok.append("\\")
+            tok.append(c)
+        elif state == 1 and c in delims:
+            out.append("".join(tok))
+            tok, has, state = [], False, 0
+        elif c == "\\":
+            escape = True
+        elif state == 1 and c == "'":
+            state = 2
+        elif state == 1 and c == '"':
+            state = 3
+        elif (state == 2 and c == "'") or (state == 3 and c == '"'):
+            state = 1
+        else:
+            tok.append(c)
+    if has:
+        out.append("".join(tok))
+    return out
+
+
 def _validate_claims(realm: JwtRealm, claims: dict[str, Any], now: float) -> str | None:
     """jose4j claim validators as jwt-auth configures them (B.2). Returns an error or None."""
     leeway = realm.leewaySeconds
     if realm.acceptedIssuer:
         # setExpectedIssuers(true, Util.tokenize(acceptedIssuer, ",")) — required, exact match.
-        # Util.tokenize -> QuotedStringTokenizer: tokens are not trimmed (doubtful; see README)
-        allowed = [t for t in realm.acceptedIssuer.split(",") if t != ""]
+        allowed = tokenize(realm.acceptedIssuer, ",")
         if "iss" not in claims:
             return "No Issuer (iss) claim present"
         if claims["iss"] not in allowed:
             return f"Issuer (iss) claim value ({claims['iss']}) doesn't match expected value of {allowed}"
     if realm.acceptedAudience:
         # setExpectedAudience(true, ...) — aud required, any listed value accepted
-        allowed = [t for t in realm.acceptedAudience.split(",") if t != ""]
+        allowed = tokenize(realm.acceptedAudience, ",")
         aud = claims.get("aud")
         if aud is None:
             return "No Audience (aud) claim present."
@@ -137,7 +181,12 @@ def _validate_claims(realm: JwtRealm, claims: dict[str, Any], now: float) -> str
     return None
 
 
-def jwt_filter(realm: JwtRealm, headers: Mapping[str, str], now: float | None = None) -> Identity:
+UserHook = Callable[[str, "str | None", "str | None"], None]
+
+
+def jwt_filter(
+    realm: JwtRealm, headers: Mapping[str, str], now: float | None = None, on_user: UserHook | None = None
+) -> Identity:
     """jwt-auth-plugin JwtAuthSecurityRealm.java getAuthFromToken (jenkins-facts B.2).
     Every failure is silent: the request becomes anonymous (only a SEVERE log line)."""
     now = time.time() if now is None else now
@@ -190,5 +239,12 @@ def jwt_filter(realm: JwtRealm, headers: Mapping[str, str], now: float | None = 
         return ANONYMOUS
     else:
         groups = _split_chars(gval if isinstance(gval, str) else _java_to_string(gval), realm.groupsClaimSeparator)
+    if on_user is not None and (realm.fullNameClaim or realm.emailClaimName):
+        # User.getById(username, true): creates/updates the user record (full name, Mailer address)
+        def claim(name: str | None) -> str | None:
+            v = claims.get(name) if name else None
+            return None if v is None else (v if isinstance(v, str) else _java_to_string(v))
+
+        on_user(username, claim(realm.fullNameClaim), claim(realm.emailClaimName))
     # authorities: SecurityRealm.AUTHENTICATED_AUTHORITY2 first, then the groups verbatim
     return Identity(username, ("authenticated", *groups), False)

@@ -114,6 +114,8 @@ class JenkinsSim:
             self.plugin_manager.plugins["configuration-as-code"].version = casc_version
         self.users: dict[str, str] = dict({"admin": "admin-token"} if users is None else users)
         self.local_user_ids: list[str] = list(self.users)
+        # user records (hudson.model.User): id -> {"fullName", "email"}; jwt-auth creates them
+        self.user_records: dict[str, dict[str, Any]] = {u: {"fullName": u, "email": None} for u in self.users}
         self._realm: Realm = security_realm or LocalRealm()
         if isinstance(authorization, Strategy):
             self._strategy = authorization
@@ -371,8 +373,16 @@ class JenkinsSim:
         realm = self._realm
         if isinstance(realm, JwtRealm):
             # jwt-auth: the JWT filter runs last and overwrites the authentication (B.3)
-            ident = jwt_filter(realm, headers)
+            ident = jwt_filter(realm, headers, on_user=self._record_user)
         return True, ident, res.api_token, None
+
+    def _record_user(self, uid: str, full_name: str | None, email: str | None) -> None:
+        with self.lock:
+            rec = self.user_records.setdefault(uid, {"fullName": uid, "email": None})
+            if full_name is not None:
+                rec["fullName"] = full_name
+            if email is not None:
+                rec["email"] = email
 
     def crumb_for(self, name: str, session_id: str) -> str:
         # hudson/security/csrf/DefaultCrumbIssuer.java: digest of name;sessionId + salt
@@ -613,8 +623,12 @@ class _Handler(BaseHTTPRequestHandler):
                 self._deny(self.ident, P.READ)
                 return
             uid = self.ident.name
+            rec = sim.user_records.get(uid, {"fullName": uid, "email": None})
+            props: list[dict[str, Any]] = []
+            if rec.get("email"):
+                props.append({"_class": "hudson.tasks.Mailer$UserProperty", "address": rec["email"]})
             self._json({"_class": "hudson.model.User", "absoluteUrl": f"{sim.url}user/{uid.lower()}",
-                        "description": None, "fullName": uid, "id": uid, "property": []})
+                        "description": None, "fullName": rec["fullName"], "id": uid, "property": props})
         elif key == "crumbIssuer/api/json":
             if not sim.csrf:
                 self._send(404, _page("Not Found", ""))

@@ -208,3 +208,21 @@ def test_jcasc_omitted_header_name_is_null(jenkins_sim_factory, pomerium_side) -
     tok = pomerium_side.mint(ADMIN, [])
     assert _who(sim, "Bearer " + tok, header="Authorization")["name"] == "anonymous"
     assert any("'jwtAuthSecurityRealm' is obsolete" in w for w in sim.casc_log)
+
+
+def test_issuer_list_tokens_are_not_trimmed(jenkins_sim_factory, pomerium_side) -> None:  # type: ignore[no-untyped-def]
+    """jenkins: core/src/main/java/hudson/util/QuotedStringTokenizer.java — Util.tokenize splits
+    on the delimiter only; `"a, b"` yields `" b"`, so a space after the comma never matches."""
+    sim = jwt_sim(jenkins_sim_factory, pomerium_side, acceptedIssuer="authenticate.example.com, jenkins.example.com")
+    assert _who(sim, pomerium_side.mint(ADMIN, []))["name"] == "anonymous"
+    assert _who(sim, pomerium_side.mint(ADMIN, [], version="0.21"))["name"] == ADMIN
+
+
+def test_full_name_and_email_claims_update_user_record(jenkins_sim_factory, pomerium_side) -> None:  # type: ignore[no-untyped-def]
+    """fullNameClaim/emailClaimName set: User.getById(username, true) is created/updated (B.2)."""
+    import requests
+    sim = jwt_sim(jenkins_sim_factory, pomerium_side)
+    tok = pomerium_side.mint(ADMIN, [], overrides={"name": "Ada Admin"})
+    me = requests.get(sim.url + "me/api/json", headers={HDR: tok}, timeout=5).json()
+    assert me["id"] == ADMIN and me["fullName"] == "Ada Admin"
+    assert me["property"] == [{"_class": "hudson.tasks.Mailer$UserProperty", "address": ADMIN}]
