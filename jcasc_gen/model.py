@@ -238,6 +238,44 @@ _JWT_WITHOUT_POMERIUM: tuple[tuple[str, str], ...] = (
 )
 
 
+_URL_FIELDS: tuple[tuple[str, ...], ...] = (
+    ("jenkins", "url"), ("jenkins", "upstream"), ("pomerium", "authenticate_url"), ("pomerium", "idp", "url"),
+    ("pomerium", "verify_url"), ("jwt", "jwks_url"),
+)
+
+
+def _get(data: Any, path: Sequence[str]) -> Any:
+    for key in path:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
+def _url_problem(value: Any) -> str | None:
+    """What the schema's pattern cannot see: a host that urllib cannot parse, a bad port,
+    or credentials (they would end up in generated files)."""
+    if not isinstance(value, str) or not value.startswith(("http://", "https://")):
+        return None
+    try:
+        parts = urlsplit(value)
+        parts.port  # raises for a port out of range or not a number
+    except ValueError as exc:
+        return f"not a valid URL ({exc})"
+    if "@" in parts.netloc:
+        return "a URL must not carry a user name or password"
+    if not parts.hostname:
+        return "the URL has no host name"
+    # The host becomes the JWT issuer/audience, which jwt-auth splits on commas: only
+    # host-name characters (IDN letters included) or an IPv6 literal.
+    if not (_HOST.fullmatch(parts.hostname) or parts.netloc.startswith("[")):
+        return f"{parts.hostname!r} is not a valid host name"
+    return None
+
+
+_HOST = re.compile(r"[\w.-]+")
+
+
 def semantic_check(doc: LoadedDocument) -> list[Diagnostic]:
     data = doc.data
     out: list[Diagnostic] = []
@@ -247,6 +285,10 @@ def semantic_check(doc: LoadedDocument) -> list[Diagnostic]:
 
     pom = data.get("pomerium") if isinstance(data.get("pomerium"), dict) else None
     jwt = data.get("jwt") if isinstance(data.get("jwt"), dict) else {}
+    for path in _URL_FIELDS:
+        problem = _url_problem(_get(data, path))
+        if problem:
+            at(path, problem, "write scheme://host[:port][/path], e.g. https://jenkins.example.com")
     if pom is not None:
         idp = pom.get("idp")
         if isinstance(idp, dict) and idp.get("provider") in _PROVIDERS_NEEDING_URL and "url" not in idp:

@@ -186,9 +186,12 @@ def _explain(doc: LoadedDocument, err: Any) -> Iterator[Diagnostic]:
 _SECRET_HINT = "write `{env: NAME}` or `{file: PATH}`; the secret itself never goes in the spec"
 
 
+_URL_KEYS = ("url", "upstream", "authenticate_url", "verify_url", "jwks_url")
+
+
 def _pattern_problem(path: list[Any], sub: dict[str, Any]) -> str:
     last = path[-1] if path else ""
-    if last in ("url", "upstream", "authenticate_url", "verify_url"):
+    if last in _URL_KEYS:
         return "is not an http(s) URL"
     if last == "env":
         return "is not an environment variable name"
@@ -203,7 +206,7 @@ def _pattern_problem(path: list[Any], sub: dict[str, Any]) -> str:
 
 def _pattern_hint(path: list[Any]) -> str | None:
     last = path[-1] if path else ""
-    if last in ("url", "upstream", "authenticate_url", "verify_url"):
+    if last in _URL_KEYS:
         return "write the full URL, e.g. https://jenkins.example.com"
     if last == "env":
         return "letters, digits and _, not starting with a digit, e.g. POMERIUM_SIGNING_KEY"

@@ -1,0 +1,176 @@
+"""Property-based: whatever names, claims and URLs a user writes survive generation exactly.
+
+Specs are written with yaml.safe_dump, so the spec file itself holds exactly the intended
+strings; the generated files must parse back to the same strings (JCasC: `${` as `^${`),
+with no extra keys. Names with control characters are rejected (exit 2), never emitted.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import re
+import unicodedata
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from jcasc_gen.exitcodes import ExitCode
+from jcasc_gen.jcasc import JWT_ATTRIBUTES
+from jcasc_gen.model import load_spec
+from jcasc_gen.outputs import prepare
+
+from ._cli import run, tree
+
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+# YAML-significant text that must come out unchanged.
+TRICKY = ["yes", "no", "null", "~", "true", "0.30", "1e3", "0x1F", "${X}", "^${X}", "$${X}", "#x", " x", "x ",
+          "- x", "? x", ": x", "x: y", "[x]", "{x}", "&a", "*a", "!t", "|", ">", "'", '"', "%x", "@x", "`x`",
+          "x #y", "\\", "\\n", "é", "𝒜", "ｚ", "=", "<<"]
+
+
+# Control characters (Cc), lone surrogates (Cs) and line/paragraph separators are what the
+# tool must reject; everything else is a legal name character.
+chars = st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp"))
+text = st.one_of(st.sampled_from(TRICKY), st.text(chars, min_size=1, max_size=20),
+                 st.builds(lambda a, b: a + b, st.sampled_from(TRICKY), st.text(chars, max_size=8)))
+RESERVED = {"authenticated", "anonymous", "admin@example.com"}
+names = st.lists(text.filter(lambda s: s.lower() not in RESERVED and s.strip() != ""), min_size=1, max_size=6,
+                 unique_by=lambda s: s.lower())
+url_chars = st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp", "Zs"), blacklist_characters="/?#[]@\\")
+hosts = st.text(url_chars, min_size=1, max_size=15).filter(lambda h: ":" not in h and h.strip() == h)
+paths = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp", "Zs")), max_size=15)
+
+
+def _spec(**over: Any) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "version": 1,
+        "jenkins": {"url": "https://jenkins.example.com"},
+        "pomerium": {
+            "authenticate_url": "https://authenticate.example.com",
+            "idp": {"provider": "google", "client_id": {"env": "IDP_CLIENT_ID"}, "client_secret": {"env": "IDP_CLIENT_SECRET"}},
+            "signing_key": {"env": "POMERIUM_SIGNING_KEY"},
+        },
+        "authorization": {"grants": [{"user": "admin@example.com", "permissions": ["Overall/Administer"]}]},
+    }
+    spec.update(over)
+    return spec
+
+
+def _generate(tmp: pathlib.Path, spec: dict[str, Any]) -> dict[str, Any]:
+    path = tmp / "spec.yaml"
+    path.write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    gen = prepare(load_spec(path))
+    assert not gen.failed, [d.format() for d in gen.diagnostics]
+    return {name: yaml.safe_load(text) for name, text in gen.files.items() if name.endswith(".yaml")}
+
+
+def _jcasc(value: str) -> str:
+    return value.replace("${", "^${")
+
+
+@SETTINGS
+@given(names=names, kind=st.sampled_from(["user", "group", "user_or_group"]))
+def test_principal_names_survive(tmp_path: pathlib.Path, names: list[str], kind: str) -> None:
+    grants = [{"user": "admin@example.com", "permissions": ["Overall/Administer"]}]
+    grants += [{kind: n, "permissions": ["Overall/Read"]} for n in names]
+    out = _generate(tmp_path, _spec(authorization={"grants": grants}))
+    doc = out["jenkins.yaml"]
+    assert list(doc) == ["jenkins"] and sorted(doc["jenkins"]) == ["authorizationStrategy", "securityRealm"]
+    entries = doc["jenkins"]["authorizationStrategy"]["globalMatrix"]["entries"]
+    key = {"user": "user", "group": "group", "user_or_group": "userOrGroup"}[kind]
+    got = []
+    for e in entries:
+        (k, body), = e.items()
+        assert sorted(body) == ["name", "permissions"]
+        if body["name"] != "admin@example.com" or k != "user":
+            assert k == key
+            got.append(body["name"])
+    assert sorted(got) == sorted(_jcasc(n) for n in names)
+
+
+@SETTINGS
+@given(claims=st.lists(text.filter(lambda s: s.strip() == s and s != "" and "," not in s), min_size=7, max_size=7))
+def test_claim_names_and_realm_strings_survive(tmp_path: pathlib.Path, claims: list[str]) -> None:
+    header, user, groups, sep, email, full, issuer = claims
+    jwt = {"header": header, "username_claim": user, "groups_claim": groups, "groups_separator": sep,
+           "email_claim": email, "full_name_claim": full, "issuers": [issuer, "jenkins.example.com"],
+           "audiences": [issuer]}
+    if header.lower() == "authorization":
+        jwt["header"] = header = "X-" + header
+    realm = _generate(tmp_path, _spec(jwt=jwt))["jenkins.yaml"]["jenkins"]["securityRealm"]["jwtAuth"]
+    assert tuple(sorted(realm)) == JWT_ATTRIBUTES
+    assert realm["headerName"] == _jcasc(header)
+    assert realm["userClaimName"] == _jcasc(user)
+    assert realm["groupsClaimName"] == _jcasc(groups)
+    assert realm["groupsClaimSeparator"] == _jcasc(sep)
+    assert realm["emailClaimName"] == _jcasc(email)
+    assert realm["fullNameClaim"] == _jcasc(full)
+    assert realm["acceptedIssuer"] == _jcasc(issuer) + ",jenkins.example.com"
+    assert realm["acceptedAudience"] == _jcasc(issuer)
+
+
+@SETTINGS
+@given(host=hosts, path=paths, claim=text)
+def test_urls_and_policy_values_survive(tmp_path: pathlib.Path, host: str, path: str, claim: str) -> None:
+    url = f"https://{host}/{path}"
+    checked = tmp_path / "check.yaml"
+    checked.write_text(yaml.safe_dump(_spec(jenkins={"url": url}), allow_unicode=True), encoding="utf-8")
+    verdict = run(["validate", str(checked)])
+    if verdict.code != ExitCode.OK:
+        # a host no Pomerium route can have: a clean located error, never a traceback
+        assert verdict.code == ExitCode.USAGE and "jenkins.url" in verdict.err and "Traceback" not in verdict.err
+        return
+    parsed_host = urlsplit(url).hostname
+    assert parsed_host
+    policy = [{"allow": {"or": [{"claim/groups": claim}, {"email": {"is": claim}}]}}]
+    spec = _spec(jenkins={"url": url, "upstream": f"http://{host}:8080/{path}"})
+    spec["pomerium"]["policy"] = policy
+    spec["pomerium"]["verify_url"] = f"https://verify.{host}/"
+    spec["jwt"] = {"issuers": [parsed_host], "skip_certificate_check": False}
+    out = _generate(tmp_path, spec)
+    pom = out["pomerium/config.yaml"]
+    assert pom["routes"][0]["from"] == url
+    assert pom["routes"][0]["to"] == f"http://{host}:8080/{path}"
+    assert pom["routes"][0]["policy"] == policy and pom["routes"][1]["policy"] == policy
+    assert pom["routes"][1]["from"] == f"https://verify.{host}/"
+    realm = out["jenkins.yaml"]["jenkins"]["securityRealm"]["jwtAuth"]
+    assert realm["acceptedAudience"] == _jcasc(parsed_host)
+    assert realm["jwksUrl"].startswith("https://") and realm["jwksUrl"].endswith("/.well-known/pomerium/jwks.json")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(prefix=text, control=st.sampled_from(["\n", "\r", "\t", "\x00", "\x1b", "\x7f", "\x85", "\u2028", "\u2029", "\r\n"]),
+       suffix=st.text(chars, max_size=5), kind=st.sampled_from(["user", "group", "user_or_group"]))
+def test_control_characters_are_rejected_never_emitted(tmp_path: pathlib.Path, prefix: str, control: str, suffix: str,
+                                                       kind: str) -> None:
+    name = prefix + control + suffix
+    spec = _spec()
+    spec["authorization"]["grants"].append({kind: "PLACEHOLDER", "permissions": ["Overall/Read"]})
+    path = tmp_path / "spec.yaml"
+    # Written as an escaped double-quoted scalar: a raw line break in the file would be
+    # folded by YAML itself (into a space), and the spec would not hold the character.
+    quoted = re.sub("[\x7f-\x9f\u2028\u2029]", lambda m: f"\\u{ord(m.group()):04x}", json.dumps(name, ensure_ascii=False))
+    path.write_text(yaml.safe_dump(spec, allow_unicode=True).replace("PLACEHOLDER", quoted), encoding="utf-8")
+    assert yaml.safe_load(path.read_text(encoding="utf-8"))["authorization"]["grants"][1][kind] == name
+    out = tmp_path / "out"
+    result = run(["generate", str(path), "-o", str(out)])
+    assert result.code == ExitCode.USAGE, result.err
+    assert tree(out) == {}
+    assert "control characters" in result.err or "NUL" in result.err
+    assert name not in result.err and name not in result.out
+
+
+@pytest.mark.parametrize("bad", ["https://[x", "https://user:pw@jenkins.example.com", "https://h:99999", "https://:80"])
+def test_unusable_urls_are_errors_not_tracebacks(tmp_path: pathlib.Path, bad: str) -> None:
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(_spec(jenkins={"url": bad})), encoding="utf-8")
+    result = run(["validate", str(path)])
+    assert result.code == ExitCode.USAGE
+    assert "jenkins.url" in result.err and "Traceback" not in result.err
+    assert "pw" not in result.err or "user:pw" not in result.err
