@@ -135,17 +135,26 @@ def _compose_context(spec: Spec) -> dict[str, Any]:
     return {"services": doc["services"], "relative_files": relative}
 
 
-def _parse_yaml(text: str) -> Any:
+def _unescape_dollars(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {_unescape_dollars(k): _unescape_dollars(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unescape_dollars(v) for v in value]
+    return value.replace("$$", "$") if isinstance(value, str) else value
+
+
+def _parse_compose(text: str) -> Any:
+    """What compose itself reads: YAML, then `$$` is a literal `$` (compose spec, Interpolation)."""
     import yaml
 
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return _unescape_dollars(yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
 
 
 def _wanted(spec: Spec) -> bool:
     return spec.output.compose and spec.pomerium is not None
 
 
-register("docker-compose.yaml", _FileRule("docker-compose.yaml.j2", "compose", _compose_context, compose_document, _parse_yaml, when=_wanted))
+register("docker-compose.yaml", _FileRule("docker-compose.yaml.j2", "compose", _compose_context, compose_document, _parse_compose, when=_wanted))
 register("jenkins/Dockerfile", _FileRule("jenkins/Dockerfile.j2", "plain", lambda s: {"lines": dockerfile_lines(s)},
                                          dockerfile_lines, _parse_dockerfile, when=_wanted))
 register(".env.example", _FileRule("env.example.j2", "plain", lambda s: {"names": env_names(s)}, env_names, _parse_env_example,

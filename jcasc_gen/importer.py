@@ -21,13 +21,13 @@ from typing import Any, Iterable, Mapping, Sequence
 from urllib.parse import urlsplit
 
 from . import TOOL_NAME, permissions
-from .explain import MatrixEntry
+from .explain import ANONYMOUS, AUTHENTICATED, MatrixEntry
 from .jcasc import JWT_ATTRIBUTES, unescape_interpolation
 from .model import JWKS_PATH, KNOWN_POMERIUM, POMERIUM_HEADER, java_sort_key, pomerium_issuer
 from .render import yaml_key, yaml_scalar
 
 __all__ = ["ImportError_", "Note", "StrategyParse", "parse_strategy", "ImportOptions", "ImportResult", "import_export",
-           "spec_text"]
+           "spec_text", "equivalence_problems"]
 
 _KIND_BY_KEY = {"user": "user", "group": "group", "userOrGroup": "user_or_group"}
 _KIND_BY_TYPE = {"USER": "user", "GROUP": "group", "EITHER": "user_or_group"}
@@ -64,8 +64,9 @@ def _permission(raw: Any, where: str) -> str:
     short = permissions.from_java_id(value)
     if short:
         return short
-    if "/" in value and value.count("/") == 1 and all(value.split("/")):
-        return value  # a plugin permission the catalog does not know: goes to extra_permissions
+    groups = {p.group for p in permissions.CATALOG.values()}
+    if value.count("/") == 1 and all(value.split("/")) and value.split("/")[0] not in groups:
+        return value  # a plugin's permission group the catalog does not know: goes to extra_permissions
     raise ImportError_(f"{where}: unknown permission {value!r}"
                        + (f" (did you mean {permissions.suggest(value)!r}?)" if permissions.suggest(value) else ""))
 
@@ -330,7 +331,7 @@ def import_export(document: Any, options: ImportOptions = ImportOptions()) -> Im
                                       + " as live: they differ from what Pomerium derivation gives (lint checks them)"))
 
     # Authorization: shared permission sets become roles.
-    entries = sorted(parsed.entries, key=lambda e: ({"user_or_group": 0, "group": 1, "user": 2}[e.kind], java_sort_key(e.name)))
+    entries = sorted(_resolve_well_known(parsed.entries, notes), key=lambda e: ({"user_or_group": 0, "group": 1, "user": 2}[e.kind], java_sort_key(e.name)))
     empty = [e for e in entries if not e.permissions]
     for e in empty:
         notes.append(Note("warning", f"{e.kind} {e.name!r} has no permissions in Jenkins; left out of the spec"))
@@ -371,6 +372,48 @@ def import_export(document: Any, options: ImportOptions = ImportOptions()) -> Im
     return ImportResult(data, spec_text(data, source=options.source, ambiguous=ambiguous), notes, ambiguous)
 
 
+def _resolve_well_known(entries: Sequence[MatrixEntry], notes: list[Note]) -> list[MatrixEntry]:
+    """`userOrGroup: anonymous` is `user: anonymous` and `userOrGroup: authenticated` is
+    `group: authenticated` in effect (SidACL: anonymous is a principal sid checked for every
+    request; authenticated is the authority every signed-in user carries), so they are not
+    left ambiguous. Entries that end up naming the same principal are merged."""
+    well_known = {ANONYMOUS: "user", AUTHENTICATED: "group"}
+    merged: dict[tuple[str, str], MatrixEntry] = {}
+    for e in entries:
+        kind = e.kind
+        if kind == "user_or_group" and e.name.lower() in well_known:
+            kind = well_known[e.name.lower()]  # type: ignore[assignment]
+            notes.append(Note("info", f"userOrGroup {e.name!r} became `{kind}: {e.name}` (the same in Jenkins)"))
+        key = (kind, e.name.lower())
+        old = merged.get(key)
+        merged[key] = MatrixEntry(kind, old.name if old else e.name, (old.permissions if old else frozenset()) | e.permissions)  # type: ignore[arg-type]
+    return list(merged.values())
+
+
+def equivalence_problems(before: Sequence[MatrixEntry], after: Sequence[MatrixEntry]) -> list[str]:
+    """Where two matrices give someone different effective permissions (empty = equivalent).
+
+    Effective permissions distribute over the entries a requester matches
+    (`has_permission(A | B, p) == has_permission(A, p) or has_permission(B, p)`), so probing
+    every single name as a user, as a group, and anonymous covers every real requester.
+    """
+    from .explain import Identity, explain, universe_for
+
+    universe = universe_for([*before, *after])
+    names = sorted({e.name.lower() for e in [*before, *after]})
+    probes = [Identity(None, (), signed_in=False), Identity("\x00nobody", ())]
+    for n in names:
+        probes += [Identity(n, ()), Identity("\x00nobody", (n,))]
+    problems = []
+    for who in probes:
+        a = set(explain(before, who, universe).allowed())
+        b = set(explain(after, who, universe).allowed())
+        if a != b:
+            gained, lost = sorted(b - a, key=java_sort_key), sorted(a - b, key=java_sort_key)
+            problems.append(f"{who.label}: " + " ".join([f"+{p}" for p in gained] + [f"-{p}" for p in lost]))
+    return problems
+
+
 # --- writing the spec -------------------------------------------------------------------------
 
 
@@ -402,6 +445,9 @@ def _emit(value: Any, indent: int) -> list[str]:
                 sub = _emit(item, indent + 2)
                 lines.append(f"{pad}- " + sub[0].lstrip())
                 lines.extend(sub[1:])
+        elif isinstance(v, list) and len(v) > 4:
+            lines.append(f"{pad}{key}:")
+            lines.extend(f"{pad}  - {_scalar(i)}" for i in v)
         elif isinstance(v, list):
             lines.append(f"{pad}{key}: {_flow_list(v)}")
         else:
