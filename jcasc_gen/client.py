@@ -1,0 +1,443 @@
+"""The only module that talks to Jenkins: python-jenkins for the session, auth and crumb,
+plus the REST calls python-jenkins gets wrong or lacks (jenkins-facts E).
+
+Import cost matters (offline commands never load requests): `requests` and `jenkins` are
+imported inside `JenkinsClient.__init__`.
+
+Every failure surfaces as a `JenkinsError` subclass whose message says what happened and
+what to do; nothing from python-jenkins or requests escapes. Messages never contain a
+credential: the auth header values live only in the session, and callers redact anyway.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Iterable, Literal, Mapping, Sequence
+from xml.sax.saxutils import quoteattr
+
+from .exitcodes import ExitCode
+from .jcasc import CASC_ENDPOINTS
+
+__all__ = [
+    "Auth", "Connection", "Reply", "WhoAmI", "PluginInfo", "CascMessage", "JenkinsClient",
+    "JenkinsError", "Unreachable", "CredentialsRefused", "Denied", "ServerError", "CascRejected",
+]
+
+# --------------------------------------------------------------------------------------------
+# Errors
+
+
+class JenkinsError(Exception):
+    """A failed Jenkins call. `exit_code` is what a command returns when it gives up here."""
+
+    exit_code: int = ExitCode.UNREACHABLE
+
+    def __init__(self, message: str, *, hint: str | None = None, status: int | None = None, body: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.status = status
+        self.body = body
+
+    def __str__(self) -> str:
+        return self.message + (f"\n  hint: {self.hint}" if self.hint else "")
+
+
+class Unreachable(JenkinsError):
+    """No HTTP answer: refused, dropped, timed out, DNS, TLS; or Jenkins stayed unavailable."""
+
+
+class CredentialsRefused(JenkinsError):
+    """401: Jenkins rejected the API token (BasicHeaderProcessor)."""
+
+
+class Denied(JenkinsError):
+    """403: the identity lacks a permission, or the crumb was refused."""
+
+
+class ServerError(JenkinsError):
+    """Any other unexpected status."""
+
+
+@dataclass(frozen=True)
+class CascMessage:
+    line: int  # 1-based line in the posted document; -1 when JCasC does not know
+    message: str
+
+
+class CascRejected(JenkinsError):
+    """JCasC answered check/apply/configure with an error (messages as JCasC gave them)."""
+
+    def __init__(self, message: str, messages: Sequence[CascMessage] = (), **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.messages = list(messages)
+
+
+# --------------------------------------------------------------------------------------------
+# Configuration
+
+
+@dataclass(frozen=True)
+class Auth:
+    """Who the requests are made as. The secret is never part of repr()."""
+
+    kind: Literal["anonymous", "token", "jwt"] = "anonymous"
+    user: str | None = None  # API-token user, or the JWT's principal (for messages)
+    secret: str | None = field(default=None, repr=False)
+    header: str | None = None  # JWT header name
+
+    @classmethod
+    def anonymous(cls) -> "Auth":
+        return cls()
+
+    @classmethod
+    def api_token(cls, user: str, token: str) -> "Auth":
+        return cls("token", user, token)
+
+    @classmethod
+    def jwt(cls, header: str, token: str, principal: str | None = None) -> "Auth":
+        return cls("jwt", principal, token, header)
+
+    def describe(self) -> str:
+        if self.kind == "token":
+            return f"the API token of {self.user!r}"
+        if self.kind == "jwt":
+            return f"a JWT in {self.header}" + (f" for {self.user!r}" if self.user else "")
+        return "anonymous"
+
+
+@dataclass(frozen=True)
+class Connection:
+    url: str
+    timeout: float = 30.0
+    verify: bool | str = True  # False (--insecure) or a CA bundle path
+    retries: int = 3  # extra attempts for idempotent reads only
+    backoff: float = 0.5  # seconds; doubles per attempt
+    sleep: Callable[[float], None] = field(default=time.sleep, repr=False, compare=False)
+
+    @property
+    def base(self) -> str:
+        return self.url if self.url.endswith("/") else self.url + "/"
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    text: str
+    headers: Mapping[str, str]
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+
+@dataclass(frozen=True)
+class WhoAmI:
+    name: str
+    authorities: tuple[str, ...]
+    anonymous: bool
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    name: str
+    version: str
+    active: bool
+    enabled: bool
+
+
+# Statuses worth another try on an idempotent read: Jenkins starting (HudsonIsLoading 503)
+# or a proxy in between hiccuping.
+_RETRY_STATUSES = frozenset({502, 503, 504})
+
+
+def _excerpt(text: str, limit: int = 300) -> str:
+    """A short, single-line look at a response body (HTML pages are mostly noise)."""
+    import re
+
+    plain = re.sub(r"<script.*?</script>|<style.*?</style>", " ", text, flags=re.S | re.I)
+    plain = re.sub(r"<[^>]+>", " ", plain)
+    plain = " ".join(plain.split())
+    return plain[:limit] + ("..." if len(plain) > limit else "")
+
+
+class JenkinsClient:
+    """One identity against one Jenkins. Cheap to make; `as_auth` gives a sibling."""
+
+    def __init__(self, conn: Connection, auth: Auth = Auth()) -> None:
+        import jenkins  # noqa: F401  (python-jenkins: session, auth resolution, crumb)
+        import requests
+
+        self.conn = conn
+        self.auth = auth
+        self._requests = requests
+        user, password = (auth.user, auth.secret) if auth.kind == "token" else (None, None)
+        self._server = jenkins.Jenkins(conn.base, username=user, password=password, timeout=conn.timeout)
+        self._server._session.verify = conn.verify
+        if auth.kind == "jwt" and auth.header and auth.secret:
+            # python-jenkins has no header API; the session headers go on every request,
+            # the crumb fetch included (jenkins-facts E, "Custom headers", route 2).
+            self._server._session.headers[auth.header] = auth.secret
+
+    def as_auth(self, auth: Auth) -> "JenkinsClient":
+        return JenkinsClient(self.conn, auth)
+
+    # ---------------------------------------------------------------- transport
+
+    def _url(self, path: str) -> str:
+        return self.conn.base + path.lstrip("/")
+
+    def _crumb(self, req: Any) -> None:
+        """Add the crumb (python-jenkins fetches it once per client). Anonymous may not read
+        the crumb issuer; the POST then goes without one and Jenkins answers 403."""
+        import jenkins
+
+        try:
+            self._server.maybe_add_crumb(req)
+        except jenkins.JenkinsException:
+            self._server.crumb = None
+        except self._requests.RequestException:
+            self._server.crumb = None
+
+    def request(self, method: str, path: str, *, body: str | bytes | None = None, content_type: str | None = None,
+                params: Mapping[str, str] | None = None, read: bool = False, follow: bool = True) -> Reply:
+        """One HTTP exchange; never raises on an HTTP status. Raises `Unreachable` when there
+        is no answer. `read=True` (idempotent) retries with backoff on no-answer and 502-504."""
+        attempts = 1 + (self.conn.retries if read else 0)
+        delay = self.conn.backoff
+        last: Exception | None = None
+        for attempt in range(attempts):
+            if attempt:
+                self.conn.sleep(delay)
+                delay *= 2
+            try:
+                reply = self._once(method, path, body, content_type, params, follow)
+                if method == "POST" and reply.status == 403 and "No valid crumb" in reply.text:
+                    # the crumb died with its session (a restart, an expired session): the
+                    # CrumbFilter refused the request before anything ran, so one retry is safe
+                    self.reset_session()
+                    reply = self._once(method, path, body, content_type, params, follow)
+            except Unreachable as exc:
+                last = exc
+                continue
+            if reply.status in _RETRY_STATUSES and attempt + 1 < attempts:
+                continue
+            return reply
+        assert last is not None
+        raise last
+
+    def _once(self, method: str, path: str, body: str | bytes | None, content_type: str | None,
+              params: Mapping[str, str] | None, follow: bool) -> Reply:
+        requests = self._requests
+        headers = {"Content-Type": content_type} if content_type else {}
+        req = requests.Request(method, self._url(path), data=body, headers=headers, params=dict(params or {}))
+        try:
+            self._server._maybe_add_auth()
+            if method == "POST":
+                self._crumb(req)
+            prepared = self._server._session.prepare_request(req)
+            settings = self._server._session.merge_environment_settings(prepared.url, {}, None, self.conn.verify, None)
+            settings["timeout"] = self.conn.timeout
+            settings["allow_redirects"] = follow
+            resp = self._server._session.send(prepared, **settings)
+        except requests.exceptions.SSLError:
+            raise Unreachable(f"{self.conn.url}: the TLS handshake failed",
+                              hint="pass --ca-bundle FILE with the CA that signed Jenkins' certificate (or --insecure for a test setup)") from None
+        except requests.exceptions.Timeout:
+            raise Unreachable(f"{self.conn.url}: no answer to {method} /{path.lstrip('/')} within {self.conn.timeout:g}s",
+                              hint="check that Jenkins is up and reachable from here; raise --timeout for a slow controller") from None
+        except requests.exceptions.ConnectionError:
+            raise Unreachable(f"{self.conn.url}: cannot connect ({method} /{path.lstrip('/')}: connection refused or dropped)",
+                              hint="check --url / JENKINS_URL and that Jenkins is running") from None
+        except requests.exceptions.RequestException as exc:
+            raise Unreachable(f"{self.conn.url}: request failed: {type(exc).__name__}", hint="check --url / JENKINS_URL") from None
+        return Reply(resp.status_code, resp.text, dict(resp.headers))
+
+    def call(self, method: str, path: str, *, what: str, read: bool = False, **kw: Any) -> Reply:
+        """`request`, with a non-2xx answer turned into the matching error."""
+        reply = self.request(method, path, read=read, **kw)
+        if reply.ok:
+            return reply
+        raise self.error_for(reply, what)
+
+    def error_for(self, reply: Reply, what: str) -> JenkinsError:
+        who = self.auth.describe()
+        if reply.status == 401:
+            return CredentialsRefused(f"{what}: Jenkins refused {who} (401)",
+                                      hint="check --user/JENKINS_USER_ID and --token/JENKINS_API_TOKEN; API tokens are made under <user>/Security in Jenkins",
+                                      status=401, body=reply.text)
+        if reply.status == 403:
+            crumb = "crumb" in reply.text.lower()
+            as_whom = reply.headers.get("X-You-Are-Authenticated-As")
+            needs = reply.headers.get("X-Required-Permission")
+            detail = ("the CSRF crumb was refused" if crumb else
+                      f"authenticated as {as_whom!r}" + (f", which lacks {needs}" if needs else "") if as_whom else "forbidden")
+            hint = ("the JWT was not accepted (Jenkins treats the request as anonymous): check its issuer, audience and expiry"
+                    if as_whom == "anonymous" and self.auth.kind == "jwt" else
+                    "once jwt-auth is the realm, API tokens are anonymous: pass --jwt/--jwt-file or --signing-key-file"
+                    if as_whom == "anonymous" and self.auth.kind == "token" else
+                    "the credentials need Overall/Administer")
+            return Denied(f"{what}: denied for {who} (403: {detail})", hint=hint, status=403, body=reply.text)
+        if reply.status == 404:
+            return ServerError(f"{what}: not found (404)", hint="is the plugin installed and --url the Jenkins root?", status=404, body=reply.text)
+        if reply.status in _RETRY_STATUSES:
+            return Unreachable(f"{what}: Jenkins is not available ({reply.status})", hint="wait until Jenkins is up and run again",
+                               status=reply.status, body=reply.text)
+        return ServerError(f"{what}: Jenkins answered {reply.status}: {_excerpt(reply.text)}", status=reply.status, body=reply.text)
+
+    # ---------------------------------------------------------------- reads
+
+    def version(self) -> str | None:
+        """Core version from the X-Jenkins header, which even a denied answer carries."""
+        reply = self.request("GET", "", read=True)
+        if reply.status in _RETRY_STATUSES:
+            raise self.error_for(reply, "reading the Jenkins version")
+        if reply.status == 401:
+            raise self.error_for(reply, "reading the Jenkins version")
+        return reply.headers.get("X-Jenkins")
+
+    def whoami(self) -> WhoAmI:
+        """`/whoAmI/api/json` (unprotected); python-jenkins' get_whoami uses /me, which
+        fails for anonymous (jenkins-facts E, D.6)."""
+        reply = self.call("GET", "whoAmI/api/json", what="asking /whoAmI", read=True)
+        data = self._json(reply, "/whoAmI")
+        return WhoAmI(str(data.get("name", "")), tuple(str(a) for a in data.get("authorities") or ()),
+                      bool(data.get("anonymous", False)))
+
+    def plugins(self) -> dict[str, PluginInfo]:
+        """pluginManager/api/json (hudson/PluginWrapper.java @Exported; needs SystemRead)."""
+        reply = self.call("GET", "pluginManager/api/json", what="listing plugins", read=True, params={"depth": "1"})
+        data = self._json(reply, "the plugin manager")
+        out: dict[str, PluginInfo] = {}
+        for p in data.get("plugins") or []:
+            if isinstance(p, dict) and p.get("shortName"):
+                out[p["shortName"]] = PluginInfo(p["shortName"], str(p.get("version", "")), bool(p.get("active", False)),
+                                                 bool(p.get("enabled", True)))
+        return out
+
+    def update_center(self) -> dict[str, Any]:
+        reply = self.call("GET", "updateCenter/api/json", what="reading the update center", read=True, params={"depth": "1"})
+        return self._json(reply, "the update center")
+
+    def _json(self, reply: Reply, what: str) -> dict[str, Any]:
+        try:
+            data = json.loads(reply.text)
+        except ValueError:
+            raise ServerError(f"{what}: expected JSON, got: {_excerpt(reply.text, 120)}",
+                              hint="is --url the Jenkins root (not a proxy login page)?") from None
+        if not isinstance(data, dict):
+            raise ServerError(f"{what}: unexpected JSON")
+        return data
+
+    # ---------------------------------------------------------------- JCasC
+
+    def casc_export(self) -> str:
+        """POST configuration-as-code/export: a read, so retried like one."""
+        return self.call("POST", CASC_ENDPOINTS["export"], what="exporting the configuration", read=True).text
+
+    def casc_check(self, text: str) -> list[CascMessage]:
+        """Server-side validation of the posted document only (no merge with on-disk files).
+
+        configuration-as-code-plugin ConfigurationAsCode.java doCheck: 200 + JSON warnings,
+        400 + `[{"line":-1,"message":...}]` on error (PR #2648); older: `warning` key, 500 HTML.
+        """
+        reply = self.request("POST", CASC_ENDPOINTS["check"], body=text.encode("utf-8"), content_type="application/x-yaml")
+        if reply.ok:
+            return _casc_messages(reply.text)
+        if reply.status in (400, 500):
+            messages = _casc_messages(reply.text)
+            if not messages:
+                messages = [CascMessage(-1, "JCasC rejected the document (this JCasC version hides the reason behind a 500 page; "
+                                            "see the Jenkins log)")]
+            raise CascRejected("the server-side check failed", messages, status=reply.status, body=reply.text)
+        raise self.error_for(reply, "checking the configuration")
+
+    def casc_has_configure(self) -> bool:
+        """Does this JCasC have `configure` (PR #2815), which answers errors as JSON?
+        An empty body is refused with 400 before anything is configured."""
+        reply = self.request("POST", CASC_ENDPOINTS["configure"], body=b"", content_type="application/x-yaml")
+        return reply.status == 400
+
+    def casc_apply(self, text: str, *, use_configure: bool) -> None:
+        """Apply a document. `configure` gives the reason of a failure; `apply`'s 500 page
+        hides it (ConfigurationAsCode.java doApply / doConfigure, jenkins-facts A.2)."""
+        endpoint = CASC_ENDPOINTS["configure" if use_configure else "apply"]
+        reply = self.request("POST", endpoint, body=text.encode("utf-8"), content_type="application/x-yaml")
+        if reply.ok:
+            return
+        if reply.status in (400, 500):
+            messages = _casc_messages(reply.text) if use_configure else []
+            if not messages:
+                messages = [CascMessage(-1, f"JCasC answered {reply.status}; `apply` hides the reason (see the Jenkins log)")]
+            raise CascRejected(f"JCasC refused the change ({reply.status})", messages, status=reply.status, body=reply.text)
+        raise self.error_for(reply, "applying the configuration")
+
+    # ---------------------------------------------------------------- plugins and restart
+
+    def install_plugins(self, wanted: Iterable[tuple[str, str | None]]) -> None:
+        """POST pluginManager/installNecessaryPlugins, the REST path; python-jenkins'
+        install_plugin breaks on real Jenkins (jenkins-facts E). The body is the XML that
+        jenkins core/src/main/java/hudson/PluginManager.java parseRequestedPlugins reads:
+        any element's `plugin="name@version"`; Jenkins installs what is missing or older."""
+        # an unpinned plugin asks for version 0: anything installed satisfies it, else the
+        # update center's current release is installed
+        items = "".join("<install plugin=" + quoteattr(f"{name}@{version or '0'}") + "/>" for name, version in wanted)
+        self.call("POST", "pluginManager/installNecessaryPlugins", what="installing plugins",
+                  body=f"<jenkins>{items}</jenkins>".encode("utf-8"), content_type="text/xml")
+
+    def safe_restart(self) -> None:
+        """POST safeRestart (a GET only shows the confirmation page since 2.414)."""
+        reply = self.request("POST", "safeRestart", follow=False)
+        if reply.status >= 400 and reply.status not in _RETRY_STATUSES:
+            raise self.error_for(reply, "asking for a safe restart")
+
+    def reset_session(self) -> None:
+        """After a restart: sessions and crumbs are gone; python-jenkins never refreshes its
+        crumb by itself (jenkins-facts E)."""
+        self._server.crumb = None
+        self._server._session.cookies.clear()
+
+    def wait_until_ready(self, timeout: float, *, poll: float = 1.0, clock: Callable[[], float] = time.monotonic) -> str | None:
+        """Poll until Jenkins answers a normal page again (503 while it starts). Returns the version."""
+        deadline = clock() + timeout
+        while True:
+            try:
+                reply = self._once("GET", "", None, None, None, True)
+                if reply.status not in _RETRY_STATUSES:
+                    self.reset_session()
+                    return reply.headers.get("X-Jenkins")
+            except Unreachable:
+                pass
+            if clock() >= deadline:
+                raise Unreachable(f"Jenkins did not come back within {timeout:g}s",
+                                  hint="look at the Jenkins log; raise --restart-timeout for a slow start")
+            self.conn.sleep(poll)
+
+    def probe(self, method: str, path: str) -> Reply:
+        """A behaviour probe: the raw answer, whatever its status."""
+        return self.request(method, path, read=method == "GET")
+
+
+def _casc_messages(text: str) -> list[CascMessage]:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return []
+    if not isinstance(data, list):
+        return []
+    out = []
+    for item in data:
+        if isinstance(item, dict):
+            msg = item.get("message", item.get("warning"))  # `warning` before PR #2648
+            try:
+                line = int(item.get("line", -1))
+            except (TypeError, ValueError):
+                line = -1
+            out.append(CascMessage(line, str(msg)))
+    return out
+
+
+def with_timeout(conn: Connection, timeout: float) -> Connection:
+    return replace(conn, timeout=timeout)

@@ -1,0 +1,66 @@
+"""`jcasc-gen apply SPEC --url ...`: change the live Jenkins to the spec, prove it with a
+real JWT, and put everything back when anything fails (see jcasc_gen/live/apply.py)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ._common import CommandFailed, add_format_argument, add_output_argument, add_spec_argument, add_strict_argument
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    from ..live.credentials import add_arguments as add_credentials
+
+    add_spec_argument(p)
+    add_output_argument(p)
+    add_format_argument(p)
+    add_strict_argument(p)
+    p.add_argument("--yes", action="store_true", help="do not ask before changing Jenkins (CI)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="run preflight, guard, snapshot and the server-side check; change nothing")
+    p.add_argument("--restart-timeout", type=float, default=300.0, metavar="SECONDS",
+                   help="how long to wait for Jenkins after a safe restart (default 300)")
+    p.add_argument("--poll-interval", type=float, default=1.0, metavar="SECONDS",
+                   help="how often to poll plugin installs and a restarting Jenkins (default 1)")
+    p.add_argument("--junit", metavar="FILE", help="write the verification checks as a JUnit XML report")
+    add_credentials(p)
+
+
+def _ask(prompt: str) -> bool:
+    if not sys.stdin.isatty():
+        return False
+    sys.stderr.write(prompt)
+    sys.stderr.flush()
+    try:
+        return sys.stdin.readline().strip().lower() in ("y", "yes")
+    except (EOFError, OSError):
+        return False
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..exitcodes import ExitCode
+    from ..fsio import write_atomic
+    from ..live.apply import Applier, ApplyOptions
+    from ..live.command import emit_json, generated_path, prepare
+    from ..live.redact import say
+    from ..live.verify import to_junit
+
+    try:
+        live = prepare(args, command="apply")
+    except CommandFailed as exc:
+        return exc.code
+    if args.restart_timeout <= 0 or args.poll_interval <= 0:
+        say("error: --restart-timeout and --poll-interval must be positive")
+        return ExitCode.USAGE
+    opts = ApplyOptions(yes=args.yes, dry_run=args.dry_run, restart_timeout=args.restart_timeout, poll=args.poll_interval,
+                        generated_name=generated_path(args, live.loaded), confirm=_ask)
+    result = Applier(live.loaded.spec, live.creds, live.files["jenkins.yaml"], opts).run()
+    if args.junit and result.checks:
+        try:
+            write_atomic(args.junit, to_junit(result.checks, suite="jcasc-gen apply verify"))
+        except OSError as exc:
+            say(f"warning: --junit {args.junit}: {exc.strerror or exc}")
+    if args.format == "json":
+        emit_json(result.to_json())
+    return int(result.code)

@@ -1,0 +1,58 @@
+"""`jcasc-gen plan SPEC --url ...`: what `apply` would change on the live Jenkins.
+Exit 0 when nothing would change, 1 when something would; nothing is changed."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..exitcodes import ExitCode
+from ._common import CommandFailed, add_format_argument, add_spec_argument, add_strict_argument
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    from ..live.credentials import add_arguments as add_credentials
+
+    add_spec_argument(p)
+    add_format_argument(p)
+    add_strict_argument(p)
+    add_credentials(p)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..client import Auth, JenkinsClient, JenkinsError
+    from ..live.command import emit_json, prepare
+    from ..live.plan import make_plan
+    from ..live.redact import redact, say
+    from ..live.state import read_state
+
+    try:
+        live = prepare(args, command="plan")
+    except CommandFailed as exc:
+        return exc.code
+    creds = live.creds
+    auths = ([creds.pre] if creds.pre else []) + ([creds.post.auth()] if creds.post else [])
+    error: JenkinsError | None = None
+    state = None
+    for auth in auths:
+        try:
+            client = JenkinsClient(creds.conn, auth or Auth.anonymous())
+            if client.whoami().anonymous:
+                raise JenkinsError(f"{auth.describe()} is treated as anonymous",
+                                   hint="once jwtAuth is the realm, pass --signing-key-file or --jwt")
+            state = read_state(client)
+            break
+        except JenkinsError as exc:
+            error = exc
+    if state is None:
+        assert error is not None
+        if args.format == "json":
+            emit_json({"command": "plan", "ok": False, "error": error.message})
+        say(f"error: {error}")
+        return error.exit_code
+    plan = make_plan(live.loaded.spec, state)
+    if args.format == "json":
+        emit_json({"command": "plan", "jenkins_version": state.version, **plan.to_json()})
+    else:
+        for line in plan.lines():
+            print(redact(line))
+    return ExitCode.DIFFERENCES if plan.changed else ExitCode.OK

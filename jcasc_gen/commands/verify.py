@@ -1,0 +1,70 @@
+"""`jcasc-gen verify SPEC --url ...`: the live Jenkins is what the spec says, in its
+configuration, its plugins and its behaviour. Exit 0 when every check passes, 1 when one
+fails, 3 when Jenkins cannot be read."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..exitcodes import ExitCode
+from ._common import CommandFailed, add_format_argument, add_spec_argument, add_strict_argument
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    from ..live.credentials import add_arguments as add_credentials
+
+    add_spec_argument(p)
+    add_format_argument(p)
+    add_strict_argument(p)
+    p.add_argument("--junit", metavar="FILE", help="also write the checks as a JUnit XML report")
+    add_credentials(p)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..client import Auth, JenkinsClient, JenkinsError
+    from ..fsio import write_atomic
+    from ..live.command import emit_json, prepare
+    from ..live.redact import say
+    from ..live.verify import print_checks, run_checks, summary, to_json, to_junit
+
+    try:
+        live = prepare(args, command="verify")
+    except CommandFailed as exc:
+        return exc.code
+    creds, spec = live.creds, live.loaded.spec
+
+    def client(auth: Auth | None) -> JenkinsClient:
+        return JenkinsClient(creds.conn, auth or Auth.anonymous())
+
+    try:
+        client(None).version()
+    except JenkinsError as exc:
+        if args.format == "json":
+            emit_json({"command": "verify", "ok": False, "error": exc.message})
+        say(f"error: {exc}")
+        return exc.exit_code
+    # Reads go with whichever credential Jenkins accepts now: the JWT, else the API token.
+    admin = None
+    for auth in ([creds.post.auth()] if creds.post else []) + ([creds.pre] if creds.pre else []):
+        c = client(auth)
+        try:
+            if not c.whoami().anonymous:
+                admin = c
+                break
+        except JenkinsError:
+            continue
+    results = run_checks(spec, admin_client=admin or client(None), anonymous_client=client(None), post=creds.post,
+                         jwt_client=lambda token, who: client(Auth.jwt(spec.jwt.header, token, who)))
+    counts = summary(results)
+    if args.junit:
+        try:
+            write_atomic(args.junit, to_junit(results))
+        except OSError as exc:
+            say(f"error: --junit {args.junit}: {exc.strerror or exc}")
+            return ExitCode.USAGE
+    if args.format == "json":
+        emit_json({"command": "verify", **to_json(results)})
+    else:
+        print_checks(results, lambda line: say(line, stream=__import__("sys").stdout))
+        say(f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped")
+    return ExitCode.DIFFERENCES if counts["failed"] else ExitCode.OK

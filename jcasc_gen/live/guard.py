@@ -1,0 +1,93 @@
+"""The lockout guard: refuse, before anything is touched, a change after which nobody could
+administer Jenkins or prove the change worked.
+
+What the spec's matrix grants a principal is decided here with the permission catalog's
+own implication walk (`permissions.has_permission`), matching matrix-auth's ACL
+(GlobalMatrixAuthorizationStrategy.AclImpl + core SidACL, jenkins-facts C.2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from .. import permissions
+from ..lint import admins
+from ..model import Spec
+from .credentials import PostCredential
+from .plan import Plan
+
+__all__ = ["Refusal", "granted_by_spec", "spec_allows", "check"]
+
+
+@dataclass(frozen=True)
+class Refusal:
+    message: str
+    hint: str
+
+    def __str__(self) -> str:
+        return f"{self.message}\n  hint: {self.hint}"
+
+
+def granted_by_spec(spec: Spec, name: str, authorities: Iterable[str]) -> set[str]:
+    """Permissions the spec's matrix gives an identity (ids compare case-insensitively,
+    core IdStrategy.CASE_INSENSITIVE; `user: anonymous` grants reach every request)."""
+    who = name.casefold()
+    auths = {a.casefold() for a in authorities}
+    out: set[str] = set()
+    for g in spec.authorization.grants:
+        sid = g.name.casefold()
+        principal_hit = sid == who or sid == "anonymous"
+        authority_hit = sid in auths
+        if (g.kind == "user" and principal_hit) or (g.kind == "group" and authority_hit) or (
+                g.kind == "user_or_group" and (principal_hit or authority_hit)):
+            out.update(g.effective)
+    return out
+
+
+def spec_allows(spec: Spec, name: str, authorities: Iterable[str], permission: str) -> bool:
+    return permissions.has_permission(granted_by_spec(spec, name, authorities), permission)
+
+
+def jwt_authorities(groups: Iterable[str]) -> tuple[str, ...]:
+    # jwt-auth grants `authenticated` first, then each group verbatim (JwtAuthSecurityRealm.java)
+    return ("authenticated", *groups)
+
+
+def check(spec: Spec, plan: Plan, post: PostCredential | None) -> list[Refusal]:
+    """Every reason to refuse; empty means the change may go ahead."""
+    from .. import tokens
+
+    out: list[Refusal] = []
+    if not admins(spec):
+        out.append(Refusal("the new matrix leaves no administrator: no user or group holds Overall/Administer",
+                           "grant Overall/Administer to a named user or group of your IdP (lint rule JG001)"))
+    if not plan.config_changes:
+        return out
+    if post is None:
+        if plan.realm_changes:
+            out.append(Refusal(
+                "the change switches the realm to jwtAuth, after which API tokens act as anonymous "
+                "(jwt-auth replaces every request's identity), and no post-switch credential was given",
+                "pass --signing-key-file (Pomerium's signing key) to mint a short-lived JWT, or --jwt/--jwt-file"))
+        else:
+            out.append(Refusal("changing the matrix of a jwtAuth Jenkins needs a JWT to apply and verify with",
+                               "pass --signing-key-file or --jwt/--jwt-file"))
+        return out
+    claims = post.claims()
+    problems = tokens.acceptance_problems(spec.jwt, claims, alg=post.alg())
+    if problems:
+        pom = spec.pomerium
+        hint = ("this is the token Pomerium " + pom.version_text + " would send; fix jwt.issuers/jwt.audiences "
+                "(remove them to use the derived defaults) so Jenkins accepts it") if pom is not None and post.source != "--jwt" else (
+                "give a JWT that the spec's jwt settings accept")
+        for p in problems:
+            out.append(Refusal(f"the post-switch JWT ({post.source}) would be treated as anonymous: {p}", hint))
+        return out
+    name, groups = tokens.identity(spec.jwt, claims)
+    if not spec_allows(spec, name, jwt_authorities(groups), permissions.ADMINISTER):
+        out.append(Refusal(
+            f"the post-switch JWT is for {name!r}" + (f" in groups {list(groups)}" if groups else "") +
+            ", who would not hold Overall/Administer under the new matrix",
+            "use --as with an administrator of the spec (or --groups with an admin group), or grant this principal Overall/Administer"))
+    return out

@@ -1,0 +1,62 @@
+"""What the live Jenkins has now: version, the JCasC export, plugins."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..jcasc import managed_sections
+
+__all__ = ["LiveState", "read_state", "parse_export", "realm_symbol", "strategy_symbol"]
+
+
+@dataclass(frozen=True)
+class LiveState:
+    version: str | None
+    export_text: str = field(repr=False)
+    document: dict[str, Any] = field(repr=False)
+    plugins: dict[str, Any]  # name -> client.PluginInfo
+
+    @property
+    def managed(self) -> dict[str, Any]:
+        return managed_sections(self.document)
+
+
+def parse_export(text: str) -> dict[str, Any]:
+    """The export as data. JCasC writes plain block YAML (jenkins-facts A.6)."""
+    import yaml
+
+    from ..client import ServerError
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        raise ServerError("the JCasC export is not valid YAML", hint="is --url the Jenkins root?") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ServerError("the JCasC export is not a YAML mapping")
+    return data
+
+
+def read_state(client: Any) -> LiveState:
+    version = client.version()
+    plugins = client.plugins()
+    text = client.casc_export()
+    return LiveState(version, text, parse_export(text), plugins)
+
+
+def _symbol(section: Any) -> str | None:
+    if isinstance(section, dict) and len(section) == 1:
+        return str(next(iter(section)))
+    if isinstance(section, str):
+        return section  # e.g. `authorizationStrategy: unsecured`
+    return None
+
+
+def realm_symbol(document: Any) -> str | None:
+    return _symbol(managed_sections(document)["jenkins"].get("securityRealm"))
+
+
+def strategy_symbol(document: Any) -> str | None:
+    return _symbol(managed_sections(document)["jenkins"].get("authorizationStrategy"))
