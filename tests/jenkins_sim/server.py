@@ -70,8 +70,23 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     sim: "JenkinsSim"
 
+    def __init__(self, *a: Any, **kw: Any) -> None:
+        super().__init__(*a, **kw)
+        self.connections: set[socket.socket] = set()
+        self.conn_lock = threading.Lock()
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # clients that time out (hang faults) or vanish are expected here
+
+    def drop_all(self) -> None:
+        """A JVM that goes down takes its keep-alive connections with it."""
+        with self.conn_lock:
+            conns = list(self.connections)
+        for c in conns:
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
 
 class JenkinsSim:
@@ -171,6 +186,7 @@ class JenkinsSim:
         if srv is not None:
             srv.shutdown()
             srv.server_close()
+            srv.drop_all()
 
     def stop(self) -> None:
         self.faults.clear()
@@ -410,6 +426,18 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, *a: Any) -> None:
         pass
+
+    def setup(self) -> None:
+        super().setup()
+        with self.server.conn_lock:
+            self.server.connections.add(self.connection)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            with self.server.conn_lock:
+                self.server.connections.discard(self.connection)
 
     # ------------------------------------------------------------ plumbing
     @property
@@ -727,6 +755,9 @@ class _Handler(BaseHTTPRequestHandler):
         """configuration-as-code-plugin: plugin/src/main/java/io/jenkins/plugins/casc/ConfigurationAsCode.java (A.2)."""
         sim = self.sim
         action = action.strip("/")
+        if "configuration-as-code" not in sim.active_plugins():
+            self._send(404, _page("Not Found", ""))  # the ManagementLink exists only with the plugin active
+            return
         if action == "":
             if self._need(SYSTEM_READ):
                 self._send(200, _page("Configuration as Code", ""))
