@@ -178,7 +178,7 @@ class JenkinsSim:
         srv.sim = self
         self._server = srv
         self._port = srv.server_address[1]
-        self._thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+        self._thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.005}, daemon=True)
         self._thread.start()
 
     def _unbind(self) -> None:

@@ -123,3 +123,26 @@ def test_project_matrix_symbol(jenkins_sim: JenkinsSim) -> None:
     jenkins_sim.apply("jenkins:\n  authorizationStrategy:\n    projectMatrix:\n      entries:\n"
                       "      - user: {name: admin, permissions: [Overall/Administer]}\n")
     assert jenkins_sim.authorization.class_name == "hudson.security.ProjectMatrixAuthorizationStrategy"
+
+
+def test_unsecured_and_logged_in_strategies(jenkins_sim_factory) -> None:  # type: ignore[no-untyped-def]
+    """jenkins: hudson/security/AuthorizationStrategy.java (Unsecured: everyone everything) and
+    FullControlOnceLoggedInAuthorizationStrategy.java (anonymous read only with allowAnonymousRead)."""
+    import requests
+    open_sim = jenkins_sim_factory(authorization="unsecured")
+    assert requests.get(open_sim.url + "pluginManager/api/json", timeout=5).status_code == 200
+    ro = jenkins_sim_factory(allow_anonymous_read=True)
+    assert requests.get(ro.url + "api/json", timeout=5).status_code == 200
+    assert requests.get(ro.url + "pluginManager/api/json", timeout=5).status_code == 403
+    ro.apply("jenkins:\n  authorizationStrategy:\n    loggedInUsersCanDoAnything:\n      allowAnonymousRead: false\n")
+    assert requests.get(ro.url + "api/json", timeout=5).status_code == 403
+    ro.apply("jenkins:\n  authorizationStrategy: unsecured\n")
+    assert ro.authorization.kind == "unsecured"
+
+
+def test_local_realm_via_casc(jenkins_sim: JenkinsSim) -> None:
+    """jenkins: hudson/security/HudsonPrivateSecurityRealm.java (`local`, allowsSignup, users)."""
+    jenkins_sim.apply("jenkins:\n  securityRealm:\n    local:\n      allowsSignup: false\n      users:\n"
+                      "      - id: ops\n        password: x\n")
+    assert jenkins_sim.security_realm.class_name == "hudson.security.HudsonPrivateSecurityRealm"
+    assert "ops" in jenkins_sim.export_yaml()
