@@ -291,7 +291,7 @@ def semantic_check(doc: LoadedDocument) -> list[Diagnostic]:
             at(path, problem, "write scheme://host[:port][/path], e.g. https://jenkins.example.com")
     if pom is not None:
         idp = pom.get("idp")
-        if isinstance(idp, dict) and idp.get("provider") in _PROVIDERS_NEEDING_URL and "url" not in idp:
+        if isinstance(idp, dict) and isinstance(idp.get("provider"), str) and idp["provider"] in _PROVIDERS_NEEDING_URL and "url" not in idp:
             at(("pomerium", "idp"), f"missing required key 'url' for provider {idp.get('provider')!r}",
                "only google, github and gitlab have a built-in provider URL")
     elif "pomerium" not in data:

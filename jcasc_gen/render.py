@@ -53,6 +53,8 @@ def yaml_scalar(value: Any, dialect: Dialect = "plain") -> str:
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
+    if isinstance(value, float):
+        return _yaml_float(value)
     if not isinstance(value, str):
         raise RenderError(f"cannot write {type(value).__name__} as a YAML scalar")
     if dialect == "jcasc":
@@ -61,6 +63,18 @@ def yaml_scalar(value: Any, dialect: Dialect = "plain") -> str:
         value = value.replace("$", "$$")
     body = _NEEDS_ESCAPE.sub(_escape_char, value.replace("\\", "\\\\").replace('"', '\\"'))
     return f'"{body}"'
+
+
+def _yaml_float(value: float) -> str:
+    """A float as YAML 1.1 reads it back (PyYAML's resolver wants a dot: 1e+20 is a string)."""
+    if value != value:
+        return ".nan"
+    if value in (float("inf"), float("-inf")):
+        return ".inf" if value > 0 else "-.inf"
+    text = repr(value).lower()
+    if "e" in text and "." not in text:
+        text = text.replace("e", ".0e", 1)
+    return text
 
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_/.-]*$")
