@@ -184,3 +184,34 @@ def test_import_from_the_simulator_export(jenkins_sim_factory) -> None:  # type:
     assert result.data["authorization"]["roles"]["builder"] == ["Job/Build", "Job/Read", "Overall/Read"]
     assert result.ambiguous == ["ops"]
     assert "jwt" not in result.data  # every realm value is what Pomerium derivation gives
+
+
+def test_cli_import_from_a_live_jenkins(tmp_path: pathlib.Path, jenkins_sim_factory, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """`import --url`: a Jenkins still on its local realm, with a legacy-style matrix."""
+    from tests.jenkins_sim import Strategy
+
+    strategy = Strategy(kind="globalMatrix")
+    strategy.add("USER", "admin", "Overall/Administer")
+    strategy.add("GROUP", "authenticated", "Overall/Read")
+    sim = jenkins_sim_factory(authorization=strategy)
+    for var in ("JENKINS_URL", "JENKINS_JWT", "JENKINS_USER_ID", "JENKINS_API_TOKEN"):
+        monkeypatch.delenv(var, raising=False)
+    out = tmp_path / "spec.yaml"
+    base = ["import", "--url", sim.url, "-o", str(out)]
+    assert main(base) == 2  # no credentials
+    assert "no credentials" in capsys.readouterr().err
+    monkeypatch.setenv("JENKINS_USER_ID", "admin")
+    monkeypatch.setenv("JENKINS_API_TOKEN", "admin-token")
+    assert main(base) == 2  # local realm: needs the Pomerium details to derive jwt
+    assert "not jwtAuth" in capsys.readouterr().err
+    assert not out.exists()
+    assert main(base + ["--jenkins-url", "https://jenkins.example.com", "--authenticate-url", "https://authenticate.example.com",
+                        "--idp-provider", "github"]) == 0
+    err = capsys.readouterr().err
+    assert "admin-token" not in err
+    spec = load_spec_text(out.read_text()).spec
+    assert {(g.kind, g.name, g.effective) for g in spec.authorization.grants} == {
+        ("user", "admin", ("Overall/Administer",)), ("group", "authenticated", ("Overall/Read",))}
+    monkeypatch.setenv("JENKINS_API_TOKEN", "wrong-token")
+    assert main(["import", "--url", sim.url]) == 3  # credentials refused
+    assert "wrong-token" not in capsys.readouterr().err
