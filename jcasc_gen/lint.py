@@ -52,7 +52,7 @@ RULES: dict[str, Rule] = {r.code: r for r in (
          "Jenkins keeps leading and trailing spaces, so the name will not match what the IdP sends."),
     Rule("JG012", "warning", "unpinned plugin",
          "An extra plugin without a version installs whatever is latest when the image is built."),
-    Rule("JG013", "error", "administrator only through anonymous",
+    Rule("JG013", "error", "Administer granted to anonymous",
          "Overall/Administer granted to anonymous gives every visitor full control of Jenkins."),
 )}
 
