@@ -46,7 +46,10 @@ class JenkinsError(Exception):
 
 
 class Unreachable(JenkinsError):
-    """No HTTP answer: refused, dropped, timed out, DNS, TLS; or Jenkins stayed unavailable."""
+    """No HTTP answer: refused, dropped, timed out, DNS, TLS; or Jenkins stayed unavailable.
+    `timed_out`: the request may still be running in Jenkins."""
+
+    timed_out = False
 
 
 class CredentialsRefused(JenkinsError):
@@ -246,7 +249,7 @@ class JenkinsClient:
             raise Unreachable(f"{self.conn.url}: the TLS handshake failed",
                               hint="pass --ca-bundle FILE with the CA that signed Jenkins' certificate (or --insecure for a test setup)") from None
         except requests.exceptions.Timeout:
-            raise Unreachable(f"{self.conn.url}: no answer to {method} /{path.lstrip('/')} within {self.conn.timeout:g}s",
+            raise _timed_out(f"{self.conn.url}: no answer to {method} /{path.lstrip('/')} within {self.conn.timeout:g}s",
                               hint="check that Jenkins is up and reachable from here; raise --timeout for a slow controller") from None
         except requests.exceptions.ConnectionError:
             raise Unreachable(f"{self.conn.url}: cannot connect ({method} /{path.lstrip('/')}: connection refused or dropped)",
@@ -418,6 +421,12 @@ class JenkinsClient:
     def probe(self, method: str, path: str) -> Reply:
         """A behaviour probe: the raw answer, whatever its status."""
         return self.request(method, path, read=method == "GET")
+
+
+def _timed_out(message: str, *, hint: str) -> Unreachable:
+    exc = Unreachable(message, hint=hint)
+    exc.timed_out = True
+    return exc
 
 
 def _casc_messages(text: str) -> list[CascMessage]:

@@ -427,8 +427,18 @@ class Applier:
             client.casc_apply(text, use_configure=self.use_configure)
         except CascRejected as exc:
             raise RuntimeError(self.explain_apply_failure(exc)) from None
+        except Unreachable as exc:
+            if exc.timed_out:
+                self.settle()
+            raise
         self.known[what] = known_as
         self.log("apply", f"{label}: done")
+
+    def settle(self) -> None:
+        """A change whose answer we did not get may still be running in Jenkins; give it
+        one more timeout period to land before rolling back, so it cannot land after."""
+        self.log("apply", f"no answer; waiting {self.creds.conn.timeout:g}s for a change still in flight before rolling back")
+        self.creds.conn.sleep(self.creds.conn.timeout)
 
     def explain_apply_failure(self, exc: CascRejected) -> str:
         said = "; ".join(m.message for m in exc.messages)
@@ -513,6 +523,10 @@ class Applier:
         self.log("rollback", f"{label} ...")
         try:
             client.casc_apply(yaml_document(doc, "jcasc"), use_configure=self.use_configure)
+        except Unreachable as exc:
+            if exc.timed_out:
+                self.settle()
+            raise
         except CascRejected as exc:
             raise RuntimeError(f"JCasC refused the rollback document ({label}): " + "; ".join(m.message for m in exc.messages)) from None
         key = "realm" if "securityRealm" in doc["jenkins"] else "strategy"

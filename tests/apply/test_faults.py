@@ -1,0 +1,122 @@
+"""Connection drops, timeouts and 5xx at every step: the documented exit code, and Jenkins
+either untouched or fully rolled back, never in between."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from jcasc_gen.exitcodes import ExitCode
+
+from .conftest import Env, assert_no_secret
+
+LOCAL = "hudson.security.HudsonPrivateSecurityRealm"
+JWT = "io.jenkins.plugins.jwt_auth.JwtAuthSecurityRealm"
+
+
+def assert_whole_state(env: Env) -> str:
+    """The realm/strategy pair is the snapshot's or the spec's, nothing mixed."""
+    realm, kind = env.sim.security_realm.class_name, env.sim.authorization.kind
+    if realm == LOCAL:
+        assert kind == "loggedInUsersCanDoAnything", f"partial state: {realm} with {kind}"
+        return "snapshot"
+    assert realm == JWT and kind == "globalMatrix", f"partial state: {realm} with {kind}"
+    assert not any(sid == "admin" for _, sid in env.sim.authorization.grants), "the bridge grant was left behind"
+    return "target"
+
+
+# (fault, path, count, expected exit codes, expected end state)
+HTTP_FAULTS = [
+    ("drop", "/", 1, {ExitCode.OK}, "target"),  # reads are retried
+    ("drop", "/", 20, {ExitCode.UNREACHABLE}, "snapshot"),
+    ("status503", "/whoAmI/api/json", 1, {ExitCode.OK}, "target"),
+    ("status500", "/pluginManager/api/json", 1, {ExitCode.UNREACHABLE}, "snapshot"),
+    ("drop", "/configuration-as-code/export", 1, {ExitCode.OK}, "target"),
+    ("status500", "/configuration-as-code/export", 1, {ExitCode.UNREACHABLE}, "snapshot"),
+    ("drop", "/configuration-as-code/check", 20, {ExitCode.UNREACHABLE}, "snapshot"),
+    ("status500", "/pluginManager/installNecessaryPlugins", 1, {ExitCode.ROLLED_BACK}, "snapshot"),
+    ("drop", "/pluginManager/installNecessaryPlugins", 1, {ExitCode.UNREACHABLE}, "snapshot"),
+    ("drop", "/updateCenter/api/json", 1, {ExitCode.OK}, "target"),
+    ("status500", "/safeRestart", 1, {ExitCode.ROLLED_BACK}, "snapshot"),
+    ("drop", "/configuration-as-code/configure", 1, {ExitCode.ROLLED_BACK}, "snapshot"),
+]
+
+
+@pytest.mark.parametrize("fault,path,count,codes,end", HTTP_FAULTS, ids=[f"{f}-{p}-{c}" for f, p, c, *_ in HTTP_FAULTS])
+def test_http_fault(env: Env, fault: str, path: str, count: int, codes: set[int], end: str) -> None:
+    if fault == "drop":
+        env.sim.drop_next(path, count)
+    else:
+        env.sim.fail_next(path, count, status=int(fault[-3:]))
+    run = env.apply()
+    assert run.code in codes, run.err
+    assert assert_whole_state(env) == end
+    assert "Traceback" not in run.err
+    assert_no_secret(run, env)
+
+
+def _on_apply_call(env: Env, n: int, action: str) -> None:
+    """Disturb the n-th JCasC apply/configure (1 bridge, 2 realm, 3 final matrix, 4+ rollback)."""
+    sim = env.sim
+    original = sim.apply
+    calls: list[int] = []
+
+    def apply(text: str, source_name: str = "/configuration-as-code/apply") -> None:
+        calls.append(1)
+        if len(calls) != n:
+            return original(text, source_name)
+        if action == "drop-before":
+            raise ConnectionAbortedError("the test drops the connection")  # the handler dies: no answer
+        if action == "drop-after":
+            original(text, source_name)  # applied, but the answer is lost
+            raise ConnectionAbortedError("the test drops the connection")
+        if action == "slow":
+            time.sleep(0.5)  # the client gives up at 0.3 s; the change lands afterwards
+            return original(text, source_name)
+        if action == "status503":
+            from tests.jenkins_sim import CascError
+
+            raise CascError("Jenkins is restarting")
+        raise AssertionError(action)
+
+    sim.apply = apply  # type: ignore[method-assign]
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+@pytest.mark.parametrize("action", ["drop-before", "drop-after", "slow"])
+def test_fault_during_each_apply_document(env: Env, n: int, action: str) -> None:
+    _on_apply_call(env, n, action)
+    extra = ("--timeout", "0.3") if action == "slow" else ()
+    run = env.apply(*extra)
+    assert run.code == ExitCode.ROLLED_BACK, run.err
+    assert assert_whole_state(env) == "snapshot"
+    assert "Traceback" not in run.err
+    assert_no_secret(run, env)
+
+
+def test_restart_that_never_returns(env: Env) -> None:
+    env.sim.restart_never_returns(refuse_connections=True)
+    run = env.run("apply", str(env.spec), *env.base(), "--yes", "--poll-interval", "0.05", "--restart-timeout", "0.5",
+                  "--timeout", "0.5")
+    assert run.code == ExitCode.UNREACHABLE, run.err
+    assert "did not come back" in run.err
+    assert "security configuration was not touched" in run.err
+
+
+def test_expired_crumb_is_fetched_again(env: Env) -> None:
+    # the API token is crumb-exempt; after the switch the JWT's crumb is bound to its session
+    sim: Any = env.sim
+    original = sim.apply
+    calls: list[int] = []
+
+    def apply(text: str, source_name: str = "/configuration-as-code/apply") -> None:
+        calls.append(1)
+        original(text, source_name)
+        if len(calls) == 2:
+            sim.expire_crumbs()
+
+    sim.apply = apply
+    run = env.apply()
+    assert run.code == ExitCode.OK, run.err
