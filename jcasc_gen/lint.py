@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from . import permissions
 from .diagnostics import Diagnostic, PathItem
 from .loader import LoadedDocument
-from .model import Spec, pomerium_issuer
+from .model import Spec, pomerium_issuer, pomerium_jwks_url
 
 __all__ = ["Rule", "RULES", "lint", "admins"]
 
@@ -98,7 +98,9 @@ def _findings(spec: Spec) -> Iterator[tuple[str, tuple[PathItem, ...], str, str 
         yield ("JG003", ("jwt", "allow_verification_failures"), "allow_verification_failures is true", "set it to false")
     if not jwt.jwks_url:
         yield ("JG004", ("jwt", "jwks_url") if "jwks_url" in (spec.data.get("jwt") or {}) else ("jwt",),
-               "no jwks_url: JWT signatures are not checked", "point jwks_url at Pomerium's /.well-known/pomerium/jwks.json")
+               "no jwks_url: JWT signatures are not checked",
+               f"remove `jwks_url: null` to use {pomerium_jwks_url(spec.jenkins_url)}" if spec.pomerium is not None
+               else "point jwks_url at the issuer's JWKS, e.g. Pomerium's /.well-known/pomerium/jwks.json")
     elif urlsplit(jwt.jwks_url).scheme == "http" and not _local(urlsplit(jwt.jwks_url).hostname):
         yield ("JG005", ("jwt", "jwks_url"), f"JWKS URL {jwt.jwks_url} is plain http", "use https, or an address on the same host")
     pom = spec.pomerium

@@ -22,7 +22,7 @@ from .schema import validate_shape
 __all__ = [
     "SecretRef", "Idp", "Pomerium", "Jwt", "Grant", "Authorization", "PluginPin", "Output", "Spec",
     "load_spec", "load_spec_text", "LoadedSpec", "build_spec", "semantic_check", "java_sort_key", "KNOWN_POMERIUM",
-    "pomerium_issuer", "PrincipalKind",
+    "pomerium_issuer", "pomerium_jwks_url", "PrincipalKind",
 ]
 
 PrincipalKind = Literal["user", "group", "user_or_group"]
@@ -276,6 +276,12 @@ def _url_problem(value: Any) -> str | None:
 _HOST = re.compile(r"[\w.-]+")
 
 
+def pomerium_jwks_url(jenkins_url: str) -> str:
+    """Pomerium serves the JWKS on every route host (pomerium: pkg/endpoints/paths.go)."""
+    parts = urlsplit(jenkins_url)
+    return f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}{JWKS_PATH}"
+
+
 def semantic_check(doc: LoadedDocument) -> list[Diagnostic]:
     data = doc.data
     out: list[Diagnostic] = []
@@ -492,7 +498,7 @@ def build_spec(data: Mapping[str, Any], *, source: str = "<spec>", base_dir: str
         parts = urlsplit(url)
         d_issuers: tuple[str, ...] = (pomerium_issuer(pom.version, url, pom.authenticate_url),)
         d_audiences: tuple[str, ...] = (host,)
-        d_jwks: str | None = f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}{JWKS_PATH}"
+        d_jwks: str | None = pomerium_jwks_url(url)
         d_header = POMERIUM_HEADER
     else:
         d_issuers, d_audiences, d_jwks, d_header = (), (), None, ""
