@@ -236,3 +236,22 @@ def test_installed_wheel_finds_schemas_and_templates(tmp_path: pathlib.Path) -> 
     r = subprocess.run([sys.executable, "-c", code, str(site)], cwd=work, env=env, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert tree(work / "generated") == tree(CASES / "guide-v021.expected")
+
+
+# --- init ------------------------------------------------------------------------------------------
+
+
+def test_init_writes_a_starter_that_validates_and_never_overwrites(tmp_path: pathlib.Path) -> None:
+    target = tmp_path / "jcasc-gen.yaml"
+    r = run(["init", str(target)])
+    assert r.code == ExitCode.OK, r.err
+    text = target.read_text(encoding="utf-8")
+    assert text.count("\n#") + text.startswith("#") >= 5  # commented
+    assert run(["validate", str(target)]).code == ExitCode.OK
+    assert run(["generate", str(target), "-o", str(tmp_path / "out")]).code == ExitCode.OK
+    target.write_text(text + "# my edit\n", encoding="utf-8")
+    again = run(["init", str(target)])
+    assert again.code == ExitCode.USAGE
+    assert target.read_text(encoding="utf-8").endswith("# my edit\n")
+    stdout = run(["init", "-"])
+    assert stdout.code == ExitCode.OK and "version: 1" in stdout.out
