@@ -179,6 +179,8 @@ def files_equal(name: str, current_text: str, target_text: str) -> bool:
     except (yaml.YAMLError, KeyError, TypeError, AttributeError, ValueError):
         return False
     if rule.dialect == "jcasc":
+        if not (isinstance(a, Mapping) and isinstance(b, Mapping)):
+            return bool(a == b)
         return normalize_managed(a) == normalize_managed(b) and _without_managed(a) == _without_managed(b)
     return bool(a == b)
 

@@ -26,7 +26,7 @@ from .model import Spec, java_sort_key
 
 __all__ = [
     "MatrixEntry", "Identity", "Row", "Explanation", "entries_from_spec", "explain", "identity_for",
-    "parse_principal", "matrix", "universe_for", "ANONYMOUS", "AUTHENTICATED",
+    "parse_principal", "matrix", "universe_for", "MatrixIndex", "ANONYMOUS", "AUTHENTICATED",
 ]
 
 EntryKind = Literal["user", "group", "user_or_group"]
@@ -143,8 +143,29 @@ def universe_for(entries: Iterable[MatrixEntry], extra: Iterable[str] = ()) -> l
     return known + sorted(others - set(known), key=java_sort_key)
 
 
-def explain(entries: Sequence[MatrixEntry], who: Identity, universe: Sequence[str] | None = None) -> Explanation:
-    matching = tuple(e for e in entries if _matches(e, who))
+class MatrixIndex:
+    """Entries by lower-cased name, so finding a requester's entries does not scan the whole
+    matrix (imports and `matrix` probe every principal of organisations with thousands)."""
+
+    def __init__(self, entries: Sequence[MatrixEntry]) -> None:
+        self.entries = list(entries)
+        self.by_name: dict[str, list[MatrixEntry]] = {}
+        self.position = {id(e): i for i, e in enumerate(self.entries)}
+        for e in self.entries:
+            self.by_name.setdefault(e.name.lower(), []).append(e)
+
+    def matching(self, who: Identity) -> tuple[MatrixEntry, ...]:
+        names = [ANONYMOUS, *([who.user] if who.user is not None and who.signed_in else []), *who.authorities()]
+        seen: list[MatrixEntry] = []
+        for n in dict.fromkeys(n.lower() for n in names):
+            seen.extend(e for e in self.by_name.get(n, ()) if _matches(e, who) and e not in seen)
+        return tuple(sorted(seen, key=lambda e: self.position[id(e)]))
+
+
+def explain(entries: Sequence[MatrixEntry] | MatrixIndex, who: Identity, universe: Sequence[str] | None = None) -> Explanation:
+    index = entries if isinstance(entries, MatrixIndex) else MatrixIndex(entries)
+    entries = index.entries
+    matching = index.matching(who)
     rows = []
     for pid in universe if universe is not None else universe_for(entries):
         perm = permissions.lookup(pid)
@@ -193,12 +214,14 @@ def matrix(entries: Sequence[MatrixEntry], universe: Sequence[str] | None = None
     """One explanation per principal the entries name, plus `anonymous` (everyone's baseline)."""
     seen: set[tuple[str, str]] = set()
     out = []
+    index = MatrixIndex(entries)
+    universe = universe if universe is not None else universe_for(entries)
     for e in entries:
         key = (e.kind, e.name.lower())
         if key in seen:
             continue
         seen.add(key)
-        out.append(explain(entries, identity_for(e.kind, e.name, (), entries), universe))
+        out.append(explain(index, identity_for(e.kind, e.name, (), entries), universe))
     if not any(not x.identity.signed_in for x in out):
-        out.append(explain(entries, Identity(None, (), signed_in=False), universe))
+        out.append(explain(index, Identity(None, (), signed_in=False), universe))
     return out

@@ -397,17 +397,18 @@ def equivalence_problems(before: Sequence[MatrixEntry], after: Sequence[MatrixEn
     (`has_permission(A | B, p) == has_permission(A, p) or has_permission(B, p)`), so probing
     every single name as a user, as a group, and anonymous covers every real requester.
     """
-    from .explain import Identity, explain, universe_for
+    from .explain import Identity, MatrixIndex, explain, universe_for
 
     universe = universe_for([*before, *after])
+    index_a, index_b = MatrixIndex(before), MatrixIndex(after)
     names = sorted({e.name.lower() for e in [*before, *after]})
     probes = [Identity(None, (), signed_in=False), Identity("\x00nobody", ())]
     for n in names:
         probes += [Identity(n, ()), Identity("\x00nobody", (n,))]
     problems = []
     for who in probes:
-        a = set(explain(before, who, universe).allowed())
-        b = set(explain(after, who, universe).allowed())
+        a = set(explain(index_a, who, universe).allowed())
+        b = set(explain(index_b, who, universe).allowed())
         if a != b:
             gained, lost = sorted(b - a, key=java_sort_key), sorted(a - b, key=java_sort_key)
             problems.append(f"{who.label}: " + " ".join([f"+{p}" for p in gained] + [f"-{p}" for p in lost]))

@@ -63,9 +63,11 @@ def _file_report(root: str, files: dict[str, str]) -> list[dict[str, Any]]:
             try:
                 import yaml
 
-                item["changes"] = semantic_changes(yaml.safe_load(current), yaml.safe_load(target))  # type: ignore[arg-type]
+                before, after = yaml.safe_load(current), yaml.safe_load(target)  # type: ignore[arg-type]
+                if isinstance(before, dict) and isinstance(after, dict):
+                    item["changes"] = semantic_changes(before, after)
             except yaml.YAMLError:
-                pass
+                pass  # the text diff still shows it
         out.append(item)
     return out
 
@@ -97,6 +99,16 @@ def _live_document(args: argparse.Namespace, spec: Any) -> dict[str, Any]:
     raise CommandFailed(ExitCode.UNREACHABLE)
 
 
+def _shown_url(url: str | None) -> str | None:
+    """The URL without any user:password part (never echo a credential)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    if not url:
+        return url
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[-1]))
+
+
 def run(args: argparse.Namespace) -> int:
     from ..diffing import canonical_yaml, colorize, semantic_changes, summary_lines, unified, use_color
     from ..jcasc import target_document
@@ -126,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
         changes = semantic_changes(live, target)
         different = not changes.empty
         if args.format == "json":
-            emit_json({"command": "diff", "ok": not different, "spec": args.spec, "against": "live", "url": args.url,
+            emit_json({"command": "diff", "ok": not different, "spec": args.spec, "against": "live", "url": _shown_url(args.url),
                        "changes": changes.to_json(), "diagnostics": [d.to_json() for d in gen.diagnostics]})
         else:
             lines = summary_lines(changes)
