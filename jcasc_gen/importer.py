@@ -379,8 +379,15 @@ def _resolve_well_known(entries: Sequence[MatrixEntry], notes: list[Note]) -> li
     left ambiguous. Entries that end up naming the same principal are merged."""
     well_known = {ANONYMOUS: "user", AUTHENTICATED: "group"}
     merged: dict[tuple[str, str], MatrixEntry] = {}
+    never = {("group", ANONYMOUS): "user: anonymous", ("user", AUTHENTICATED): "group: authenticated"}
     for e in entries:
         kind = e.kind
+        if (kind, e.name.lower()) in never:
+            notes.append(Note("warning", f"`{kind}: {e.name}` left out: it does not match what its name suggests (only a "
+                                          f"{'user' if kind == 'user' else 'group'} literally named {e.name!r} would get "
+                                          f"{', '.join(sorted(e.permissions, key=java_sort_key))}); the form that does is "
+                                          f"`{never[(kind, e.name.lower())]}`"))
+            continue
         if kind == "user_or_group" and e.name.lower() in well_known:
             kind = well_known[e.name.lower()]  # type: ignore[assignment]
             notes.append(Note("info", f"userOrGroup {e.name!r} became `{kind}: {e.name}` (the same in Jenkins)"))
@@ -404,7 +411,12 @@ def equivalence_problems(before: Sequence[MatrixEntry], after: Sequence[MatrixEn
     names = sorted({e.name.lower() for e in [*before, *after]})
     probes = [Identity(None, (), signed_in=False), Identity("\x00nobody", ())]
     for n in names:
-        probes += [Identity(n, ()), Identity("\x00nobody", (n,))]
+        # A user literally named `authenticated`, or an IdP group literally named `anonymous`,
+        # is what the spec cannot express (and the import leaves out, saying so): not probed.
+        if n != AUTHENTICATED:
+            probes.append(Identity(n, ()))
+        if n != ANONYMOUS:
+            probes.append(Identity("\x00nobody", (n,)))
     problems = []
     for who in probes:
         a = set(explain(index_a, who, universe).allowed())

@@ -215,3 +215,18 @@ def test_cli_import_from_a_live_jenkins(tmp_path: pathlib.Path, jenkins_sim_fact
     monkeypatch.setenv("JENKINS_API_TOKEN", "wrong-token")
     assert main(["import", "--url", sim.url]) == 3  # credentials refused
     assert "wrong-token" not in capsys.readouterr().err
+
+
+def test_entries_that_never_match_are_left_out_with_a_warning() -> None:
+    doc = {"jenkins": {"authorizationStrategy": {"globalMatrix": {"entries": [
+        {"user": {"name": "admin@example.com", "permissions": ["Overall/Administer"]}},
+        {"user": {"name": "authenticated", "permissions": ["Job/Build"]}},
+        {"group": {"name": "anonymous", "permissions": ["Overall/Read"]}},
+    ]}}}}
+    result, loaded = _round_trip(doc)
+    assert [g.name for g in loaded.spec.authorization.grants] == ["admin@example.com"]
+    assert sum("left out: it does not match" in n.message for n in result.notes) == 2
+    export = pathlib.Path(__import__("tempfile").mkdtemp()) / "export.yaml"
+    export.write_text(yaml.safe_dump(doc))
+    assert main(["import", "--from-export", str(export), "--jenkins-url", "https://jenkins.example.com",
+                 "--authenticate-url", "https://authenticate.example.com", "--idp-provider", "google"]) == 0
