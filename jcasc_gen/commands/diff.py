@@ -114,6 +114,10 @@ def run(args: argparse.Namespace) -> int:
     from ..jcasc import target_document
     from ..outputs import prepare
 
+    if args.url and not args.live:
+        print("--url compares with a live Jenkins only together with --live (without it, diff compares with the output folder)",
+              file=sys.stderr)
+        return ExitCode.USAGE
     try:
         loaded = load_or_report(args, command="diff")
     except CommandFailed as exc:

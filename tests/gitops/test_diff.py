@@ -206,3 +206,8 @@ def test_cli_diff_live_unreachable_is_exit_3(spec_file: pathlib.Path, capsys, mo
                  "sekrit-token-value", "--timeout", "2"])
     assert code == 3
     assert "sekrit-token-value" not in capsys.readouterr().err
+
+
+def test_url_without_live_is_a_usage_error(spec_file: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["diff", str(spec_file), "--url", "http://127.0.0.1:9/"]) == 2
+    assert "--live" in capsys.readouterr().err
