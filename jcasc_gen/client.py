@@ -12,8 +12,10 @@ credential: the auth header values live only in the session, and callers redact 
 from __future__ import annotations
 
 import json
+import os
+import re
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Literal, Mapping, Sequence
 from xml.sax.saxutils import quoteattr
 
@@ -158,8 +160,6 @@ _RETRY_STATUSES = frozenset({502, 503, 504})
 
 def _excerpt(text: str, limit: int = 300) -> str:
     """A short, single-line look at a response body (HTML pages are mostly noise)."""
-    import re
-
     plain = re.sub(r"<script.*?</script>|<style.*?</style>", " ", text, flags=re.S | re.I)
     plain = re.sub(r"<[^>]+>", " ", plain)
     plain = " ".join(plain.split())
@@ -177,7 +177,14 @@ class JenkinsClient:
         self.auth = auth
         self._requests = requests
         user, password = (auth.user, auth.secret) if auth.kind == "token" else (None, None)
-        self._server = jenkins.Jenkins(conn.base, username=user, password=password, timeout=conn.timeout)
+        # python-jenkins reads JENKINS_API_EXTRA_HEADERS at construction and logs the header
+        # values (secrets, typically) at WARNING; this client sets its own headers instead.
+        saved = os.environ.pop("JENKINS_API_EXTRA_HEADERS", None)
+        try:
+            self._server = jenkins.Jenkins(conn.base, username=user, password=password, timeout=conn.timeout)
+        finally:
+            if saved is not None:
+                os.environ["JENKINS_API_EXTRA_HEADERS"] = saved
         self._server._session.verify = conn.verify
         if auth.kind == "jwt" and auth.header and auth.secret:
             # python-jenkins has no header API; the session headers go on every request,
@@ -447,6 +454,3 @@ def _casc_messages(text: str) -> list[CascMessage]:
             out.append(CascMessage(line, str(msg)))
     return out
 
-
-def with_timeout(conn: Connection, timeout: float) -> Connection:
-    return replace(conn, timeout=timeout)

@@ -19,7 +19,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..client import Auth, JenkinsClient, JenkinsError
+    from ..client import JenkinsClient, JenkinsError
     from ..live.command import emit_json, prepare
     from ..live.plan import make_plan
     from ..live.redact import redact, say
@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     state = None
     for auth in auths:
         try:
-            client = JenkinsClient(creds.conn, auth or Auth.anonymous())
+            client = JenkinsClient(creds.conn, auth)
             if client.whoami().anonymous:
                 raise JenkinsError(f"{auth.describe()} is treated as anonymous",
                                    hint="once jwtAuth is the realm, pass --signing-key-file or --jwt")

@@ -5,6 +5,7 @@ fails, 3 when Jenkins cannot be read."""
 from __future__ import annotations
 
 import argparse
+import sys
 
 from ..exitcodes import ExitCode
 from ._common import CommandFailed, add_format_argument, add_spec_argument, add_strict_argument
@@ -65,6 +66,6 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         emit_json({"command": "verify", **to_json(results)})
     else:
-        print_checks(results, lambda line: say(line, stream=__import__("sys").stdout))
+        print_checks(results, lambda line: say(line, stream=sys.stdout))
         say(f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped")
     return ExitCode.DIFFERENCES if counts["failed"] else ExitCode.OK

@@ -39,7 +39,7 @@ from ..model import Spec
 from ..render import yaml_document
 from . import guard
 from .credentials import Credentials
-from .plan import Plan, dump_yaml, make_plan
+from .plan import Plan, make_plan
 from .redact import say
 from .state import LiveState, parse_export, read_state, realm_symbol, strategy_symbol
 from .verify import CheckResult, print_checks, run_checks, summary
@@ -69,7 +69,6 @@ class ApplyResult:
     steps: list[dict[str, str]] = field(default_factory=list)
     plan: Plan | None = None
     checks: list[CheckResult] = field(default_factory=list)
-    rollback_checks: list[CheckResult] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         from .redact import redact
@@ -143,24 +142,23 @@ class Applier:
         post = self.creds.post
         return self.client(post.auth()) if post is not None else None
 
-    def _admin(self, client: JenkinsClient) -> tuple[bool, str]:
-        """Does this client act as someone with Overall/Administer? (ok, why not)"""
+    def _admin(self, client: JenkinsClient) -> tuple[bool, str, JenkinsError | None]:
+        """Does this client act as someone with Overall/Administer? (ok, name or why not, error)"""
         try:
             me = client.whoami()
             if me.anonymous:
-                return False, f"{client.auth.describe()} is treated as anonymous"
+                return False, f"{client.auth.describe()} is treated as anonymous", None
             client.casc_check(PREFLIGHT_DOC)
-            return True, me.name
+            return True, me.name, None
         except JenkinsError as exc:
-            return False, exc.message
+            return False, exc.message, exc
 
     def working_admin(self) -> JenkinsClient | None:
         """The credential that administers Jenkins now: the post-switch JWT first, then
         the pre-switch API token (rollback order, issue 4 step 8)."""
         for auth in ([self.creds.post.auth()] if self.creds.post else []) + ([self.creds.pre] if self.creds.pre else []):
             c = self.client(auth)
-            ok, _ = self._admin(c)
-            if ok:
+            if self._admin(c)[0]:
                 return c
         return None
 
@@ -185,20 +183,24 @@ class Applier:
             if self.opts.dry_run:
                 self.emit("dry run: nothing was changed")
                 return self.result
-            if not plan.config_changes:
-                self.log("apply", "realm and matrix already match the spec")
-                self.record("apply", "skipped")
-            else:
-                try:
+            try:
+                if plan.config_changes:
                     self.apply_change(plan)
-                    self.verify()
-                except _Stop:
-                    raise
-                except Exception as exc:  # anything after the snapshot: put it back
-                    self.result.code = self.rollback(str(exc))
-                    return self.result
+                else:
+                    self.log("apply", "realm and matrix already match the spec")
+                    self.record("apply", "skipped")
+                self.verify()
+            except _Stop:
+                raise
+            except Exception as exc:  # anything after the snapshot: put it back
+                self.result.code = self.rollback(str(exc))
+                return self.result
         except _Stop as stop:
             self.result.code = stop.code
+        except Exception as exc:  # before the snapshot: the security configuration is untouched
+            self.emit(f"error: {type(exc).__name__}: {exc}; the security configuration was not touched")
+            self.record("preflight" if self.result.plan is None else "plugins", "failed", str(exc))
+            self.result.code = ExitCode.UNREACHABLE
         return self.result
 
     # 1 ---------------------------------------------------------------------
@@ -214,13 +216,15 @@ class Applier:
         candidates = ([self.creds.pre] if self.creds.pre else []) + ([self.creds.post.auth()] if self.creds.post else [])
         for auth in candidates:
             c = self.client(auth)
-            ok, why = self._admin(c)
+            ok, why, error = self._admin(c)
             if ok:
                 self.acting, self.acting_name = c, why
                 break
-            if "404" in why:
+            if isinstance(error, ServerError) and error.status == 404:
                 raise self.stop(step, ExitCode.USAGE, "the configuration-as-code plugin does not answer (404)",
                                 "install configuration-as-code (it is in the generated plugins.txt) and run again")
+            if isinstance(error, Unreachable):
+                raise self.stop(step, ExitCode.UNREACHABLE, error.message, error.hint)
             notes.append(why)
         if self.acting is None:
             raise self.stop(step, ExitCode.UNREACHABLE, "no credential administers Jenkins: " + "; ".join(notes),
@@ -506,8 +510,7 @@ class Applier:
             return self.fatal(str(exc))
         if normalize_managed(after) != normalize_managed(snap):
             return self.fatal("after the rollback the live realm/strategy still differ from the snapshot")
-        ok, _ = self._admin(client)
-        if not ok:
+        if not self._admin(client)[0]:
             return self.fatal("after the rollback the credential no longer administers Jenkins")
         self.log(step, f"Jenkins is back to its snapshot (realm {realm_symbol(after)}, strategy {strategy_symbol(after)}), "
                        "verified against the export")

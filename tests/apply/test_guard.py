@@ -110,3 +110,13 @@ def test_guard_checks_minted_claims_against_the_spec(version: str, iss_ok: bool)
     assert (not refusals) is iss_ok
     if not iss_ok:
         assert "authenticate.example.com" in refusals[0].message
+
+
+def test_given_jwt_from_an_older_pomerium_is_refused(env: Env) -> None:
+    # Pomerium 0.21 put the authenticate host in iss; the spec (0.33) accepts the route host
+    token = env.pomerium.mint(ADMIN, [], version="0.21")
+    run = env.run("apply", str(env.spec), "--url", env.sim.url, "--user", "admin", "--token", "canary-api-token-5b1f0c9e7d",
+                  "--jwt", token, "--yes")
+    assert run.code == ExitCode.USAGE
+    assert "iss 'authenticate.example.com' is not among the accepted issuers ['jenkins.example.com']" in run.err
+    assert_untouched(env)

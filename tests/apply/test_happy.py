@@ -28,9 +28,11 @@ def test_fresh_jenkins_to_jwt_realm_and_matrix(env: Env) -> None:
     # the bridge grant for the API-token user is gone
     assert not any(sid == "admin" for _, sid in env.sim.authorization.grants)
 
+    requests_before = len(env.sim.requests)
     again = env.apply()
     assert again.code == ExitCode.OK, again.err
     assert "nothing to change" in again.err
+    assert not [r for r in env.sim.requests[requests_before:] if r[0] == "POST" and "export" not in r[1] and "check" not in r[1]]
 
     assert env.plan(token=False).code == ExitCode.OK
     verify = env.verify(token=False)
