@@ -16,7 +16,7 @@ import yaml
 from yaml.events import (AliasEvent, DocumentStartEvent, MappingEndEvent, MappingStartEvent, ScalarEvent,
                          SequenceEndEvent, SequenceStartEvent, StreamEndEvent)
 
-__all__ = ["YamlProblem", "build", "locate_many", "ALIAS_SLACK"]
+__all__ = ["YamlProblem", "build", "locate_many", "raw_plain_scalar", "ALIAS_SLACK"]
 
 _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # The expanded document may hold at most twice the nodes written plus this many: shared
@@ -71,19 +71,20 @@ def scalar_value(ev: ScalarEvent) -> tuple[str, Any]:
 
 
 class _Frame:
-    __slots__ = ("container", "is_map", "key", "key_mark", "anchor", "start", "skip_value", "path_key")
+    __slots__ = ("container", "is_map", "key", "key_lines", "anchor", "start", "skip_value")
 
     def __init__(self, container: Any, is_map: bool, anchor: str | None, start: int) -> None:
         self.container = container
         self.is_map = is_map
         self.key: Any = _NOKEY
-        self.key_mark: Any = None
+        self.key_lines: dict[str, int] = {} if is_map else _NO_LINES
         self.anchor = anchor
         self.start = start
         self.skip_value = False
 
 
 _NOKEY = object()
+_NO_LINES: dict[str, int] = {}
 
 
 def _events(text: str) -> Iterator[Any]:
@@ -128,9 +129,8 @@ def build(text: str) -> tuple[Any, list[YamlProblem]]:
         if not f.is_map:
             f.container.append(value)
             return True
-        if f.key is _NOKEY:
+        if f.key is _NOKEY:  # pragma: no cover - keys go through add_key
             f.key = value
-            f.key_mark = mark
             return False
         if not f.skip_value:
             f.container[f.key] = value
@@ -138,26 +138,30 @@ def build(text: str) -> tuple[Any, list[YamlProblem]]:
         f.skip_value = False
         return True
 
-    def add_key_checked(value: Any, tag: str, mark: Any) -> None:
+    def add_key(ev: Any, tag: str, text_value: Any) -> None:
+        """A scalar (or alias) in key position. Keys are names (roles, plugins, options): the
+        text as written is kept, so `yes:` or `1:` stay "yes" and "1", not true or 1."""
         f = stack[-1]
+        mark = ev.start_mark
         if tag == _MERGE:
             problem(mark, "merge keys (<<) are not allowed", "write the keys out, or share whole lists with anchors")
             f.key, f.skip_value = "<<", True
             return
-        try:
-            hash(value)
-        except TypeError:
-            raise _Fatal(YamlProblem(mark.line + 1, mark.column + 1, path(), "a mapping key must be a plain scalar"))
-        if value is None and tag == _NULL:
+        if tag not in _PLAIN_TAGS:
+            f.key, f.skip_value = text_value, True
+            return
+        if text_value == "":
             problem(mark, "empty mapping key")
-            f.key, f.skip_value = None, True
+            f.key, f.skip_value = "", True
             return
-        if value in f.container:
-            problem(mark, f"duplicate key {str(value)!r}", "YAML keeps only one of them; remove or merge the duplicate",
-                    at=path() + (value,))
-            f.key, f.skip_value = value, True
+        lines = f.key_lines
+        if text_value in lines:
+            problem(mark, f"duplicate key {text_value!r} (first defined at line {lines[text_value]})",
+                    "YAML keeps only one of them; remove or merge the duplicate", at=path() + (text_value,))
+            f.key, f.skip_value = text_value, True
             return
-        f.key, f.key_mark = value, mark
+        lines[text_value] = mark.line + 1
+        f.key = text_value
 
     try:
         for ev in _events(text):
@@ -171,7 +175,7 @@ def build(text: str) -> tuple[Any, list[YamlProblem]]:
                 if ev.anchor:
                     anchors[ev.anchor] = (value, 1)
                 if stack and stack[-1].is_map and stack[-1].key is _NOKEY:
-                    add_key_checked(value, tag, ev.start_mark)
+                    add_key(ev, tag, ev.value)
                 else:
                     if tag == _MERGE:
                         tag = _STR
@@ -201,7 +205,7 @@ def build(text: str) -> tuple[Any, list[YamlProblem]]:
                 if stack and stack[-1].is_map and stack[-1].key is _NOKEY:
                     if isinstance(value, (dict, list)):
                         raise _Fatal(YamlProblem(ev.start_mark.line + 1, ev.start_mark.column + 1, path(), "a mapping key must be a plain scalar"))
-                    add_key_checked(value, _STR, ev.start_mark)
+                    add_key(ev, _STR, "" if value is None else str(value).lower() if isinstance(value, bool) else str(value))
                 else:
                     attach(value, ev.start_mark)
             elif cls is DocumentStartEvent:
@@ -218,34 +222,18 @@ def build(text: str) -> tuple[Any, list[YamlProblem]]:
     return root, problems
 
 
-def locate_many(text: str, wanted: Iterable[tuple[Sequence[Any], bool]]) -> dict[tuple[tuple[Any, ...], bool], tuple[int, int]]:
-    """1-based (line, col) of each (path, key?) in one pass over the events.
+def _walk(text: str) -> Iterator[tuple[tuple[Any, ...], bool, Any]]:
+    """(path, is_key, event) for every scalar, alias and collection start, in text order.
 
-    A path that does not exist in the text (a missing key, or one inside an alias) gets the
-    position of its deepest existing ancestor.
+    Keys are the text as written, as `build` keeps them. Stops quietly at a syntax error or
+    a complex key (the loader reports those).
     """
-    want = {(tuple(p), bool(k)) for p, k in wanted}
-    prefixes: set[tuple[Any, ...]] = set()
-    for p, _ in want:
-        for i in range(len(p) + 1):
-            prefixes.add(p[:i])
-    seen: dict[tuple[Any, ...], tuple[int, int]] = {}
-    keys: dict[tuple[Any, ...], tuple[int, int]] = {}
-    # frames: [is_map, current key or _NOKEY, next index]
-    stack: list[list[Any]] = []
+    stack: list[list[Any]] = []  # [is_map, current key or _NOKEY, next index]
 
     def here() -> tuple[Any, ...]:
-        out = []
-        for is_map, key, idx in stack:
-            out.append(key if is_map else idx)
-        return tuple(out)
+        return tuple(f[1] if f[0] else f[2] for f in stack)
 
-    def value_started(mark: Any) -> None:
-        p = here()
-        if p in prefixes and p not in seen:
-            seen[p] = (mark.line + 1, mark.column + 1)
-
-    def value_finished() -> None:
+    def finished() -> None:
         if stack:
             f = stack[-1]
             if f[0]:
@@ -259,24 +247,41 @@ def locate_many(text: str, wanted: Iterable[tuple[Sequence[Any], bool]]) -> dict
             in_key = bool(stack) and stack[-1][0] and stack[-1][1] is _NOKEY
             if cls is ScalarEvent or cls is AliasEvent:
                 if in_key:
-                    key = scalar_value(ev)[1] if cls is ScalarEvent else ev.anchor
-                    stack[-1][1] = key
-                    p = here()
-                    if p in prefixes and p not in keys:
-                        keys[p] = (ev.start_mark.line + 1, ev.start_mark.column + 1)
+                    stack[-1][1] = ev.value if cls is ScalarEvent else ev.anchor
+                    yield here(), True, ev
                     continue
-                value_started(ev.start_mark)
-                value_finished()
+                yield here(), False, ev
+                finished()
             elif cls is MappingStartEvent or cls is SequenceStartEvent:
                 if in_key:
-                    break  # complex key: the loader reports it; positions so far suffice
-                value_started(ev.start_mark)
+                    return
+                yield here(), False, ev
                 stack.append([cls is MappingStartEvent, _NOKEY, 0])
             elif cls is MappingEndEvent or cls is SequenceEndEvent:
                 stack.pop()
-                value_finished()
+                finished()
     except yaml.YAMLError:
-        pass
+        return
+
+
+def locate_many(text: str, wanted: Iterable[tuple[Sequence[Any], bool]]) -> dict[tuple[tuple[Any, ...], bool], tuple[int, int]]:
+    """1-based (line, col) of each (path, key?) in one pass over the events.
+
+    A path that does not exist in the text (a missing key, or one inside an alias) gets the
+    position of its deepest existing ancestor.
+    """
+    want = {(tuple(p), bool(k)) for p, k in wanted}
+    prefixes: set[tuple[Any, ...]] = set()
+    for p, _ in want:
+        for i in range(len(p) + 1):
+            prefixes.add(p[:i])
+    seen: dict[tuple[Any, ...], tuple[int, int]] = {}
+    keys: dict[tuple[Any, ...], tuple[int, int]] = {}
+    for p, is_key, ev in _walk(text):
+        if p in prefixes:
+            table = keys if is_key else seen
+            if p not in table:
+                table[p] = (ev.start_mark.line + 1, ev.start_mark.column + 1)
     out: dict[tuple[tuple[Any, ...], bool], tuple[int, int]] = {}
     for p, is_key in want:
         if is_key and p in keys:
@@ -290,3 +295,13 @@ def locate_many(text: str, wanted: Iterable[tuple[Sequence[Any], bool]]) -> dict
         else:
             out[(p, is_key)] = (1, 1)
     return out
+
+
+def raw_plain_scalar(text: str, path: tuple[Any, ...]) -> str | None:
+    """The text of the unquoted scalar at `path` as written (`0.30`, `yes`), else None."""
+    for p, is_key, ev in _walk(text):
+        if not is_key and p == path:
+            if type(ev) is ScalarEvent and not ev.style:
+                return str(ev.value)
+            return None
+    return None

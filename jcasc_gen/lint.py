@@ -131,4 +131,4 @@ def lint(spec: Spec, doc: LoadedDocument, *, strict: bool = False) -> list[Diagn
         severity = "error" if strict else rule.severity
         key = path and path[-1] in ("allow_verification_failures", "skip_certificate_check", "jwks_url", "header", "issuers")
         out.append(doc.diag(path, message, hint, key=bool(key), severity=severity, code=code))
-    return sorted(out, key=lambda d: (d.line, d.col, d.code or ""))
+    return sorted(doc.resolve(out), key=lambda d: (d.line, d.col, d.code or ""))

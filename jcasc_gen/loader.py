@@ -1,99 +1,57 @@
 """Safe, position-tracking YAML loading.
 
-PyYAML composes a node graph (C parser where available); we turn it into plain data
-ourselves so that we can reject what PyYAML would silently accept: duplicate keys (it keeps
-the last), merge keys, custom tags, and alias expansion beyond a cap (billion laughs).
-Nodes are kept so any data path maps back to a line and column only when an error needs it.
+The spec is read straight from the parser's event stream (`_events`): duplicate keys (PyYAML
+keeps the last), merge keys, custom tags and alias expansion beyond a cap (billion laughs) are
+rejected, and no node graph is kept (it would cost about 5 KiB per grant). Positions are found
+again only for the paths that diagnostics name, all of them in one pass over the text.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any, Sequence
 
 import yaml
 
+from . import _events
 from .diagnostics import Diagnostic, PathItem, SpecError, format_path
 
 __all__ = ["LoadedDocument", "load_file", "load_text", "MAX_BYTES"]
 
-MAX_BYTES = 64 * 1024 * 1024  # a 100,000-principal spec is about 10 MiB
-# Alias expansion cap: the expanded document may hold at most this many nodes beyond
-# twice the nodes actually written. Shared permission lists stay far below it; a
-# billion-laughs file hits it after a few thousand steps.
-ALIAS_SLACK = 10_000
-
-_Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-_STR = "tag:yaml.org,2002:str"
-_INT = "tag:yaml.org,2002:int"
-_FLOAT = "tag:yaml.org,2002:float"
-_BOOL = "tag:yaml.org,2002:bool"
-_NULL = "tag:yaml.org,2002:null"
-_TIMESTAMP = "tag:yaml.org,2002:timestamp"
-_SEQ = "tag:yaml.org,2002:seq"
-_MAP = "tag:yaml.org,2002:map"
-_MERGE = "tag:yaml.org,2002:merge"
-_SCALAR_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP}
-
-_constructor = yaml.constructor.SafeConstructor()
+MAX_BYTES = 64 * 1024 * 1024  # a 100,000-principal spec is about 14 MiB
+ALIAS_SLACK = _events.ALIAS_SLACK
+# Hints that quote the text as written need one pass over the file each; past this many a
+# generic hint is used, so a file with thousands of such errors stays linear.
+_RAW_LOOKUPS = 50
 
 
 @dataclass
 class LoadedDocument:
-    """Plain data plus the node graph it came from, for locating paths."""
+    """Plain data plus the text it came from, for locating paths."""
 
     name: str
     data: Any
-    root: yaml.Node | None
     text: str
-
-    def node_at(self, path: Sequence[PathItem]) -> yaml.Node | None:
-        """The YAML node holding the value at `path`, or None when there is none."""
-        node = self.root
-        for item in path:
-            if isinstance(node, yaml.MappingNode):
-                node = next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == str(item)), None)
-            elif isinstance(node, yaml.SequenceNode) and isinstance(item, int) and 0 <= item < len(node.value):
-                node = node.value[item]
-            else:
-                return None
-        return node
+    _pending: dict[int, tuple[tuple[PathItem, ...], bool]] = field(default_factory=dict, repr=False)
+    _raw_lookups: int = field(default=0, repr=False)
 
     def raw_scalar(self, path: Sequence[PathItem]) -> str | None:
         """The text of an unquoted scalar as written (e.g. `0.30`, `yes`), else None."""
-        node = self.node_at(path)
-        if isinstance(node, yaml.ScalarNode) and not node.style:  # C loader: "", pure: None
-            return node.value
-        return None
+        if self._raw_lookups >= _RAW_LOOKUPS:
+            return None
+        self._raw_lookups += 1
+        return _events.raw_plain_scalar(self.text, tuple(path))
 
     def locate(self, path: Sequence[PathItem], *, key: bool = False) -> tuple[int, int]:
-        """1-based (line, col) of the node at `path`; of its key when `key` is true.
+        """1-based (line, col) of the value at `path`; of its key when `key` is true.
 
         Falls back to the deepest existing ancestor, so a missing key points at the
-        mapping that should hold it.
+        mapping that should hold it. One pass over the text: for many paths, use
+        `diag` for each and `resolve` once.
         """
-        node = self.root
-        if node is None:
-            return (1, 1)
-        mark = node.start_mark
-        for i, item in enumerate(path):
-            last = i == len(path) - 1
-            if isinstance(node, yaml.MappingNode) and isinstance(item, str):
-                for k, v in node.value:
-                    if isinstance(k, yaml.ScalarNode) and k.value == item:
-                        mark = k.start_mark if (last and key) else v.start_mark
-                        node = v
-                        break
-                else:
-                    return (mark.line + 1, mark.column + 1)
-            elif isinstance(node, yaml.SequenceNode) and isinstance(item, int) and 0 <= item < len(node.value):
-                node = node.value[item]
-                mark = node.start_mark
-            else:
-                break
-        return (mark.line + 1, mark.column + 1)
+        p = tuple(path)
+        return _events.locate_many(self.text, [(p, key)])[(p, key)]
 
     def diag(
         self,
@@ -105,8 +63,26 @@ class LoadedDocument:
         severity: str = "error",
         code: str | None = None,
     ) -> Diagnostic:
-        line, col = self.locate(path, key=key)
-        return Diagnostic(self.name, line, col, format_path(path), message, hint, severity, code)  # type: ignore[arg-type]
+        """A diagnostic at `path`, located later by `resolve` (all at once, one pass)."""
+        d = Diagnostic(self.name, 0, 0, format_path(path), message, hint, severity, code)  # type: ignore[arg-type]
+        self._pending[id(d)] = (tuple(path), key)
+        return d
+
+    def resolve(self, diags: Sequence[Diagnostic]) -> list[Diagnostic]:
+        """Fill in line and column of every diagnostic made by `diag`, in one pass."""
+        wanted = [self._pending[id(d)] for d in diags if id(d) in self._pending]
+        if not wanted:
+            return list(diags)
+        found = _events.locate_many(self.text, wanted)
+        out = []
+        for d in diags:
+            where = self._pending.pop(id(d), None)
+            if where is None:
+                out.append(d)
+            else:
+                line, col = found[where]
+                out.append(replace(d, line=line, col=col))
+        return out
 
 
 def _fail(name: str, line: int, col: int, message: str, hint: str | None = None) -> SpecError:
@@ -154,7 +130,7 @@ def load_text(raw: bytes | str, name: str = "<spec>") -> LoadedDocument:
         line = text.count("\n", 0, idx) + 1
         raise _fail(name, line, idx - (text.rfind("\n", 0, idx) + 1) + 1, "NUL character in file", "save the file as UTF-8 text")
     try:
-        nodes = list(yaml.compose_all(text, Loader=_Loader))
+        data, problems = _events.build(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -168,106 +144,6 @@ def load_text(raw: bytes | str, name: str = "<spec>") -> LoadedDocument:
         raise _fail(name, line, col, msg, "check indentation, quoting and colons around this point") from None
     except yaml.YAMLError as exc:
         raise _fail(name, 1, 1, f"YAML error: {exc}") from None
-    if len(nodes) > 1:
-        mark = nodes[1].start_mark
-        raise _fail(name, mark.line + 1, mark.column + 1, "more than one YAML document", "a spec is one document; remove the extra `---`")
-    root = nodes[0] if nodes else None
-    if root is None:
-        raise _fail(name, 1, 1, "the spec is empty", "start from `jcasc-gen init`")
-    doc = LoadedDocument(name, None, root, text)
-    doc.data = _Builder(doc).build(root)
-    return doc
-
-
-class _Builder:
-    def __init__(self, doc: LoadedDocument) -> None:
-        self.doc = doc
-        self.errors: list[Diagnostic] = []
-        self.budget = 0
-
-    def build(self, root: yaml.Node) -> Any:
-        self.budget = 2 * _count_distinct(root) + ALIAS_SLACK
-        try:
-            data = self._node(root, ())
-        except _Abort:
-            pass
-        if self.errors:
-            raise SpecError(self.errors)
-        return data
-
-    def _err(self, node: yaml.Node, path: tuple[PathItem, ...], message: str, hint: str | None = None) -> None:
-        m = node.start_mark
-        self.errors.append(Diagnostic(self.doc.name, m.line + 1, m.column + 1, format_path(path), message, hint))
-
-    def _node(self, node: yaml.Node, path: tuple[PathItem, ...]) -> Any:
-        self.budget -= 1
-        if self.budget < 0:
-            self._err(node, path, "alias expansion exceeds the cap (a billion-laughs document?)",
-                      "anchors for shared lists are fine; this document expands to far more nodes than it contains")
-            raise _Abort()
-        tag = node.tag
-        if isinstance(node, yaml.ScalarNode):
-            if tag not in _SCALAR_TAGS:
-                if tag == _MERGE:
-                    self._err(node, path, "merge keys (<<) are not allowed", "write the keys out, or share whole lists with anchors")
-                else:
-                    self._err(node, path, f"custom YAML tag {tag!r} is not allowed", "remove the tag; the spec is plain YAML")
-                return None
-            if tag == _STR or tag == _TIMESTAMP:
-                return node.value
-            return _constructor.construct_object(node)
-        if isinstance(node, yaml.SequenceNode):
-            if tag != _SEQ:
-                self._err(node, path, f"custom YAML tag {tag!r} is not allowed", "remove the tag; the spec is plain YAML")
-            return [self._node(item, path + (i,)) for i, item in enumerate(node.value)]
-        if isinstance(node, yaml.MappingNode):
-            if tag != _MAP:
-                self._err(node, path, f"custom YAML tag {tag!r} is not allowed", "remove the tag; the spec is plain YAML")
-            out: dict[Any, Any] = {}
-            first: dict[Any, yaml.Node] = {}
-            for knode, vnode in node.value:
-                if knode.tag == _MERGE:
-                    self._err(knode, path, "merge keys (<<) are not allowed", "write the keys out, or share whole lists with anchors")
-                    continue
-                if not isinstance(knode, yaml.ScalarNode):
-                    self._err(knode, path, "a mapping key must be a plain scalar")
-                    continue
-                if knode.tag not in _SCALAR_TAGS:
-                    self._node(knode, path)  # reports the tag
-                    continue
-                # Keys are names (roles, plugins, options): keep the text as written, so
-                # `yes:` or `1:` stay "yes" and "1" instead of becoming true or 1.
-                key = knode.value
-                if key == "":
-                    self._err(knode, path, "empty mapping key")
-                    continue
-                if key in first:
-                    prev = first[key].start_mark
-                    self._err(knode, path + (str(key),), f"duplicate key {str(key)!r} (first defined at line {prev.line + 1})",
-                              "YAML keeps only one of them; remove or merge the duplicate")
-                    continue
-                first[key] = knode
-                out[key] = self._node(vnode, path + (key,))
-            return out
-        return None  # pragma: no cover
-
-
-class _Abort(Exception):
-    pass
-
-
-def _count_distinct(root: yaml.Node) -> int:
-    seen: set[int] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
-        elif isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                stack.append(k)
-                stack.append(v)
-    return len(seen)
+    if problems:
+        raise SpecError([Diagnostic(name, p.line, p.col, format_path(p.path), p.message, p.hint) for p in problems])
+    return LoadedDocument(name, data, text)

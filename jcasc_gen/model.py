@@ -179,8 +179,9 @@ def load_spec_text(text: str, name: str = "<spec>", base_dir: str = ".") -> Load
 def _from_doc(doc: LoadedDocument, base_dir: str) -> LoadedSpec:
     diags = validate_shape(doc)
     if not isinstance(doc.data, dict):
-        raise SpecError(diags or [doc.diag((), "the spec must be a mapping")])
+        raise SpecError(doc.resolve(diags or [doc.diag((), "the spec must be a mapping")]))
     diags.extend(semantic_check(doc))
+    diags = doc.resolve(diags)
     errors = [d for d in diags if d.severity == "error"]
     if errors:
         raise SpecError(sorted(diags, key=_order))
