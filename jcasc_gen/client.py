@@ -170,12 +170,13 @@ class JenkinsClient:
     """One identity against one Jenkins. Cheap to make; `as_auth` gives a sibling."""
 
     def __init__(self, conn: Connection, auth: Auth = Auth()) -> None:
-        import jenkins  # noqa: F401  (python-jenkins: session, auth resolution, crumb)
+        import jenkins  # python-jenkins: session, auth resolution, crumb
         import requests
 
         self.conn = conn
         self.auth = auth
         self._requests = requests
+        self._jenkins = jenkins
         user, password = (auth.user, auth.secret) if auth.kind == "token" else (None, None)
         # python-jenkins reads JENKINS_API_EXTRA_HEADERS at construction and logs the header
         # values (secrets, typically) at WARNING; this client sets its own headers instead.
@@ -263,6 +264,9 @@ class JenkinsClient:
                               hint="check --url / JENKINS_URL and that Jenkins is running") from None
         except requests.exceptions.RequestException as exc:
             raise Unreachable(f"{self.conn.url}: request failed: {type(exc).__name__}", hint="check --url / JENKINS_URL") from None
+        except self._jenkins.JenkinsException as exc:  # auth negotiation (python-jenkins _maybe_add_auth)
+            raise CredentialsRefused(f"{self.conn.url}: authentication failed ({type(exc).__name__})",
+                                     hint="check the credentials") from None
         return Reply(resp.status_code, resp.text, dict(resp.headers))
 
     def call(self, method: str, path: str, *, what: str, read: bool = False, **kw: Any) -> Reply:

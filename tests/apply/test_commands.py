@@ -140,3 +140,13 @@ def test_token_from_the_environment(env: Env, monkeypatch: Any) -> None:
     monkeypatch.setenv("JENKINS_API_TOKEN", CANARY_TOKEN)
     run = env.run("plan", str(env.spec))
     assert run.code == ExitCode.DIFFERENCES, run.err
+
+
+def test_verify_catches_a_realm_that_does_not_check_claims(env: Env) -> None:
+    assert env.apply().code == ExitCode.OK
+    env.sim.security_realm.allowVerificationFailures = True  # someone flipped it by hand
+    run = env.verify("--format", "json")
+    assert run.code == ExitCode.DIFFERENCES
+    failed = {c["name"]: c["detail"] for c in run.json["checks"] if c["status"] == "failed"}
+    assert "the realm does not check iss" in failed["a token with a wrong issuer is anonymous"]
+    assert "configuration: realm and matrix equal the spec" in failed
