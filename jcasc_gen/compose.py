@@ -145,9 +145,9 @@ def _unescape_dollars(value: Any) -> Any:
 
 def _parse_compose(text: str) -> Any:
     """What compose itself reads: YAML, then `$$` is a literal `$` (compose spec, Interpolation)."""
-    import yaml
+    from .render import parse_yaml
 
-    return _unescape_dollars(yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+    return _unescape_dollars(parse_yaml(text))
 
 
 def _wanted(spec: Spec) -> bool:
