@@ -24,7 +24,7 @@ from .jcasc import CASC_ENDPOINTS
 
 __all__ = [
     "Auth", "Connection", "Reply", "WhoAmI", "PluginInfo", "CascMessage", "JenkinsClient",
-    "JenkinsError", "Unreachable", "CredentialsRefused", "Denied", "ServerError", "CascRejected",
+    "JenkinsError", "Unreachable", "CredentialsRefused", "Denied", "ServerError", "CascRejected", "fetch",
 ]
 
 # --------------------------------------------------------------------------------------------
@@ -212,7 +212,7 @@ class JenkinsClient:
         except self._requests.RequestException:
             self._server.crumb = None
 
-    def request(self, method: str, path: str, *, body: str | bytes | None = None, content_type: str | None = None,
+    def request(self, method: str, path: str, *, body: str | bytes | Mapping[str, str] | None = None, content_type: str | None = None,
                 params: Mapping[str, str] | None = None, read: bool = False, follow: bool = True) -> Reply:
         """One HTTP exchange; never raises on an HTTP status. Raises `Unreachable` when there
         is no answer. `read=True` (idempotent) retries with backoff on no-answer and 502-504."""
@@ -239,7 +239,7 @@ class JenkinsClient:
         assert last is not None
         raise last
 
-    def _once(self, method: str, path: str, body: str | bytes | None, content_type: str | None,
+    def _once(self, method: str, path: str, body: str | bytes | Mapping[str, str] | None, content_type: str | None,
               params: Mapping[str, str] | None, follow: bool) -> Reply:
         requests = self._requests
         headers = {"Content-Type": content_type} if content_type else {}
@@ -429,9 +429,27 @@ class JenkinsClient:
                                   hint="look at the Jenkins log; raise --restart-timeout for a slow start")
             self.conn.sleep(poll)
 
+    def run_script(self, script: str) -> str:
+        """POST scriptText (Administer). Jenkins answers 200 even when the script throws,
+        with the stack trace as the output (jenkins-facts D.5), so callers read the text."""
+        reply = self.call("POST", "scriptText", what="running a script console check",
+                          body={"script": script}, content_type=None)
+        return reply.text
+
     def probe(self, method: str, path: str) -> Reply:
         """A behaviour probe: the raw answer, whatever its status."""
         return self.request(method, path, read=method == "GET")
+
+
+def fetch(url: str, *, timeout: float = 10.0, verify: bool | str = True) -> Reply:
+    """One GET from this machine (not through Jenkins), e.g. Pomerium's JWKS."""
+    import requests
+
+    try:
+        resp = requests.get(url, timeout=timeout, verify=verify)
+    except requests.exceptions.RequestException as exc:
+        raise Unreachable(f"{url}: no answer from here ({type(exc).__name__})") from None
+    return Reply(resp.status_code, resp.text, dict(resp.headers))
 
 
 def _timed_out(message: str, *, hint: str) -> Unreachable:

@@ -23,6 +23,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="how long to wait for Jenkins after a safe restart (default 300)")
     p.add_argument("--poll-interval", type=float, default=1.0, metavar="SECONDS",
                    help="how often to poll plugin installs and a restarting Jenkins (default 1)")
+    p.add_argument("--no-jwks-check", action="store_true",
+                   help="do not refuse a realm switch when neither Jenkins nor this machine can confirm the JWKS lists the key "
+                        "(if Jenkins cannot fetch it, nobody can log in afterwards)")
     p.add_argument("--junit", metavar="FILE", help="write the verification checks as a JUnit XML report")
     add_credentials(p)
 
@@ -54,7 +57,8 @@ def run(args: argparse.Namespace) -> int:
         say("error: --restart-timeout and --poll-interval must be positive")
         return ExitCode.USAGE
     opts = ApplyOptions(yes=args.yes, dry_run=args.dry_run, restart_timeout=args.restart_timeout, poll=args.poll_interval,
-                        generated_name=generated_path(args, live.loaded), confirm=_ask)
+                        generated_name=generated_path(args, live.loaded), confirm=_ask,
+                        jwks_check=not args.no_jwks_check)
     result = Applier(live.loaded.spec, live.creds, live.files["jenkins.yaml"], opts).run()
     if args.junit and result.checks:
         try:

@@ -60,6 +60,7 @@ class ApplyOptions:
     install_timeout: float = 600.0
     poll: float = 1.0
     generated_name: str = "jenkins.yaml"  # where check messages are located
+    jwks_check: bool = True  # refuse a realm switch when Jenkins could not fetch our key
     confirm: Callable[[str], bool] | None = None
 
 
@@ -244,6 +245,8 @@ class Applier:
     # 2 ---------------------------------------------------------------------
     def guard(self, plan: Plan) -> None:
         refusals = guard.check(self.spec, plan, self.creds.post)
+        if not refusals and plan.realm_changes and self.creds.post is not None:
+            refusals = self.jwks_refusals()
         if refusals:
             for r in refusals:
                 self.log("guard", f"refused: {r}")
@@ -254,6 +257,20 @@ class Applier:
         self.log("guard", "passed" + (f": after the switch, {post.principal!r} ({post.source}) is accepted and administers Jenkins"
                                       if post else ""))
         self.record("guard", "passed")
+
+    def jwks_refusals(self) -> list[guard.Refusal]:
+        from ..client import fetch
+        from .jwks import check_jwks
+
+        if not self.opts.jwks_check:
+            self.log("guard", "warning: --no-jwks-check: not checking that Jenkins can fetch the JWKS")
+            return []
+        assert self.acting is not None and self.creds.post is not None
+        verdict = check_jwks(self.spec.jwt.jwks_url, self.creds.post.kid(), run_script=self.acting.run_script,
+                             fetch_here=lambda url: fetch(url, timeout=self.creds.conn.timeout))
+        for note in verdict.notes:
+            self.log("guard", note)
+        return verdict.refusals
 
     def confirm(self, plan: Plan) -> None:
         if self.opts.yes or self.opts.dry_run:
@@ -402,19 +419,23 @@ class Applier:
         target = target_document(self.spec)["jenkins"]
         strategy = target["authorizationStrategy"]
         if plan.realm_changes:
+            post_name = self.creds.post.principal if self.creds.post else ""
+            # the post-switch principal is granted by name too, so its right to administer does
+            # not hinge on how Jenkins reads its groups claim
+            admins = [n for n in dict.fromkeys((self.acting_name, post_name)) if n]
             self.post_document("bridge matrix (the spec's entries + Overall/Administer for "
-                               f"{self.acting_name!r} while the realm changes)", self.acting,
-                               _wrap("authorizationStrategy", self.bridge(strategy, [self.acting_name])), "strategy", "bridge")
+                               f"{' and '.join(repr(n) for n in admins)} while the realm changes)", self.acting,
+                               _wrap("authorizationStrategy", self.bridge(strategy, admins)), "strategy", "bridge")
             self.post_document("realm jwtAuth (the last API-token call)" if self.acting.auth.kind == "token" else "realm jwtAuth",
                                self.acting, _wrap("securityRealm", target["securityRealm"]), "realm", "jwtAuth")
             post = self.post_client()
             assert post is not None
-            me = post.whoami()
-            if me.anonymous:
-                raise RuntimeError("after the switch Jenkins treats the post-switch JWT as anonymous "
+            ok, name, error = self._admin(post)
+            if not ok:
+                raise RuntimeError(f"after the switch the post-switch JWT does not administer Jenkins: {name} "
                                    "(is jwt.jwks_url reachable from Jenkins, and the signing key the one Pomerium publishes?)")
-            self.log(step, f"Jenkins accepts the JWT for {me.name!r}")
-            self.acting, self.acting_name = post, me.name
+            self.log(step, f"Jenkins accepts the JWT for {name!r}")
+            self.acting, self.acting_name = post, name
         if plan.strategy_changes or plan.realm_changes:
             self.post_document("matrix (the spec's)", self.acting, _wrap("authorizationStrategy", strategy), "strategy", "spec")
         self.record(step, "passed")

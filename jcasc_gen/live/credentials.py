@@ -108,6 +108,13 @@ class PostCredential:
             return self.given_header.get("alg")
         return self.key.alg if self.key is not None else None
 
+    def kid(self) -> str | None:
+        """The key id Jenkins must find in the JWKS for this credential's tokens."""
+        if self.given is not None:
+            kid = self.given_header.get("kid")
+            return str(kid) if kid else None
+        return self.key.kid if self.key is not None else None
+
     def auth(self) -> Any:
         from ..client import Auth
 
