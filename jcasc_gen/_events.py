@@ -305,3 +305,102 @@ def raw_plain_scalar(text: str, path: tuple[Any, ...]) -> str | None:
                 return str(ev.value)
             return None
     return None
+
+
+def _same(value: Any, expected: Any) -> bool:
+    # stricter than ==: True is not 1, and 1 is not 1.0
+    return type(value) is type(expected) and value == expected
+
+
+def first_difference(text: str, expected: Any) -> str | None:
+    """None when YAML reads `text` as exactly `expected`; else where and how it differs.
+
+    The parse-back check of generated files without building the parsed document: values are
+    compared as the events arrive, so memory stays flat however many entries the file has.
+    Keys are read as written (as `build` reads them); aliases, tags and a second document are
+    differences, since generated text never needs them.
+    """
+    stack: list[list[Any]] = []  # [expected container, is_map, current key or index, seen keys]
+    documents = 0
+    root_seen = False
+
+    def at(ev: Any) -> str:
+        return f"line {ev.start_mark.line + 1}"
+
+    def slot(ev: Any) -> tuple[bool, Any, str | None]:
+        """(ok, expected value for the node starting here, problem)."""
+        if not stack:
+            return True, expected, None
+        exp, is_map, pos, _ = stack[-1]
+        if is_map:
+            return True, exp[pos], None
+        if pos >= len(exp):
+            return False, None, f"{at(ev)}: an item more than the {len(exp)} expected"
+        return True, exp[pos], None
+
+    def advance() -> None:
+        if stack:
+            f = stack[-1]
+            if f[1]:
+                f[2] = _NOKEY
+            else:
+                f[2] += 1
+
+    try:
+        for ev in _events(text):
+            cls = type(ev)
+            if cls is ScalarEvent:
+                tag, value = scalar_value(ev)
+                if tag not in _PLAIN_TAGS:
+                    return f"{at(ev)}: tag {tag!r}"
+                if stack and stack[-1][1] and stack[-1][2] is _NOKEY:
+                    f = stack[-1]
+                    key = ev.value
+                    if key in f[3]:
+                        return f"{at(ev)}: duplicate key {key!r}"
+                    if key not in f[0]:
+                        return f"{at(ev)}: key {key!r} is not in the model"
+                    f[3].add(key)
+                    f[2] = key
+                    continue
+                ok, exp, problem = slot(ev)
+                if not ok:
+                    return problem
+                if tag == _TIMESTAMP:
+                    value = ev.value
+                if not _same(value, exp):
+                    return f"{at(ev)}: reads as {value!r}, the model has {exp!r}"
+                root_seen = root_seen or not stack
+                advance()
+            elif cls is MappingStartEvent or cls is SequenceStartEvent:
+                is_map = cls is MappingStartEvent
+                if stack and stack[-1][1] and stack[-1][2] is _NOKEY:
+                    return f"{at(ev)}: a complex key"
+                if ev.tag not in (None, "!", _MAP if is_map else _SEQ):
+                    return f"{at(ev)}: tag {ev.tag!r}"
+                ok, exp, problem = slot(ev)
+                if not ok:
+                    return problem
+                if not isinstance(exp, dict if is_map else list):
+                    return f"{at(ev)}: reads as a {'mapping' if is_map else 'list'}, the model has {exp!r}"
+                root_seen = root_seen or not stack
+                stack.append([exp, is_map, _NOKEY if is_map else 0, set()])
+            elif cls is MappingEndEvent or cls is SequenceEndEvent:
+                exp, is_map, pos, seen = stack.pop()
+                if is_map and len(seen) != len(exp):
+                    missing = [k for k in exp if k not in seen]
+                    return f"{at(ev)}: keys of the model missing: {missing[:5]}"
+                if not is_map and pos != len(exp):
+                    return f"{at(ev)}: {pos} items, the model has {len(exp)}"
+                advance()
+            elif cls is AliasEvent:
+                return f"{at(ev)}: alias *{ev.anchor}"
+            elif cls is DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    return f"{at(ev)}: a second document"
+    except yaml.YAMLError as exc:
+        return f"does not parse: {exc}"
+    if not root_seen:
+        return None if expected is None else "the document is empty"
+    return None

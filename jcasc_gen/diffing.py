@@ -169,14 +169,14 @@ def files_equal(name: str, current_text: str, target_text: str) -> bool:
     """
     if current_text == target_text:
         return True
-    from .render import FILES
+    from .render import FILES, RenderError
 
     rule = FILES.get(name)
     if rule is None:
         return False
     try:
-        a, b = rule.parse(current_text), rule.parse(target_text)
-    except (yaml.YAMLError, KeyError, TypeError, AttributeError, ValueError):
+        a, b = rule.read(current_text), rule.read(target_text)
+    except (yaml.YAMLError, RenderError, KeyError, TypeError, AttributeError, ValueError):
         return False
     if rule.dialect == "jcasc":
         if not (isinstance(a, Mapping) and isinstance(b, Mapping)):

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from . import permissions, pins
 from .diagnostics import Diagnostic, PathItem, SpecError
+from ._perf import gc_paused
 from .loader import LoadedDocument, load_file, load_text
 from .schema import validate_shape
 
@@ -168,8 +169,9 @@ def load_spec(path: str | os.PathLike[str], *, display_name: str | None = None) 
 
     The result carries the warnings of validation (lint is separate: `jcasc_gen.lint`).
     """
-    doc = load_file(path, display_name=display_name)
-    return _from_doc(doc, os.path.dirname(os.path.abspath(os.fspath(path))))
+    with gc_paused():
+        doc = load_file(path, display_name=display_name)
+        return _from_doc(doc, os.path.dirname(os.path.abspath(os.fspath(path))))
 
 
 def load_spec_text(text: str, name: str = "<spec>", base_dir: str = ".") -> LoadedSpec:

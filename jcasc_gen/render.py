@@ -16,6 +16,7 @@ import jinja2
 import yaml
 
 from . import TOOL_NAME, __version__, _events
+from ._perf import gc_paused
 from .jcasc import escape_interpolation, target_document
 from .model import Spec, SecretRef
 from .resources import data_dir
@@ -165,8 +166,12 @@ class _FileRule:
     dialect: Dialect
     context: Callable[[Spec], dict[str, Any]]
     expected: Callable[[Spec], Any]
-    parse: Callable[[str], Any]
+    parse: Callable[[str], Any] | None  # None: YAML, compared as it streams (`_events.first_difference`)
     when: Callable[[Spec], bool] = lambda spec: True
+
+    def read(self, text: str) -> Any:
+        """What the file's consumer reads from `text` (RenderError or yaml.YAMLError if nothing)."""
+        return parse_yaml(text) if self.parse is None else self.parse(text)
 
 
 # --- jenkins.yaml ---------------------------------------------------------------------------
@@ -292,10 +297,10 @@ def _pomerium_context(spec: Spec) -> dict[str, Any]:
 
 
 FILES: dict[str, _FileRule] = {
-    "jenkins.yaml": _FileRule("jenkins.yaml.j2", "jcasc", _jenkins_context, lambda s: _escape_all(target_document(s)), _yaml_parse),
+    "jenkins.yaml": _FileRule("jenkins.yaml.j2", "jcasc", _jenkins_context, lambda s: _escape_all(target_document(s)), None),
     "plugins.txt": _FileRule("plugins.txt.j2", "plain", lambda s: {"plugins": _plugins_expected(s)}, _plugins_expected, _parse_plugins_txt),
     "plugins.yaml": _FileRule("plugins.yaml.j2", "plain", lambda s: {"plugins": _plugins_expected(s)}, _plugins_expected, _parse_plugins_yaml),
-    "pomerium/config.yaml": _FileRule("pomerium/config.yaml.j2", "plain", _pomerium_context, pomerium_config, _yaml_parse,
+    "pomerium/config.yaml": _FileRule("pomerium/config.yaml.j2", "plain", _pomerium_context, pomerium_config, None,
                                       when=lambda s: s.pomerium is not None),
 }
 
@@ -307,6 +312,11 @@ def register(name: str, rule: _FileRule) -> None:
 
 def render(spec: Spec) -> dict[str, str]:
     """Every generated file for `spec`: relative path -> text. Raises RenderError on a bug."""
+    with gc_paused():
+        return _render(spec)
+
+
+def _render(spec: Spec) -> dict[str, str]:
     env = _environment()
     out: dict[str, str] = {}
     header = header_line(spec)
@@ -317,11 +327,17 @@ def render(spec: Spec) -> dict[str, str]:
         text = env.get_template(rule.template).render(ctx)
         if not text.startswith(header + "\n"):
             raise RenderError(f"{name}: the template does not start with the header line")
+        expected = rule.expected(spec)
+        if rule.parse is None:
+            problem = _events.first_difference(text, expected)
+            if problem:
+                raise RenderError(f"{name}: generated text does not read back as the model: {problem}")
+            out[name] = text
+            continue
         try:
             parsed = rule.parse(text)
         except (yaml.YAMLError, KeyError, TypeError, AttributeError) as exc:
             raise RenderError(f"{name}: generated text does not parse: {exc}") from exc
-        expected = rule.expected(spec)
         if parsed != expected:
             raise RenderError(f"{name}: generated text parses to something else than the model\n"
                               f"expected: {json.dumps(expected, default=str)[:2000]}\n"
