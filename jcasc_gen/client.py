@@ -404,7 +404,7 @@ class JenkinsClient:
     def safe_restart(self) -> None:
         """POST safeRestart (a GET only shows the confirmation page since 2.414)."""
         reply = self.request("POST", "safeRestart", follow=False)
-        if reply.status >= 400 and reply.status not in _RETRY_STATUSES:
+        if reply.status >= 400:
             raise self.error_for(reply, "asking for a safe restart")
 
     def reset_session(self) -> None:

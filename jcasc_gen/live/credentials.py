@@ -51,6 +51,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--ca-bundle", metavar="FILE", help="CA bundle to verify Jenkins' TLS certificate")
     g.add_argument("--insecure", action="store_true", help="do not verify TLS certificates (test setups only)")
     g.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="per-request timeout (default 30)")
+    g.add_argument("--retries", type=int, default=3, metavar="N",
+                   help="extra attempts for reads (never for changes) when Jenkins does not answer or answers 502-504 (default 3)")
+    g.add_argument("--retry-backoff", type=float, default=0.5, metavar="SECONDS",
+                   help="wait before the first retry, doubled for each next one (default 0.5)")
 
 
 def default_principal(spec: Spec) -> str | None:
@@ -157,8 +161,11 @@ def resolve(args: argparse.Namespace, spec: Spec, env: Mapping[str, str] | None 
         raise CredentialError(f"--ca-bundle {args.ca_bundle}: no such file")
     if args.timeout <= 0:
         raise CredentialError("--timeout must be positive")
+    retries, backoff = getattr(args, "retries", 3), getattr(args, "retry_backoff", 0.5)
+    if retries < 0 or backoff < 0:
+        raise CredentialError("--retries and --retry-backoff must not be negative")
     verify: bool | str = False if args.insecure else (args.ca_bundle or True)
-    conn = Connection(url, timeout=args.timeout, verify=verify)
+    conn = Connection(url, timeout=args.timeout, verify=verify, retries=retries, backoff=backoff)
 
     user = args.user or env.get("JENKINS_USER_ID")
     token = args.token or env.get("JENKINS_API_TOKEN")

@@ -114,7 +114,8 @@ def test_wrong_api_token_is_exit_3_without_echoing_it(env: Env) -> None:
 def test_unreachable_jenkins_is_exit_3(env: Env) -> None:
     url = env.sim.url
     env.sim.stop()
-    run = env.run("plan", str(env.spec), "--url", url, "--user", "admin", "--token", CANARY_TOKEN, "--timeout", "1")
+    run = env.run("plan", str(env.spec), "--url", url, "--user", "admin", "--token", CANARY_TOKEN, "--timeout", "1",
+                  "--retry-backoff", "0.01")
     assert run.code == ExitCode.UNREACHABLE
     assert "cannot connect" in run.err and "Traceback" not in run.err
 

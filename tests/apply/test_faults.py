@@ -50,7 +50,7 @@ def test_http_fault(env: Env, fault: str, path: str, count: int, codes: set[int]
         env.sim.drop_next(path, count)
     else:
         env.sim.fail_next(path, count, status=int(fault[-3:]))
-    run = env.apply()
+    run = env.apply("--retry-backoff", "0.01")
     assert run.code in codes, run.err
     assert assert_whole_state(env) == end
     assert "Traceback" not in run.err
@@ -120,3 +120,42 @@ def test_expired_crumb_is_fetched_again(env: Env) -> None:
     sim.apply = apply
     run = env.apply()
     assert run.code == ExitCode.OK, run.err
+
+
+def _drop_request(env: Env, k: int, kind: str) -> None:
+    """The k-th HTTP request of the run (1-based, whatever it is) gets `kind`."""
+    from tests.jenkins_sim.faults import Fault
+
+    faults = env.sim.faults
+    original = faults.take
+    seen = [0]
+
+    def take(path: str) -> Any:
+        seen[0] += 1
+        if seen[0] == k:
+            return Fault(path, 1, kind, status=503 if kind == "status" else 500)
+        return original(path)
+
+    faults.take = take  # type: ignore[method-assign]
+
+
+def _request_count(make_env: Any) -> int:
+    env = make_env()
+    assert env.apply().code == ExitCode.OK
+    return len(env.sim.requests)
+
+
+@pytest.mark.parametrize("kind", ["drop", "status"])
+def test_any_single_request_failing(make_env: Any, kind: str) -> None:
+    """Every request of a whole run, in turn, is dropped (every other one answered 503, which
+    the read retries absorb): the run ends in a documented exit code with Jenkins untouched,
+    fully applied, or rolled back."""
+    total = _request_count(make_env)
+    for k in range(1, total + 1, 1 if kind == "drop" else 2):
+        env = make_env()
+        _drop_request(env, k, kind)
+        run = env.apply("--retry-backoff", "0.01")
+        assert run.code in (ExitCode.OK, ExitCode.UNREACHABLE, ExitCode.ROLLED_BACK), (k, run.err)
+        end = assert_whole_state(env)
+        assert (end == "target") is (run.code == ExitCode.OK), (k, run.err)
+        assert "Traceback" not in run.err
