@@ -120,7 +120,55 @@ def bench_requests(repeat: int) -> None:
         print(f"HTTP requests with {n:>6,} principals: " + "   ".join(f"{k} {v}" for k, v in counts.items()))
 
 
+def bench_stages(repeat: int) -> None:
+    """What each stage of `generate` costs for 10,000 principals, in one process (best of N)."""
+    import gc
+
+    sys.path.insert(0, REPO)
+    from jcasc_gen import _events, lint, render
+    from jcasc_gen._perf import gc_paused
+    from jcasc_gen.jcasc import target_document
+    from jcasc_gen.loader import load_file
+    from jcasc_gen.model import build_spec, semantic_check
+    from jcasc_gen.schema import is_valid
+
+    with tempfile.TemporaryDirectory() as tmp:
+        spec_path = os.path.join(tmp, "spec.yaml")
+        with open(spec_path, "w", encoding="utf-8") as fh:
+            fh.write(spec_text(10_000))
+        timings: dict[str, float] = {}
+
+        def stage(name: str, fn: Callable[[], object]) -> object:
+            best_t, result = float("inf"), None
+            for _ in range(repeat):
+                gc.collect()
+                with gc_paused():
+                    t0 = time.perf_counter()
+                    result = fn()
+                    best_t = min(best_t, time.perf_counter() - t0)
+            timings[name] = best_t
+            return result
+
+        doc = stage("load (YAML events -> data, duplicate/alias/tag checks)", lambda: load_file(spec_path))
+        stage("schema (compiled check; jsonschema only on failure)", lambda: is_valid(doc.data))  # type: ignore[union-attr]
+        stage("schema with jsonschema itself (for comparison)", lambda: __import__("jsonschema").Draft202012Validator(
+            __import__("jcasc_gen.schema", fromlist=["schema"]).schema()).is_valid(doc.data))  # type: ignore[union-attr]
+        stage("semantic rules (permissions, roles, duplicates)", lambda: semantic_check(doc))  # type: ignore[arg-type]
+        spec = stage("model (defaults, role expansion, sorting, sha256)", lambda: build_spec(doc.data))  # type: ignore[union-attr]
+        stage("lint", lambda: lint.lint(spec, doc))  # type: ignore[arg-type]
+        ctx = render._jenkins_context(spec)  # type: ignore[arg-type]
+        env = render._environment()
+        text = stage("render jenkins.yaml (jinja2, quoting filter)", lambda: env.get_template("jenkins.yaml.j2").render(
+            dict(ctx, header="#", dialect="jcasc", spec=spec)))
+        expected = render._escape_all(target_document(spec))  # type: ignore[arg-type]
+        stage("parse-back of jenkins.yaml (streamed compare)", lambda: _events.first_difference(text, expected))  # type: ignore[arg-type]
+        stage("parse-back with yaml.load + == (for comparison)", lambda: __import__("yaml").load(text, Loader=__import__("yaml").CSafeLoader) == expected)
+    for name, t in timings.items():
+        print(f"stage {name:<62} {t * 1000:8.1f} ms")
+
+
 BENCHES: dict[str, Callable[[int], None]] = {
+    "stages": bench_stages,
     "startup": bench_startup,
     "generate": bench_generate,
     "requests": bench_requests,
