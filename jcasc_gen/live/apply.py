@@ -37,7 +37,7 @@ from ..exitcodes import ExitCode
 from ..jcasc import managed_sections, normalize_managed, target_document, unescape_interpolation
 from ..model import Spec
 from ..render import yaml_document
-from . import guard
+from .guard import Refusal, check as guard_check
 from .credentials import Credentials
 from .plan import Plan, make_plan
 from .redact import say
@@ -244,7 +244,7 @@ class Applier:
 
     # 2 ---------------------------------------------------------------------
     def guard(self, plan: Plan) -> None:
-        refusals = guard.check(self.spec, plan, self.creds.post)
+        refusals = guard_check(self.spec, plan, self.creds.post)
         if not refusals and plan.realm_changes and self.creds.post is not None:
             refusals = self.jwks_refusals()
         if refusals:
@@ -258,7 +258,7 @@ class Applier:
                                       if post else ""))
         self.record("guard", "passed")
 
-    def jwks_refusals(self) -> list[guard.Refusal]:
+    def jwks_refusals(self) -> list[Refusal]:
         from ..client import fetch
         from .jwks import check_jwks
 
@@ -358,7 +358,7 @@ class Applier:
                     pending.discard(name)
                     self.log("plugins", f"{name}: {'installed, active after the restart' if status.endswith('Restart') else 'installed'}")
                 elif status == "Failure":
-                    raise ServerError(f"installing {name} failed: {job.get('errorMessage') or 'see the update center'}")
+                    raise ServerError(f"installing {name} failed: {(job or {}).get('errorMessage') or 'see the update center'}")
             polls += 1
             unoffered = sorted(n for n in pending if n not in jobs)
             if unoffered and polls >= 3:
@@ -425,7 +425,8 @@ class Applier:
             admins = [n for n in dict.fromkeys((self.acting_name, post_name)) if n]
             self.post_document("bridge matrix (the spec's entries + Overall/Administer for "
                                f"{' and '.join(repr(n) for n in admins)} while the realm changes)", self.acting,
-                               _wrap("authorizationStrategy", self.bridge(strategy, admins)), "strategy", "bridge")
+                               _wrap("authorizationStrategy", self.bridge(strategy, admins)), "strategy",
+                               "bridge (the spec's entries + Overall/Administer for " + ", ".join(repr(n) for n in admins) + ")")
             self.post_document("realm jwtAuth (the last API-token call)" if self.acting.auth.kind == "token" else "realm jwtAuth",
                                self.acting, _wrap("securityRealm", target["securityRealm"]), "realm", "jwtAuth")
             post = self.post_client()

@@ -159,3 +159,19 @@ def test_any_single_request_failing(make_env: Any, kind: str) -> None:
         end = assert_whole_state(env)
         assert (end == "target") is (run.code == ExitCode.OK), (k, run.err)
         assert "Traceback" not in run.err
+
+
+def test_plugin_that_fails_to_install(env: Env) -> None:
+    env.sim.fail_plugin_install("jwt-auth")
+    run = env.apply()
+    assert run.code == ExitCode.ROLLED_BACK, run.err
+    assert "installing jwt-auth failed" in run.err and "security configuration was not touched" in run.err
+    assert assert_whole_state(env) == "snapshot"
+
+
+def test_plugin_the_update_center_does_not_offer(make_env: Any) -> None:
+    env = make_env(available_plugins={})
+    run = env.apply()
+    assert run.code == ExitCode.ROLLED_BACK, run.err
+    assert "does not offer" in run.err
+    assert assert_whole_state(env) == "snapshot"

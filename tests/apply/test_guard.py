@@ -4,6 +4,7 @@ nobody could administer Jenkins or prove the change worked."""
 from __future__ import annotations
 
 import textwrap
+from typing import Any
 
 import pytest
 
@@ -84,7 +85,7 @@ def test_given_jwt_with_wrong_audience_is_refused(env: Env) -> None:
 
 # --- the guard as a function (cases the lint would stop earlier on the command line) -------
 
-def _spec(grants: str, **kw: str):  # type: ignore[no-untyped-def]
+def _spec(grants: str, **kw: Any):  # type: ignore[no-untyped-def]
     return load_spec_text(spec_text("https://jenkins.example.com/.well-known/pomerium/jwks.json", grants=grants, **kw)).spec
 
 
