@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
-from typing import Callable, Iterator, Literal
+from typing import Any, Callable, Iterator, Literal
 from urllib.parse import urlsplit
 
 from . import permissions
@@ -68,11 +68,17 @@ def _local(host: str | None) -> bool:
         return False
 
 
+def _reaches_everyone(g: Any) -> bool:
+    # matrix-auth AclImpl: the automatic sid ANONYMOUS is a PrincipalSid, so `user` and
+    # `userOrGroup` entries named anonymous match it, and SidACL checks it for every request.
+    return g.kind in ("user", "user_or_group") and g.name.lower() == "anonymous"
+
+
 def admins(spec: Spec) -> list[str]:
     """Principals (kind:name) that pass Overall/Administer, anonymous excluded."""
     out = []
     for g in spec.authorization.grants:
-        if g.kind == "user" and g.name.lower() == "anonymous":
+        if _reaches_everyone(g):
             continue
         if permissions.has_permission(set(g.effective), permissions.ADMINISTER):
             out.append(f"{g.kind}:{g.name}")
@@ -82,7 +88,7 @@ def admins(spec: Spec) -> list[str]:
 def _findings(spec: Spec) -> Iterator[tuple[str, tuple[PathItem, ...], str, str | None]]:
     """(code, path, message, hint) for each finding."""
     authz = spec.authorization
-    anon = [g for g in authz.grants if g.kind == "user" and g.name.lower() == "anonymous"]
+    anon = [g for g in authz.grants if _reaches_everyone(g)]
     if not admins(spec):
         yield ("JG001", ("authorization", "grants"), "no user or group keeps Overall/Administer",
                "grant Overall/Administer to at least one named user or group of your IdP")
