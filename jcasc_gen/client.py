@@ -187,6 +187,11 @@ class JenkinsClient:
             if saved is not None:
                 os.environ["JENKINS_API_EXTRA_HEADERS"] = saved
         self._server._session.verify = conn.verify
+        if conn.verify is False:
+            # said once by the command (--insecure); not once per request
+            import urllib3
+
+            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
         if auth.kind == "jwt" and auth.header and auth.secret:
             # python-jenkins has no header API; the session headers go on every request,
             # the crumb fetch included (jenkins-facts E, "Custom headers", route 2).

@@ -13,7 +13,7 @@ from ..commands._common import CommandFailed, load_or_report, output_dir, print_
 from ..exitcodes import ExitCode
 from ..model import LoadedSpec
 from .credentials import CredentialError, Credentials, resolve
-from .redact import redact, say
+from .redact import redact, redact_logs, say
 
 __all__ = ["LiveInput", "prepare", "emit_json", "generated_path"]
 
@@ -29,6 +29,7 @@ def prepare(args: argparse.Namespace, *, command: str) -> LiveInput:
     """Load and lint the spec, render it, resolve credentials; exit 2 on any problem."""
     from ..outputs import prepare as render_all
 
+    redact_logs()
     loaded = load_or_report(args, command=command)
     gen = render_all(loaded, strict=getattr(args, "strict", False))
     print_diagnostics(gen.diagnostics)

@@ -164,6 +164,8 @@ def resolve(args: argparse.Namespace, spec: Spec, env: Mapping[str, str] | None 
     retries, backoff = getattr(args, "retries", 3), getattr(args, "retry_backoff", 0.5)
     if retries < 0 or backoff < 0:
         raise CredentialError("--retries and --retry-backoff must not be negative")
+    if args.insecure:
+        say("warning: --insecure: Jenkins' TLS certificate is not verified")
     verify: bool | str = False if args.insecure else (args.ca_bundle or True)
     conn = Connection(url, timeout=args.timeout, verify=verify, retries=retries, backoff=backoff)
 

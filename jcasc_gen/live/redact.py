@@ -10,12 +10,13 @@ cannot leak either.
 from __future__ import annotations
 
 import base64
+import logging
 import re
 import sys
 import threading
 from typing import Any, TextIO
 
-__all__ = ["Redactor", "REDACTOR", "redact", "register_secret", "say", "MASK"]
+__all__ = ["Redactor", "REDACTOR", "redact", "register_secret", "say", "MASK", "redact_logs"]
 
 MASK = "***"
 # A short value would blank innocent words; real tokens and keys are far longer.
@@ -74,3 +75,24 @@ def say(message: str, stream: TextIO | None = None) -> None:
     """Progress and errors of the live commands: redacted, to stderr, as they happen."""
     out = stream or sys.stderr
     print(redact(message), file=out, flush=True)
+
+
+class _RedactFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage())
+        record.args = None
+        return True
+
+
+def redact_logs() -> None:
+    """Libraries log too (python-jenkins, urllib3): every record reaching a handler of the
+    root logger is redacted first. Without handlers, one is installed for warnings."""
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s: %(name)s: %(message)s"))
+        handler.setLevel(logging.WARNING)
+        root.addHandler(handler)
+    for handler in root.handlers:
+        if not any(isinstance(f, _RedactFilter) for f in handler.filters):
+            handler.addFilter(_RedactFilter())

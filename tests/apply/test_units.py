@@ -162,3 +162,20 @@ def test_environment_credentials_and_flags_win() -> None:
 
 def test_default_principal_is_first_user_admin() -> None:
     assert credentials.default_principal(_spec()) == ADMIN
+
+
+def test_log_records_are_redacted(capsys) -> None:  # type: ignore[no-untyped-def]
+    import logging
+
+    from jcasc_gen.live.redact import redact_logs, register_secret
+
+    register_secret("log-canary-secret-42")
+    redact_logs()
+    handler = logging.StreamHandler()
+    logging.getLogger().addHandler(handler)
+    try:
+        redact_logs()
+        logging.getLogger("python-jenkins-like").warning("extra headers: %s", ["X-Jwt: log-canary-secret-42"])
+    finally:
+        logging.getLogger().removeHandler(handler)
+    assert "log-canary-secret-42" not in capsys.readouterr().err
