@@ -105,6 +105,17 @@ def _unescape(value: Any) -> Any:
     return unescape_interpolation(value) if isinstance(value, str) else value
 
 
+def _restorable_realm(realm: Any) -> Any:
+    """The snapshot's realm as it is safe to post back. Local users live in their own User
+    records, not in the realm object, and posting the exported `users` list would re-add
+    each exported user property (configuration-as-code-plugin
+    plugin/src/main/java/io/jenkins/plugins/casc/core/HudsonPrivateSecurityRealmConfigurator.java,
+    setter -> User.addProperty), the API-token store among them, so they stay out."""
+    if isinstance(realm, dict) and isinstance(realm.get("local"), dict):
+        return {"local": {k: v for k, v in realm["local"].items() if k != "users"}}
+    return realm
+
+
 class Applier:
     def __init__(self, spec: Spec, creds: Credentials, jenkins_yaml: str, opts: ApplyOptions,
                  emit: Callable[[str], None] = say) -> None:
@@ -519,7 +530,7 @@ class Applier:
                 symbol = self.spec.authorization.symbol
                 bridge = {symbol: {"entries": [{"user": {"name": n, "permissions": [permissions.ADMINISTER]}} for n in admins]}}
                 self.rollback_document("bridge matrix (Overall/Administer for both credentials)", client, _wrap("authorizationStrategy", bridge))
-                self.rollback_document(f"realm {realm_symbol(snap)}", client, _wrap("securityRealm", snap_j["securityRealm"]))
+                self.rollback_document(f"realm {realm_symbol(snap)}", client, _wrap("securityRealm", _restorable_realm(snap_j["securityRealm"])))
                 client = self.working_admin()
                 if client is None:
                     return self.fatal("after restoring the realm no credential administers Jenkins")
@@ -574,7 +585,11 @@ class Applier:
             "snapshot (managed sections before this run):",
         ]
         snap = self.snapshot or {}
-        lines += ["  " + l for l in yaml_document(snap, "jcasc").splitlines()] if snap else ["  (none taken)"]
+        if snap:
+            restorable = {k: (_restorable_realm(v) if k == "securityRealm" else v) for k, v in snap["jenkins"].items()}
+            lines += ["  " + line for line in yaml_document({"jenkins": restorable}, "jcasc").splitlines()]
+        else:
+            lines.append("  (none taken)")
         self.emit("\n".join(lines))
         return ExitCode.NOT_ROLLED_BACK
 
