@@ -8,7 +8,6 @@ answers come from the spec's matrix through the permission catalog (guard.spec_a
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Literal
 from xml.etree import ElementTree as ET
@@ -239,7 +238,3 @@ def to_junit(results: list[CheckResult], suite: str = "jcasc-gen verify") -> str
             ET.SubElement(case, "system-out").text = redact(r.detail)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
-
-
-def dumps(results: list[CheckResult]) -> str:
-    return json.dumps(to_json(results), indent=2, ensure_ascii=False)
