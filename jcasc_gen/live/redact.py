@@ -89,10 +89,10 @@ def redact_logs() -> None:
     root logger is redacted first. Without handlers, one is installed for warnings."""
     root = logging.getLogger()
     if not root.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(levelname)s: %(name)s: %(message)s"))
-        handler.setLevel(logging.WARNING)
-        root.addHandler(handler)
+        stream = logging.StreamHandler(sys.stderr)
+        stream.setFormatter(logging.Formatter("%(levelname)s: %(name)s: %(message)s"))
+        stream.setLevel(logging.WARNING)
+        root.addHandler(stream)
     for handler in root.handlers:
         if not any(isinstance(f, _RedactFilter) for f in handler.filters):
             handler.addFilter(_RedactFilter())
