@@ -31,10 +31,15 @@ class JwksVerdict:
     notes: list[str]
 
 
+def groovy_literal(value: str) -> str:
+    """A Groovy single-quoted string: no `${}` interpolation (a double-quoted Groovy string is
+    a GString, so a `$` in a URL would run code), with backslash and quote escaped."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
 def jenkins_script(url: str, kid: str) -> str:
-    """Groovy printing whether the JWKS at `url` lists `kid` (both are our own values,
-    embedded as JSON strings, which Groovy reads as string literals)."""
-    return f"println(new URL({json.dumps(url)}).getText().contains({json.dumps(kid)}))"
+    """Groovy printing whether the JWKS at `url` lists `kid`."""
+    return f"println(new URL({groovy_literal(url)}).getText().contains({groovy_literal(kid)}))"
 
 
 def _kids(text: str) -> set[str]:

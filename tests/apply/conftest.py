@@ -103,24 +103,6 @@ def assert_no_secret(run: Run, env: Env) -> None:
     assert "eyJ" not in text, "something JWT-shaped leaked into the output"
 
 
-@pytest.fixture(autouse=True)
-def _no_nagle(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The simulator writes headers and body separately; with Nagle on its side and delayed
-    ACKs on ours every request costs ~40 ms. TCP_NODELAY makes the suite ~30x faster and
-    changes no behaviour. (Harmless once the simulator sets it itself.)"""
-    import socket
-
-    from tests.jenkins_sim import server
-
-    original = server._Handler.setup
-
-    def setup(self: Any) -> None:
-        original(self)
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    monkeypatch.setattr(server._Handler, "setup", setup)
-
-
 @pytest.fixture
 def make_env(jenkins_sim_factory: Callable[..., Any], pomerium_side: Any, tmp_path: pathlib.Path,
              capsys: pytest.CaptureFixture[str]) -> Callable[..., Env]:

@@ -41,8 +41,9 @@ def test_jwks_verdicts(script_out: str, fetch: Any, refused: bool, needle: str) 
 
 
 def test_jenkins_script_quotes_its_values() -> None:
-    script = jenkins_script('https://x/"; System.exit(0); "', "k")
-    assert script.startswith("println(new URL(") and '\\"' in script
+    """Single-quoted Groovy strings: a quote cannot end the literal and `${}` is not a GString."""
+    script = jenkins_script("https://x/'; System.exit(0); '${evil}", "k")
+    assert script == "println(new URL('https://x/\\'; System.exit(0); \\'${evil}').getText().contains('k'))"
 
 
 def test_signing_key_that_pomerium_does_not_publish_is_refused(env: Env) -> None:
@@ -58,6 +59,15 @@ def test_signing_key_that_pomerium_does_not_publish_is_refused(env: Env) -> None
 
 def test_unreachable_jwks_is_refused_before_anything_changes(env: Env) -> None:
     env.pomerium.stop()
+    run = env.apply()
+    assert run.code == ExitCode.USAGE, run.err
+    assert "Jenkins cannot fetch" in run.err and "ConnectException" in run.err
+    assert env.sim.security_realm.class_name.endswith("HudsonPrivateSecurityRealm")
+
+
+def test_without_a_script_console_answer_the_jwks_is_checked_from_here(env: Env) -> None:
+    env.pomerium.stop()
+    env.sim.fail_next("/scriptText", count=10, status=500)
     run = env.apply()
     assert run.code == ExitCode.USAGE, run.err
     assert "could not be checked, from Jenkins or from here" in run.err

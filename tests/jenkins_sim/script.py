@@ -12,7 +12,8 @@ Supported (with `Jenkins.instance`, `Jenkins.get()`, `Jenkins.getInstance()`,
   J.updateCenter.isRestartRequiredForCompletion() (or .restartRequiredForCompletion);
   J.pluginManager.getPlugin("x")?.isActive() / ?.active / ?.getVersion() / ?.version / ?.isEnabled();
   J.updateCenter.getPlugin("x").deploy(); J.updateCenter.getPlugin("x").getNeededDependencies().each{it.deploy()};
-  J.isQuietingDown(); J.safeRestart(); J.restart().
+  J.isQuietingDown(); J.safeRestart(); J.restart();
+  new URL('<url>').getText().contains('<text>') (a real fetch, for the JWKS reachability probe).
 Anything else prints a Groovy-like stack trace (status 200), as a failing script does.
 """
 
@@ -64,8 +65,48 @@ def _groovy_str(v: Any) -> str:
     return str(v)
 
 
+# A Groovy string literal: single-quoted (plain) or double-quoted (a GString; only plain text
+# is simulated), with backslash escapes.
+_GSTR = r"'((?:[^'\\]|\\.)*)'" + "|" + r'"((?:[^"\\$]|\\.)*)"'
+
+
+def _unescape(match: re.Match[str], first: int) -> str:
+    raw = match.group(first) if match.group(first) is not None else match.group(first + 1)
+    return re.sub(r"\\(.)", r"\1", raw)
+
+
+def _url_text(url: str) -> str:
+    """`new URL(url).getText()`: a real HTTP(S) fetch from the controller's JVM.
+
+    JDK sun/net/www/protocol/http/HttpURLConnection.java getInputStream: 404 and 410 throw
+    FileNotFoundException(url), any other status >= 400 IOException("Server returned HTTP
+    response code: N for URL: url"); an unreachable host is a java.net.ConnectException and an
+    untrusted certificate a javax.net.ssl.SSLHandshakeException (the JVM trust store).
+    """
+    import ssl
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=5) as resp:  # noqa: S310 - loopback test URLs
+            return resp.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        if exc.code in (404, 410):
+            raise ScriptError(f"java.io.FileNotFoundException: {url}") from None
+        raise ScriptError(f"java.io.IOException: Server returned HTTP response code: {exc.code} for URL: {url}") from None
+    except urllib.error.URLError as exc:
+        if isinstance(exc.reason, ssl.SSLError):
+            raise ScriptError("javax.net.ssl.SSLHandshakeException: PKIX path building failed") from None
+        raise ScriptError(f"java.net.ConnectException: Connection refused ({exc.reason})") from None
+    except OSError as exc:
+        raise ScriptError(f"java.net.ConnectException: {exc}") from None
+
+
 def _eval(sim: "JenkinsSim", expr: str) -> Any:
     e = expr.strip()
+    m = re.fullmatch(r"new\s+URL\(\s*(?:" + _GSTR + r")\s*\)\.(?:getText\(\)|text)\.contains\(\s*(?:" + _GSTR + r")\s*\)", e)
+    if m:
+        return _unescape(m, 3) in _url_text(_unescape(m, 1))
     lit = re.fullmatch(r"\"([^\"]*)\"|'([^']*)'", e)
     if lit:
         return lit.group(1) if lit.group(1) is not None else lit.group(2)

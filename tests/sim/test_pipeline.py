@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import subprocess
 import sys
 
@@ -174,6 +176,19 @@ def test_script_text_output_rule(jenkins_sim: JenkinsSim) -> None:
     bad = post("Jenkins.instance.doSomethingUnknown()")
     assert bad.status_code == 200 and "Exception" in bad.text
     assert requests.get(jenkins_sim.url + "scriptText", params={"script": "1"}, auth=auth, timeout=5).status_code == 405
+
+
+def test_script_url_fetch_is_real_and_fails_like_the_jdk(jenkins_sim: JenkinsSim, pomerium_side: Any) -> None:
+    """`new URL(u).getText()` fetches from the controller (JDK sun/net/www/protocol/http/
+    HttpURLConnection.java: 404 -> FileNotFoundException, unreachable -> ConnectException),
+    the probe apply's guard uses to ask whether Jenkins itself reaches the JWKS."""
+    auth = ("admin", "admin-token")
+    post = lambda s: requests.post(jenkins_sim.url + "scriptText", data={"script": s}, auth=auth, timeout=10).text  # noqa: E731
+    kid = pomerium_side.jwks()["keys"][0]["kid"]
+    assert post(f"println(new URL('{pomerium_side.jwks_url}').getText().contains('{kid}'))") == "true\n"
+    assert post(f"println(new URL('{pomerium_side.jwks_url}').getText().contains('no-such-kid'))") == "false\n"
+    assert post(f"println(new URL('{pomerium_side.jwks_url}x').getText().contains('{kid}'))").startswith("java.io.FileNotFoundException: ")
+    assert post("println(new URL('http://127.0.0.1:1/jwks').getText().contains('k'))").startswith("java.net.ConnectException")
 
 
 def test_unknown_url_404_after_read(jenkins_sim: JenkinsSim) -> None:
