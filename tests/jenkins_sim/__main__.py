@@ -9,6 +9,7 @@ serves until Ctrl-C.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -32,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--restart-seconds", type=float, default=2.0)
     ap.add_argument("--pomerium", action="store_true", help="also serve a fake Pomerium JWKS and mint a token")
     ap.add_argument("--admin-email", default="admin@example.com")
+    ap.add_argument("--signing-key-out", metavar="FILE",
+                    help="with --pomerium: write the fake Pomerium's signing key (PEM) here, for jcasc-gen --signing-key-file")
     a = ap.parse_args(argv)
 
     plugins = dict(DEFAULT_PLUGINS)
@@ -56,6 +59,11 @@ def main(argv: list[str] | None = None) -> int:
         side = PomeriumSide()
         side.start()
         print(f"Pomerium JWKS: {side.jwks_url}", flush=True)
+        if a.signing_key_out:
+            fd = os.open(a.signing_key_out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(side.private_key_pem)
+            print(f"Pomerium signing key written to {a.signing_key_out}", flush=True)
         print(f"Admin assertion (x-pomerium-jwt-assertion, 1 h): "
               f"{side.mint(a.admin_email, ['jenkins-admins'], expires_in=3600)}", flush=True)
     stop = threading.Event()
