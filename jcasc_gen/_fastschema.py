@@ -93,10 +93,10 @@ def compile_schema(root: Mapping[str, Any]) -> Check:
                 raise Unsupported(f"$ref {arg!r}")
             return ref(arg.rsplit("/", 1)[1])
         if key == "type":
-            names = arg if isinstance(arg, list) else [arg]
-            for n in names:
+            type_names = arg if isinstance(arg, list) else [arg]
+            for n in type_names:
                 _is_type(None, n)  # refuse unknown type names now
-            return lambda v: any(_is_type(v, n) for n in names)
+            return lambda v: any(_is_type(v, n) for n in type_names)
         if key == "const":
             return lambda v: _equal(v, arg)
         if key == "enum":
@@ -139,8 +139,8 @@ def compile_schema(root: Mapping[str, Any]) -> Check:
             extra = build(arg)
             return lambda v: not isinstance(v, dict) or all(extra(v[k]) for k in v if k not in known)
         if key == "propertyNames":
-            names = build(arg)
-            return lambda v: not isinstance(v, dict) or all(names(k) for k in v)
+            name_check = build(arg)
+            return lambda v: not isinstance(v, dict) or all(name_check(k) for k in v)
         if key == "anyOf":
             subs = [build(x) for x in arg]
             return lambda v: any(f(v) for f in subs)

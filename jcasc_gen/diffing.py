@@ -80,8 +80,8 @@ class Changes:
             out.append(f"~ authorization strategy: {self.strategy.current or 'none'} -> {self.strategy.target}")
         if self.realm:
             out.append(f"~ security realm: {self.realm.current or 'none'} -> {self.realm.target}")
-        for c in self.realm_fields:
-            out.append(f"~ jwtAuth.{c.name}: {_show(c.current)} -> {_show(c.target)}")
+        for fc in self.realm_fields:
+            out.append(f"~ jwtAuth.{fc.name}: {_show(fc.current)} -> {_show(fc.target)}")
         for c in self.added:
             out.append(f"+ {c.kind} {c.name}: {', '.join(c.added)}")
         for c in self.removed:
@@ -226,5 +226,5 @@ def use_color(stream: TextIO, choice: str = "auto", environ: Mapping[str, str] |
     return bool(isatty and isatty())
 
 
-def summary_lines(changes: Changes) -> Sequence[str]:
+def summary_lines(changes: Changes) -> list[str]:
     return [ln + "\n" for ln in changes.summary()]

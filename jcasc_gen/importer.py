@@ -21,7 +21,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from urllib.parse import urlsplit
 
 from . import TOOL_NAME, permissions
-from .explain import ANONYMOUS, AUTHENTICATED, MatrixEntry
+from .explain import ANONYMOUS, AUTHENTICATED, EntryKind, MatrixEntry
 from .jcasc import JWT_ATTRIBUTES, unescape_interpolation
 from .model import JWKS_PATH, KNOWN_POMERIUM, POMERIUM_HEADER, java_sort_key, pomerium_issuer
 from .render import yaml_key, yaml_scalar
@@ -377,7 +377,7 @@ def _resolve_well_known(entries: Sequence[MatrixEntry], notes: list[Note]) -> li
     `group: authenticated` in effect (SidACL: anonymous is a principal sid checked for every
     request; authenticated is the authority every signed-in user carries), so they are not
     left ambiguous. Entries that end up naming the same principal are merged."""
-    well_known = {ANONYMOUS: "user", AUTHENTICATED: "group"}
+    well_known: dict[str, EntryKind] = {ANONYMOUS: "user", AUTHENTICATED: "group"}
     merged: dict[tuple[str, str], MatrixEntry] = {}
     never = {("group", ANONYMOUS): "user: anonymous", ("user", AUTHENTICATED): "group: authenticated"}
     for e in entries:
@@ -389,11 +389,11 @@ def _resolve_well_known(entries: Sequence[MatrixEntry], notes: list[Note]) -> li
                                           f"`{never[(kind, e.name.lower())]}`"))
             continue
         if kind == "user_or_group" and e.name.lower() in well_known:
-            kind = well_known[e.name.lower()]  # type: ignore[assignment]
+            kind = well_known[e.name.lower()]
             notes.append(Note("info", f"userOrGroup {e.name!r} became `{kind}: {e.name}` (the same in Jenkins)"))
         key = (kind, e.name.lower())
         old = merged.get(key)
-        merged[key] = MatrixEntry(kind, old.name if old else e.name, (old.permissions if old else frozenset()) | e.permissions)  # type: ignore[arg-type]
+        merged[key] = MatrixEntry(kind, old.name if old else e.name, (old.permissions if old else frozenset()) | e.permissions)
     return list(merged.values())
 
 

@@ -350,7 +350,9 @@ def _check_authorization(doc: LoadedDocument, at: Any) -> None:
         if perm is not None and not perm.enabled:
             at(path, f"{pid} is disabled by default in Jenkins; granting it has no effect", perm.note or None, warn=True)
 
-    roles = authz.get("roles") if isinstance(authz.get("roles"), dict) else {}
+    roles = authz.get("roles")
+    if not isinstance(roles, dict):
+        roles = {}
     for rname, plist in roles.items():
         if isinstance(plist, list):
             for j, pid in enumerate(plist):
@@ -425,10 +427,14 @@ def _check_plugins(doc: LoadedDocument, at: Any) -> None:
     plugins = doc.data.get("plugins")
     if not isinstance(plugins, dict):
         return
-    jwt = doc.data.get("jwt") if isinstance(doc.data.get("jwt"), dict) else {}
+    jwt = doc.data.get("jwt")
+    if not isinstance(jwt, dict):
+        jwt = {}
     listed = set(pins.REQUIRED) | ({"skip-certificate-check"} if jwt.get("skip_certificate_check") is True else set())
     extra_versions: dict[str, tuple[str | None, int]] = {}
-    versions = plugins.get("versions") if isinstance(plugins.get("versions"), dict) else {}
+    versions = plugins.get("versions")
+    if not isinstance(versions, dict):
+        versions = {}
     for i, item in enumerate(_list(plugins.get("extra"))):
         if not isinstance(item, str) or not _PLUGIN_ITEM.match(item):
             continue  # the schema reports it

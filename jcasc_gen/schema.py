@@ -69,7 +69,8 @@ def _expected(types: Any) -> str:
     names = {"string": "a string", "integer": "an integer", "boolean": "true or false", "object": "a mapping",
              "array": "a list", "null": "null", "number": "a number"}
     if isinstance(types, list):
-        return " or ".join(names.get(t, t) for t in types)
+        listed: list[str] = types  # a JSON Schema "type" list holds type names
+        return " or ".join(names.get(t, t) for t in listed)
     return names.get(types, str(types))
 
 
