@@ -182,11 +182,11 @@ class JenkinsClient:
         # values (secrets, typically) at WARNING; this client sets its own headers instead.
         saved = os.environ.pop("JENKINS_API_EXTRA_HEADERS", None)
         try:
-            self._server = jenkins.Jenkins(conn.base, username=user, password=password, timeout=conn.timeout)
+            self._server = jenkins.Jenkins(conn.base, username=user, password=password, timeout=conn.timeout)  # type: ignore[arg-type]  # the stub says int; python-jenkins hands it to requests, which takes a float
         finally:
             if saved is not None:
                 os.environ["JENKINS_API_EXTRA_HEADERS"] = saved
-        self._server._session.verify = conn.verify
+        self._server._session.verify = conn.verify  # type: ignore[attr-defined]  # private python-jenkins attribute; not in types-python-jenkins
         if conn.verify is False:
             # said once by the command (--insecure); not once per request
             import urllib3
@@ -195,7 +195,7 @@ class JenkinsClient:
         if auth.kind == "jwt" and auth.header and auth.secret:
             # python-jenkins has no header API; the session headers go on every request,
             # the crumb fetch included (jenkins-facts E, "Custom headers", route 2).
-            self._server._session.headers[auth.header] = auth.secret
+            self._server._session.headers[auth.header] = auth.secret  # type: ignore[attr-defined]  # private python-jenkins attribute; not in types-python-jenkins
 
     def as_auth(self, auth: Auth) -> "JenkinsClient":
         return JenkinsClient(self.conn, auth)
@@ -250,14 +250,14 @@ class JenkinsClient:
         headers = {"Content-Type": content_type} if content_type else {}
         req = requests.Request(method, self._url(path), data=body, headers=headers, params=dict(params or {}))
         try:
-            self._server._maybe_add_auth()
+            self._server._maybe_add_auth()  # type: ignore[attr-defined]  # private python-jenkins attribute; not in types-python-jenkins
             if method == "POST":
                 self._crumb(req)
-            prepared = self._server._session.prepare_request(req)
-            settings = self._server._session.merge_environment_settings(prepared.url, {}, None, self.conn.verify, None)
+            prepared = self._server._session.prepare_request(req)  # type: ignore[attr-defined]  # private python-jenkins attribute; not in types-python-jenkins
+            settings = self._server._session.merge_environment_settings(prepared.url, {}, None, self.conn.verify, None)  # type: ignore[attr-defined]  # private python-jenkins attribute; not in types-python-jenkins
             settings["timeout"] = self.conn.timeout
             settings["allow_redirects"] = follow
-            resp = self._server._session.send(prepared, **settings)
+            resp = self._server._session.send(prepared, **settings)  # type: ignore[attr-defined]  # private python-jenkins attribute; not in types-python-jenkins
         except requests.exceptions.SSLError:
             raise Unreachable(f"{self.conn.url}: the TLS handshake failed",
                               hint="pass --ca-bundle FILE with the CA that signed Jenkins' certificate (or --insecure for a test setup)") from None
@@ -416,7 +416,7 @@ class JenkinsClient:
         """After a restart: sessions and crumbs are gone; python-jenkins never refreshes its
         crumb by itself (jenkins-facts E)."""
         self._server.crumb = None
-        self._server._session.cookies.clear()
+        self._server._session.cookies.clear()  # type: ignore[attr-defined]  # private python-jenkins attribute; not in types-python-jenkins
 
     def wait_until_ready(self, timeout: float, *, poll: float = 1.0, clock: Callable[[], float] = time.monotonic) -> str | None:
         """Poll until Jenkins answers a normal page again (503 while it starts). Returns the version."""

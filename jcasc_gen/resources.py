@@ -13,7 +13,7 @@ __all__ = ["data_dir", "read_text"]
 
 
 def data_dir(kind: str) -> Traversable:
-    return _res.files("jcasc_gen").joinpath("_data", kind)
+    return _res.files("jcasc_gen").joinpath("_data").joinpath(kind)  # one part per call: 3.10's Traversable.joinpath takes one
 
 
 def read_text(kind: str, name: str) -> str:
