@@ -6,8 +6,13 @@ a wheel carries real copies, so the installed package never reads the source tre
 
 from __future__ import annotations
 
+import sys
 from importlib import resources as _res
-from importlib.abc import Traversable
+
+if sys.version_info >= (3, 11):
+    from importlib.resources.abc import Traversable
+else:  # importlib.abc.Traversable is deprecated from 3.12 and goes away later
+    from importlib.abc import Traversable
 
 __all__ = ["data_dir", "read_text"]
 
