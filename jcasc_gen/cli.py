@@ -10,6 +10,7 @@ import sys
 from typing import Sequence
 
 from . import TOOL_NAME, __version__
+from .commands._common import CommandFailed
 from .exitcodes import ExitCode
 
 # name -> (module, one-line help). The table drives the parser; keep it in CLI order.
@@ -45,7 +46,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
@@ -58,6 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     module = importlib.import_module(args._module)
     try:
         return int(module.run(args))
+    except CommandFailed as exc:  # already reported to the user; only the exit code is left
+        return exc.code
     except KeyboardInterrupt:
         print(f"{TOOL_NAME}: interrupted", file=sys.stderr)
         return 130

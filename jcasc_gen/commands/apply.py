@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ._common import CommandFailed, add_format_argument, add_output_argument, add_spec_argument, add_strict_argument
+from ._common import add_format_argument, add_output_argument, add_spec_argument, add_strict_argument
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -49,10 +49,7 @@ def run(args: argparse.Namespace) -> int:
     from ..live.redact import say
     from ..live.verify import to_junit
 
-    try:
-        live = prepare(args, command="apply")
-    except CommandFailed as exc:
-        return exc.code
+    live = prepare(args, command="apply")
     if args.restart_timeout <= 0 or args.poll_interval <= 0:
         say("error: --restart-timeout and --poll-interval must be positive")
         return ExitCode.USAGE

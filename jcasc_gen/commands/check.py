@@ -8,7 +8,7 @@ import os
 import sys
 
 from ..exitcodes import ExitCode
-from ._common import (CommandFailed, add_format_argument, add_output_argument, add_spec_argument, add_strict_argument,
+from ._common import (add_format_argument, add_output_argument, add_spec_argument, add_strict_argument,
                       emit_json, load_or_report, output_dir, print_diagnostics)
 
 
@@ -22,10 +22,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..outputs import compare_tree, prepare
 
-    try:
-        loaded = load_or_report(args, command="check")
-    except CommandFailed as exc:
-        return exc.code
+    loaded = load_or_report(args, command="check")
     gen = prepare(loaded, strict=args.strict)
     root = output_dir(args, loaded)
     if gen.failed:

@@ -118,10 +118,7 @@ def run(args: argparse.Namespace) -> int:
         print("--url compares with a live Jenkins only together with --live (without it, diff compares with the output folder)",
               file=sys.stderr)
         return ExitCode.USAGE
-    try:
-        loaded = load_or_report(args, command="diff")
-    except CommandFailed as exc:
-        return exc.code
+    loaded = load_or_report(args, command="diff")
     gen = prepare(loaded, strict=args.strict)
     if gen.failed:
         if args.format == "json":
@@ -134,10 +131,7 @@ def run(args: argparse.Namespace) -> int:
     colour = use_color(sys.stdout, args.color)
 
     if args.live:
-        try:
-            live = _live_document(args, loaded.spec)
-        except CommandFailed as exc:
-            return exc.code
+        live = _live_document(args, loaded.spec)
         target = target_document(loaded.spec)
         changes = semantic_changes(live, target)
         different = not changes.empty

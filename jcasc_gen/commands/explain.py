@@ -12,7 +12,7 @@ import sys
 from typing import Sequence
 
 from ..exitcodes import ExitCode
-from ._common import CommandFailed, add_format_argument, add_spec_argument, emit_json, load_or_report
+from ._common import add_format_argument, add_spec_argument, emit_json, load_or_report
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -34,10 +34,7 @@ def _table(rows: Sequence[Sequence[str]]) -> str:
 def run(args: argparse.Namespace) -> int:
     from ..explain import entries_from_spec, explain, identity_for, matrix, parse_principal, universe_for
 
-    try:
-        loaded = load_or_report(args, command="explain")
-    except CommandFailed as exc:
-        return exc.code
+    loaded = load_or_report(args, command="explain")
     spec = loaded.spec
     entries = entries_from_spec(spec)
     universe = universe_for(entries, spec.authorization.extra_permissions)

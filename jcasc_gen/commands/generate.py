@@ -7,7 +7,7 @@ import os
 import sys
 
 from ..exitcodes import ExitCode
-from ._common import (CommandFailed, add_output_argument, add_spec_argument, add_strict_argument, load_or_report,
+from ._common import (add_output_argument, add_spec_argument, add_strict_argument, load_or_report,
                       output_dir, print_diagnostics)
 
 
@@ -22,10 +22,7 @@ def run(args: argparse.Namespace) -> int:
     from ..fsio import write_tree
     from ..outputs import prepare
 
-    try:
-        loaded = load_or_report(args, command="generate")
-    except CommandFailed as exc:
-        return exc.code
+    loaded = load_or_report(args, command="generate")
     gen = prepare(loaded, strict=args.strict)
     print_diagnostics(gen.diagnostics)
     if gen.failed:

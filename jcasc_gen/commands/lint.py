@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from ..exitcodes import ExitCode
-from ._common import (CommandFailed, add_format_argument, add_spec_argument, add_strict_argument, emit_json,
+from ._common import (add_format_argument, add_spec_argument, add_strict_argument, emit_json,
                       load_or_report, print_diagnostics, strictify)
 
 
@@ -20,10 +20,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..lint import RULES, lint
 
-    try:
-        loaded = load_or_report(args, command="lint")
-    except CommandFailed as exc:
-        return exc.code
+    loaded = load_or_report(args, command="lint")
     findings = strictify(loaded.warnings, args.strict) + lint(loaded.spec, loaded.document, strict=args.strict)
     findings.sort(key=lambda d: (d.line, d.col, d.code or ""))
     failed = any(d.severity == "error" for d in findings)

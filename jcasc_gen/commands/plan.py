@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 from ..exitcodes import ExitCode
-from ._common import CommandFailed, add_format_argument, add_spec_argument, add_strict_argument
+from ._common import add_format_argument, add_spec_argument, add_strict_argument
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -25,10 +25,7 @@ def run(args: argparse.Namespace) -> int:
     from ..live.redact import redact, say
     from ..live.state import read_state
 
-    try:
-        live = prepare(args, command="plan")
-    except CommandFailed as exc:
-        return exc.code
+    live = prepare(args, command="plan")
     creds = live.creds
     auths = ([creds.pre] if creds.pre else []) + ([creds.post.auth()] if creds.post else [])
     error: JenkinsError | None = None

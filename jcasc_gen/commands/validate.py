@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from ..exitcodes import ExitCode
-from ._common import (CommandFailed, add_format_argument, add_spec_argument, add_strict_argument, emit_json,
+from ._common import (add_format_argument, add_spec_argument, add_strict_argument, emit_json,
                       load_or_report, print_diagnostics, strictify)
 
 
@@ -17,10 +17,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        loaded = load_or_report(args, command="validate")
-    except CommandFailed as exc:
-        return exc.code
+    loaded = load_or_report(args, command="validate")
     diags = strictify(loaded.warnings, args.strict)
     failed = any(d.severity == "error" for d in diags)
     if args.format == "json":

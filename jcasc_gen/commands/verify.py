@@ -8,7 +8,7 @@ import argparse
 import sys
 
 from ..exitcodes import ExitCode
-from ._common import CommandFailed, add_format_argument, add_spec_argument, add_strict_argument
+from ._common import add_format_argument, add_spec_argument, add_strict_argument
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -28,10 +28,7 @@ def run(args: argparse.Namespace) -> int:
     from ..live.redact import say
     from ..live.verify import print_checks, run_checks, summary, to_json, to_junit
 
-    try:
-        live = prepare(args, command="verify")
-    except CommandFailed as exc:
-        return exc.code
+    live = prepare(args, command="verify")
     creds, spec = live.creds, live.loaded.spec
 
     def client(auth: Auth | None) -> JenkinsClient:
