@@ -9,7 +9,7 @@ in one pass, only for the paths a diagnostic names.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterable, Iterator, Sequence
 
 import yaml
@@ -40,6 +40,7 @@ class YamlProblem:
     path: tuple[Any, ...]
     message: str
     hint: str | None = None
+    fatal: bool = False  # the data is incomplete past this point (nothing else can be checked)
 
 
 class _Fatal(Exception):
@@ -216,9 +217,9 @@ def build(text: str) -> tuple[Any, list[YamlProblem]]:
             elif cls is StreamEndEvent:
                 break
     except _Fatal as fatal:
-        problems.append(fatal.args[0])
+        problems.append(replace(fatal.args[0], fatal=True))
     if documents == 0 and not problems:
-        problems.append(YamlProblem(1, 1, (), "the spec is empty", "start from `jcasc-gen init`"))
+        problems.append(YamlProblem(1, 1, (), "the spec is empty", "start from `jcasc-gen init`", fatal=True))
     return root, problems
 
 

@@ -33,6 +33,9 @@ class LoadedDocument:
     name: str
     data: Any
     text: str
+    # Problems that left the rest of the document readable (duplicate or merge keys, tags),
+    # kept with `keep_going=True` so every other error of the file is reported in the same run.
+    problems: list[Diagnostic] = field(default_factory=list)
     _pending: dict[int, tuple[tuple[PathItem, ...], bool]] = field(default_factory=dict, repr=False)
     _raw_lookups: int = field(default=0, repr=False)
 
@@ -89,7 +92,8 @@ def _fail(name: str, line: int, col: int, message: str, hint: str | None = None)
     return SpecError([Diagnostic(name, line, col, "$", message, hint)])
 
 
-def load_file(path: str | os.PathLike[str], *, display_name: str | None = None, max_bytes: int | None = None) -> LoadedDocument:
+def load_file(path: str | os.PathLike[str], *, display_name: str | None = None, max_bytes: int | None = None,
+              keep_going: bool = False) -> LoadedDocument:
     # Read at call time, so a test (or an embedding tool) can lower the module-level cap.
     max_bytes = MAX_BYTES if max_bytes is None else max_bytes
     name = display_name or os.fspath(path)
@@ -108,7 +112,7 @@ def load_file(path: str | os.PathLike[str], *, display_name: str | None = None, 
         raise _fail(name, 1, 1, f"cannot read: {exc.strerror or exc}") from None
     if len(raw) > max_bytes:
         raise _fail(name, 1, 1, f"file is over the {max_bytes}-byte limit")
-    return load_text(raw, name)
+    return load_text(raw, name, keep_going=keep_going)
 
 
 def _decode(raw: bytes, name: str) -> str:
@@ -123,7 +127,9 @@ def _decode(raw: bytes, name: str) -> str:
         raise _fail(name, line, col, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})", "save the file as UTF-8") from None
 
 
-def load_text(raw: bytes | str, name: str = "<spec>") -> LoadedDocument:
+def load_text(raw: bytes | str, name: str = "<spec>", *, keep_going: bool = False) -> LoadedDocument:
+    """Load `raw`; raise SpecError on any problem, or with `keep_going` only on one that leaves
+    the data incomplete (syntax, alias budget, complex key, a second document)."""
     text = raw if isinstance(raw, str) else _decode(raw, name)
     if "\x00" in text:
         idx = text.index("\x00")
@@ -144,6 +150,7 @@ def load_text(raw: bytes | str, name: str = "<spec>") -> LoadedDocument:
         raise _fail(name, line, col, msg, "check indentation, quoting and colons around this point") from None
     except yaml.YAMLError as exc:
         raise _fail(name, 1, 1, f"YAML error: {exc}") from None
-    if problems:
-        raise SpecError([Diagnostic(name, p.line, p.col, format_path(p.path), p.message, p.hint) for p in problems])
-    return LoadedDocument(name, data, text)
+    located = [Diagnostic(name, p.line, p.col, format_path(p.path), p.message, p.hint) for p in problems]
+    if located and (not keep_going or any(p.fatal for p in problems)):
+        raise SpecError(located)
+    return LoadedDocument(name, data, text, located)

@@ -170,25 +170,37 @@ def load_spec(path: str | os.PathLike[str], *, display_name: str | None = None) 
     The result carries the warnings of validation (lint is separate: `jcasc_gen.lint`).
     """
     with gc_paused():
-        doc = load_file(path, display_name=display_name)
+        doc = load_file(path, display_name=display_name, keep_going=True)
         return _from_doc(doc, os.path.dirname(os.path.abspath(os.fspath(path))))
 
 
 def load_spec_text(text: str, name: str = "<spec>", base_dir: str = ".") -> LoadedSpec:
-    return _from_doc(load_text(text, name), os.path.abspath(base_dir))
+    return _from_doc(load_text(text, name, keep_going=True), os.path.abspath(base_dir))
 
 
 def _from_doc(doc: LoadedDocument, base_dir: str) -> LoadedSpec:
     diags = validate_shape(doc)
     if not isinstance(doc.data, dict):
-        raise SpecError(doc.resolve(diags or [doc.diag((), "the spec must be a mapping")]))
+        raise SpecError(doc.problems + doc.resolve(diags or [doc.diag((), "the spec must be a mapping")]))
     diags.extend(semantic_check(doc))
-    diags = doc.resolve(diags)
+    diags = doc.problems + _outside(doc.resolve(diags), {d.path for d in doc.problems})
     errors = [d for d in diags if d.severity == "error"]
     if errors:
         raise SpecError(sorted(diags, key=_order))
     spec = build_spec(doc.data, source=doc.name, base_dir=base_dir)
     return LoadedSpec(spec, doc, sorted((d for d in diags if d.severity == "warning"), key=_order))
+
+
+def _outside(diags: list[Diagnostic], load_paths: set[str]) -> list[Diagnostic]:
+    """Drop what only echoes a load problem: a value dropped for its tag or duplicate key is
+    not reported again as missing or mistyped at (or under) the same path."""
+    if not load_paths:
+        return diags
+
+    def echoed(path: str) -> bool:
+        return any(path == p or p == "$" or path.startswith((p + ".", p + "[")) for p in load_paths)
+
+    return [d for d in diags if not echoed(d.path)]
 
 
 def _order(d: Diagnostic) -> tuple[int, int, int, str]:
