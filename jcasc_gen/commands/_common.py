@@ -6,7 +6,7 @@ import argparse
 import json
 import os
 import sys
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from ..diagnostics import Diagnostic, SpecError
 from ..exitcodes import ExitCode
@@ -48,9 +48,11 @@ def print_diagnostics(diags: Sequence[Diagnostic], stream: Any = None) -> None:
         print(d.format(), file=stream)
 
 
-def emit_json(payload: dict[str, Any]) -> None:
-    json.dump(payload, sys.stdout, indent=2, ensure_ascii=False)
-    sys.stdout.write("\n")
+def emit_json(payload: dict[str, Any], *, scrub: Callable[[str], str] | None = None) -> None:
+    """The `--format json` document on stdout; `scrub` (the live commands' redactor) sees the text first."""
+    text = json.dumps(payload, indent=2, ensure_ascii=False)
+    sys.stdout.write((scrub(text) if scrub else text) + "\n")
+    sys.stdout.flush()
 
 
 def strictify(diags: Sequence[Diagnostic], strict: bool) -> list[Diagnostic]:

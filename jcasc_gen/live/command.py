@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import sys
 from dataclasses import dataclass
 from typing import Any
 
-from ..commands._common import CommandFailed, load_or_report, output_dir, print_diagnostics
+from ..commands._common import CommandFailed, emit_json as _emit_json, load_or_report, output_dir, print_diagnostics
 from ..exitcodes import ExitCode
 from ..model import LoadedSpec
 from .credentials import CredentialError, Credentials, resolve
@@ -50,5 +48,4 @@ def generated_path(args: argparse.Namespace, loaded: LoadedSpec, rel: str = "jen
 
 def emit_json(payload: dict[str, Any]) -> None:
     """JSON to stdout, through the redactor like every other output."""
-    sys.stdout.write(redact(json.dumps(payload, indent=2, ensure_ascii=False)) + "\n")
-    sys.stdout.flush()
+    _emit_json(payload, scrub=redact)
