@@ -120,24 +120,20 @@ def build(text: str) -> tuple[Any, list[YamlProblem]]:
     def problem(mark: Any, message: str, hint: str | None = None, at: tuple[Any, ...] | None = None) -> None:
         problems.append(YamlProblem(mark.line + 1, mark.column + 1, path() if at is None else at, message, hint))
 
-    def attach(value: Any, mark: Any) -> bool:
-        """Put a finished value into its parent; False when it was a mapping key."""
+    def attach(value: Any) -> None:
+        """Put a finished value into its parent (keys never come here: see add_key)."""
         nonlocal root
         if not stack:
             root = value
-            return True
+            return
         f = stack[-1]
         if not f.is_map:
             f.container.append(value)
-            return True
-        if f.key is _NOKEY:  # pragma: no cover - keys go through add_key
-            f.key = value
-            return False
+            return
         if not f.skip_value:
             f.container[f.key] = value
         f.key = _NOKEY
         f.skip_value = False
-        return True
 
     def add_key(ev: Any, tag: str, text_value: Any) -> None:
         """A scalar (or alias) in key position. Keys are names (roles, plugins, options): the
@@ -181,7 +177,7 @@ def build(text: str) -> tuple[Any, list[YamlProblem]]:
                     if tag == _MERGE:
                         tag = _STR
                         value = ev.value
-                    attach(value, ev.start_mark)
+                    attach(value)
             elif cls is MappingStartEvent or cls is SequenceStartEvent:
                 count += 1
                 total += 1
@@ -195,7 +191,7 @@ def build(text: str) -> tuple[Any, list[YamlProblem]]:
                 f = stack.pop()
                 if f.anchor:
                     anchors[f.anchor] = (f.container, total - f.start + 1)
-                attach(f.container, ev.start_mark)
+                attach(f.container)
             elif cls is AliasEvent:
                 value, size = anchors.get(ev.anchor, (None, 1))
                 total += size
@@ -208,7 +204,7 @@ def build(text: str) -> tuple[Any, list[YamlProblem]]:
                         raise _Fatal(YamlProblem(ev.start_mark.line + 1, ev.start_mark.column + 1, path(), "a mapping key must be a plain scalar"))
                     add_key(ev, _STR, "" if value is None else str(value).lower() if isinstance(value, bool) else str(value))
                 else:
-                    attach(value, ev.start_mark)
+                    attach(value)
             elif cls is DocumentStartEvent:
                 documents += 1
                 if documents > 1:
