@@ -204,8 +204,6 @@ def parse_yaml(text: str) -> Any:
     return data
 
 
-_yaml_parse = parse_yaml
-
 
 # --- plugins --------------------------------------------------------------------------------
 
@@ -230,7 +228,7 @@ def _parse_plugins_txt(text: str) -> list[tuple[str, str | None]]:
 
 
 def _parse_plugins_yaml(text: str) -> list[tuple[str, str | None]]:
-    data = _yaml_parse(text) or {}
+    data = parse_yaml(text) or {}
     return [(p["artifactId"], (p.get("source") or {}).get("version")) for p in data.get("plugins", [])]
 
 
