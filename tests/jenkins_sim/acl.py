@@ -1,14 +1,16 @@
 """Authorization: does an identity hold a permission under the current strategy?
 
-The permission table and implication walk come from jcasc_gen.permissions (one table for
-the product and the simulator).
+The permission table and the implication walk are the simulator's own (permissions.py),
+written from core's and the plugins' sources, not the product's catalog.
 """
 
 from __future__ import annotations
 
-from jcasc_gen import permissions as P
-
+from . import permissions as P
 from .state import Identity, Strategy
+
+ADMINISTER = "Overall/Administer"
+READ = "Overall/Read"
 
 
 def _eq(a: str, b: str) -> bool:
@@ -21,13 +23,13 @@ def granted(strategy: Strategy, ident: Identity) -> set[str]:
     """Every permission id granted directly to any sid the identity carries."""
     if strategy.kind == "unsecured":
         # jenkins: core/src/main/java/hudson/security/AuthorizationStrategy.java Unsecured: UNSECURED_ACL
-        return {P.ADMINISTER}
+        return {ADMINISTER}
     if strategy.kind == "loggedInUsersCanDoAnything":
         # jenkins: core/src/main/java/hudson/security/FullControlOnceLoggedInAuthorizationStrategy.java
         # EVERYONE -> ADMINISTER unless anonymous; anonymous -> READ only with allowAnonymousRead
         if not ident.anonymous:
-            return {P.ADMINISTER}
-        return {P.READ} if strategy.allow_anonymous_read else set()
+            return {ADMINISTER}
+        return {READ} if strategy.allow_anonymous_read else set()
     out: set[str] = set()
     for (kind, sid), perms in strategy.grants.items():
         # matrix-auth-plugin: hudson/security/GlobalMatrixAuthorizationStrategy.java AclImpl:
@@ -44,6 +46,6 @@ def granted(strategy: Strategy, ident: Identity) -> set[str]:
 
 
 def has_permission(strategy: Strategy, ident: Identity, pid: str, enabled: frozenset[str] = frozenset()) -> bool:
-    # matrix-auth: hasPermission walks p, p.impliedBy, ... skipping disabled permissions
-    # (jcasc_gen/permissions.py has_permission implements the walk)
-    return P.has_permission(granted(strategy, ident), pid, enabled_overrides=enabled)
+    # matrix-auth AuthorizationContainer.hasPermission: walks p, p.impliedBy, ... skipping
+    # disabled permissions (permissions.has_permission)
+    return P.has_permission(granted(strategy, ident), pid, enabled)

@@ -23,8 +23,7 @@ from typing import Any, Callable, Mapping
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from jcasc_gen import permissions as P
-
+from . import permissions as P
 from .state import JWT_ATTRIBUTES, EntryKind, JwtRealm, LocalRealm, Realm, Strategy
 
 LOG = logging.getLogger("jenkins_sim.casc")
@@ -263,7 +262,7 @@ KNOWN_ROOTS = {"jenkins", "unclassified", "security", "tool", "appearance", "cre
 @dataclass
 class Context:
     plugins_active: set[str]
-    extra_permissions: set[str]
+    extra_permissions: Mapping[str, str | None]  # `Title/Name` -> the plugin providing it
     resolver: Resolver
     new_root_message: bool = True
     warnings: list[dict[str, Any]] = field(default_factory=list)
@@ -361,14 +360,15 @@ def _build_realm(ctx: Context, value: Any, plan: Plan) -> Realm:
 
 
 def parse_permission(ctx: Context, raw: str) -> str:
-    """matrix-auth AuthorizationContainer.parsePermission / PermissionFinder: `Group/Name`
-    (group matched by its title) or the internal id; else `Failed to parse ...`."""
-    if raw in P.CATALOG or raw in ctx.extra_permissions:
-        return raw
-    short = P.from_java_id(raw)
-    if short is not None:
-        return short
-    raise CascError(f"Failed to parse '{raw}' --- no such permission")
+    """matrix-auth AuthorizationContainer.parsePermission: `Permission.fromId` (the internal
+    id), else PermissionFinder (`Title/Name`), else `Failed to parse ...`. Only permissions
+    of core and of active plugins exist (permissions.Table). Returns the `Title/Name` form
+    (PermissionDefinition.toString), which grants and export use."""
+    table = P.Table(ctx.plugins_active, ctx.extra_permissions)
+    found = table.parse(raw)
+    if found is None:
+        raise CascError(f"Failed to parse '{raw}' --- no such permission")
+    return table.short(found)
 
 
 _ENTRY_KEYS: dict[str, EntryKind] = {"group": "GROUP", "user": "USER", "userOrGroup": "EITHER"}

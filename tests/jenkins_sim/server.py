@@ -18,12 +18,11 @@ import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 from urllib.parse import parse_qs, urlsplit
 
-from jcasc_gen import permissions as P
-
 from . import acl, casc, script
+from . import permissions as P
 from .auth import basic_check, jwt_filter
 from .faults import Fault, Faults
 from .plugins import PluginManager
@@ -47,22 +46,6 @@ UNPROTECTED = {
     "oops", "signup", "tcpSlaveAgentListener", "federatedLoginService", "securityRealm",
     "whoAmI", "reload-configuration-as-code",
 }
-
-
-def _java_id(pid: str) -> str:
-    p = P.CATALOG.get(pid)
-    if p is not None:
-        return p.java_id
-    return "hudson.security.Permission." + pid.split("/", 1)[-1]
-
-
-def _implied_by_chain(pid: str) -> list[str]:
-    out: list[str] = []
-    cur = P.CATALOG[pid].implied_by if pid in P.CATALOG else None
-    while cur is not None:
-        out.append(_java_id(cur))
-        cur = P.CATALOG[cur].implied_by if cur in P.CATALOG else P.GENERIC.get(cur)
-    return out
 
 
 class _Server(ThreadingHTTPServer):
@@ -110,7 +93,7 @@ class JenkinsSim:
         env: dict[str, str] | None = None,
         secrets: dict[str, str] | None = None,
         files: dict[str, str] | None = None,
-        extra_permissions: Iterable[str] | None = None,
+        extra_permissions: Iterable[str] | Mapping[str, str | None] | None = None,
         restart_seconds: float = 0.05,
         restart_refuses_connections: bool = False,
         install_seconds: float = 0.02,
@@ -142,7 +125,10 @@ class JenkinsSim:
         self.env: dict[str, str] = dict(env or {})
         self.secrets: dict[str, str] = dict(secrets or {})
         self.files: dict[str, str] = dict(files or {})
-        self.extra_permissions: set[str] = set(extra_permissions or ())
+        # plugin permissions the table does not model: `Title/Name` -> the plugin providing it
+        # (None: always there); they exist only while that plugin is active
+        self.extra_permissions: dict[str, str | None] = (
+            dict(extra_permissions) if isinstance(extra_permissions, Mapping) else dict.fromkeys(extra_permissions or ()))
         self.restart_seconds = restart_seconds
         self.restart_refuses_connections = restart_refuses_connections
         self.csrf = csrf
@@ -508,8 +494,8 @@ class _Handler(BaseHTTPRequestHandler):
             # AccessDeniedException3.reportAsHeadersImpl (D.6)
             "X-You-Are-Authenticated-As": ident.name,
             "X-You-Are-In-Group-Disabled": "JENKINS-39402: use -Dhudson.security.AccessDeniedException2.REPORT_GROUP_HEADERS=true or use /whoAmI to diagnose",
-            "X-Required-Permission": _java_id(pid),
-            "X-Permission-Implied-By": ", ".join(_implied_by_chain(pid)),
+            "X-Required-Permission": P.java_id(pid),
+            "X-Permission-Implied-By": ", ".join(P.implied_by_chain(pid)),
         }
         if ident.anonymous:
             # hudson/security/HudsonAuthenticationEntryPoint.java: 403 "Authentication required"
@@ -573,6 +559,16 @@ class _Handler(BaseHTTPRequestHandler):
                        jenkins_headers=False)
             return
 
+        if sim.boot_error is not None:
+            # configuration-as-code ConfigurationAsCode.init(): a ConfiguratorException at startup
+            # becomes ConfigurationAsCodeBootFailure; WebAppMain publishes it as the app, whose
+            # doDynamic answers every path with 503 and error.jelly ("Error loading
+            # configuration" + the message). Jenkins.cleanUp() cleared the instance, so no
+            # X-Jenkins headers (Functions.advertiseHeaders needs it).
+            self._send(503, _page("Error loading configuration", f"<p>{html.escape(sim.boot_error)}</p>"),
+                       jenkins_headers=False)
+            return
+
         ok, ident, api_token, failed_user = sim._authenticate(self.headers)
         if not ok:
             # jenkins/security/BasicHeaderProcessor.java fail(): 401 + WWW-Authenticate
@@ -584,9 +580,9 @@ class _Handler(BaseHTTPRequestHandler):
 
         segs = [s for s in path.split("/") if s]
         first = segs[0] if segs else ""
-        if first not in UNPROTECTED and not sim.has_permission(ident, P.READ):
+        if first not in UNPROTECTED and not sim.has_permission(ident, acl.READ):
             # jenkins/model/Jenkins.java getTarget(): Overall/Read on everything else (D.6)
-            self._deny(ident, P.READ)
+            self._deny(ident, acl.READ)
             return
 
         # TokenReloadAction authenticates with its own token, not a crumb
@@ -651,7 +647,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif key == "me/api/json":
             if self.ident.anonymous:
                 # Jenkins.getMe(): AccessDeniedException "/me is not available when not logged in"
-                self._deny(self.ident, P.READ)
+                self._deny(self.ident, acl.READ)
                 return
             uid = self.ident.name
             rec = sim.user_records.get(uid, {"fullName": uid, "email": None})
@@ -671,7 +667,7 @@ class _Handler(BaseHTTPRequestHandler):
             if self._need(SYSTEM_READ):  # PluginManager.getApi: SYSTEM_READ (D.4)
                 self._json(sim.plugin_manager.manager_json(depth))
         elif key == "pluginManager/installNecessaryPlugins":
-            if not self._post_only() or not self._need(P.ADMINISTER):
+            if not self._post_only() or not self._need(acl.ADMINISTER):
                 return
             try:
                 requested = sim.plugin_manager.parse_request(self._body())
@@ -736,7 +732,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _script_text(self) -> None:
         # Jenkins._doScript: ADMINISTER; script from the `script` parameter, POST only (D.5)
-        if not self._need(P.ADMINISTER):
+        if not self._need(acl.ADMINISTER):
             return
         form = parse_qs(self._body().decode("utf-8", "replace"), keep_blank_values=True)
         text = form.get("script", [None])[-1] or self.query.get("script")
@@ -798,7 +794,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             self._redirect(sim.url + "configuration-as-code/")
             return
-        if not sim.has_permission(self.ident, P.ADMINISTER):
+        if not sim.has_permission(self.ident, acl.ADMINISTER):
             if action == "configure":
                 self._error(403, "Requires ADMINISTER permission")
             else:

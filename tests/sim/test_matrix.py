@@ -93,7 +93,7 @@ def test_unknown_permission_errors(jenkins_sim: JenkinsSim) -> None:
     with pytest.raises(CascError, match="no such permission"):
         jenkins_sim.check("jenkins:\n  authorizationStrategy:\n    globalMatrix:\n      entries:\n"
                           "      - user: {name: a, permissions: [Lockable Resources/Reserve]}\n")
-    jenkins_sim.extra_permissions.add("Lockable Resources/Reserve")
+    jenkins_sim.extra_permissions["Lockable Resources/Reserve"] = None
     jenkins_sim.check("jenkins:\n  authorizationStrategy:\n    globalMatrix:\n      entries:\n"
                       "      - user: {name: a, permissions: [Lockable Resources/Reserve]}\n")
 
