@@ -67,6 +67,12 @@ def _permission(raw: Any, where: str) -> str:
     groups = {p.group for p in permissions.CATALOG.values()}
     if value.count("/") == 1 and all(value.split("/")) and value.split("/")[0] not in groups:
         return value  # a plugin's permission group the catalog does not know: goes to extra_permissions
+    misplaced = permissions.java_id_of_declaring_class(value)
+    if misplaced is not None:
+        # Jenkins rejects it too ("Failed to parse ... no such permission"): the id is made of
+        # the permission group's owner class (Permission.java:154), not the declaring class
+        raise ImportError_(f"{where}: unknown permission {value!r}: Jenkins does not know this id either; "
+                           f"{misplaced} is {permissions.java_id(misplaced)}")
     raise ImportError_(f"{where}: unknown permission {value!r}"
                        + (f" (did you mean {permissions.suggest(value)!r}?)" if permissions.suggest(value) else ""))
 

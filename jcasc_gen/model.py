@@ -354,8 +354,12 @@ def _check_authorization(doc: LoadedDocument, at: Any) -> None:
             return
         if pid not in known:
             java = permissions.from_java_id(pid)
+            misplaced = None if java else permissions.java_id_of_declaring_class(pid)
             near = java or permissions.suggest(pid, known)
             hint = f"did you mean {near!r}?" if near else "add plugin permissions to authorization.extra_permissions"
+            if misplaced is not None:
+                hint = (f"did you mean {misplaced!r}? Jenkins does not know this id either: the id of {misplaced} "
+                        f"is {permissions.java_id(misplaced)} (its permission group's class, not the declaring class)")
             at(path, f"unknown permission {pid!r}", hint)
             return
         perm = permissions.lookup(pid)

@@ -1,18 +1,28 @@
 """The permission catalog: every permission the tool knows, with implications and flags.
 
-This is the one place the permission table lives. Validation, lint, `explain`, verify and
-the Jenkins simulator's ACL all read it.
+This is the one place the product's permission table lives. Validation, lint, `explain`,
+verify, the guard and the plugin lists read it. The Jenkins simulator keeps its own table,
+transcribed independently from the same sources; tests/test_permission_catalog.py compares
+the two entry by entry (docs/fidelity.md, "Permissions and the matrix ACL").
 
-Sources (see ../shared/reference/jenkins-facts.md C.3):
-- jenkins core: jenkins/model/Jenkins.java, hudson/model/{Item,Run,View,Computer}.java,
-  hudson/scm/SCM.java, hudson/slaves/Cloud.java, hudson/security/Permission.java
-- credentials-plugin: src/main/java/com/cloudbees/plugins/credentials/CredentialsProvider.java
-- cloudbees-folder: src/main/java/com/cloudbees/hudson/plugins/folder/relocate/RelocationAction.java
-  (Job/Move, impliedBy Permission.CREATE)
-- workflow-cps: src/main/java/org/jenkinsci/plugins/workflow/cps/replay/ReplayAction.java
-  (Run/Replay, impliedBy Item.CONFIGURE)
-- matrix-auth: hudson/security/GlobalMatrixAuthorizationStrategy.java (hasPermission walks
-  p, p.impliedBy, ... and skips disabled permissions)
+Sources (jenkinsci/jenkins@jenkins-2.568.2 unless named):
+- core/src/main/java/hudson/security/Permission.java:154: a permission's Java id is its
+  *group's owner class* + '.' + name, not the class that declares the field. So
+  cloudbees-folder's Move is `hudson.model.Item.Move`, workflow-cps's Replay
+  `hudson.model.Run.Replay`, and Cloud's Provision (in Computer.PERMISSIONS)
+  `hudson.model.Computer.Provision`. Permission.java:297-358: the generic permissions.
+- jenkins/model/Jenkins.java:5830-5869, hudson/PluginManager.java:2481-2485,
+  hudson/model/{Item.java:258-336, Run.java:2565-2570, View.java:1125-1132,
+  Computer.java:1741-1794}, hudson/scm/SCM.java:756-761, hudson/slaves/Cloud.java:279.
+- credentials-plugin@1502.v5c95e620ddfe CredentialsProvider.java:125-201 (its own group).
+- cloudbees-folder-plugin@6.1100.ve9eed61d16c4 relocate/RelocationAction.java:55 (Job/Move,
+  in Item.PERMISSIONS, impliedBy Permission.CREATE).
+- workflow-cps-plugin@4350.vcc65d4958821 replay/ReplayAction.java:467 (Run/Replay, in
+  Run.PERMISSIONS, impliedBy Item.CONFIGURE).
+- matrix-auth-plugin@matrix-auth-3.2.8 AuthorizationContainer.java:301-325 (hasPermission walks
+  p, p.impliedBy, ... and skips disabled permissions), :222-232 (an unknown permission is
+  "Failed to parse '<p>' --- no such permission"; a plugin's permission is unknown while the
+  plugin is not loaded: `Permission.plugin`).
 """
 
 from __future__ import annotations
@@ -33,6 +43,7 @@ __all__ = [
     "ADMINISTER",
     "READ",
     "suggest",
+    "java_id_of_declaring_class",
 ]
 
 ADMINISTER = "Overall/Administer"
@@ -65,7 +76,7 @@ GENERIC: Mapping[str, str | None] = {
     "Permission/GenericUpdate": "Permission/GenericWrite",
     "Permission/GenericDelete": "Permission/GenericWrite",
     "Permission/GenericConfigure": "Permission/GenericUpdate",
-    "Permission/FullControl": None,
+    "Permission/FullControl": ADMINISTER,
 }
 
 _H = "hudson.model.Hudson"
@@ -104,7 +115,7 @@ _ROWS: tuple[Permission, ...] = (
     ),
     Permission("Job/Cancel", f"{_I}.Cancel", "Permission/GenericUpdate"),
     Permission(
-        "Job/Move", "com.cloudbees.hudson.plugins.folder.relocate.RelocationAction.Move",
+        "Job/Move", f"{_I}.Move",
         "Permission/GenericCreate", plugin="cloudbees-folder",
     ),
     Permission("Run/Delete", f"{_R}.Delete", "Permission/GenericDelete"),
@@ -114,7 +125,7 @@ _ROWS: tuple[Permission, ...] = (
         note="needs -Dhudson.security.ArtifactsPermission=true",
     ),
     Permission(
-        "Run/Replay", "org.jenkinsci.plugins.workflow.cps.replay.ReplayAction.Replay",
+        "Run/Replay", f"{_R}.Replay",
         "Job/Configure", plugin="workflow-cps",
     ),
     Permission("View/Create", f"{_V}.Create", "Permission/GenericCreate"),
@@ -131,7 +142,7 @@ _ROWS: tuple[Permission, ...] = (
     Permission("Agent/Disconnect", f"{_C}.Disconnect", ADMINISTER),
     Permission("Agent/Connect", f"{_C}.Connect", "Agent/Disconnect"),
     Permission("Agent/Build", f"{_C}.Build", "Permission/GenericWrite"),
-    Permission("Agent/Provision", "hudson.slaves.Cloud.Provision", ADMINISTER),
+    Permission("Agent/Provision", f"{_C}.Provision", ADMINISTER),  # declared in Cloud, in Computer's group
     Permission("SCM/Tag", "hudson.scm.SCM.Tag", "Permission/GenericCreate"),
     Permission("Credentials/Create", f"{_CRED}.Create", "Permission/GenericCreate", plugin="credentials"),
     Permission("Credentials/Update", f"{_CRED}.Update", "Permission/GenericUpdate", plugin="credentials"),
@@ -222,6 +233,18 @@ def implied_closure(
     return frozenset(p for p in names if has_permission(held, p, enabled_overrides=enabled_overrides))
 
 
+def java_id_of_declaring_class(value: str) -> str | None:
+    """The catalog id a Java-looking id most likely means when it names the class that
+    declares the permission instead of its group's owner (`...RelocationAction.Move`,
+    `hudson.slaves.Cloud.Provision`): the one catalog permission with that name, if unique.
+    Jenkins does not accept such ids (Permission.fromId finds no group for that class)."""
+    owner, dot, name = value.rpartition(".")
+    if not dot or not owner or value in _BY_JAVA_ID:
+        return None
+    hits = [p.id for p in _ROWS if p.id.split("/", 1)[1] == name]
+    return hits[0] if len(hits) == 1 else None
+
+
 def suggest(value: str, candidates: Iterable[str] | None = None) -> str | None:
     """The closest known permission id, for a did-you-mean hint."""
     import difflib
@@ -235,5 +258,8 @@ def suggest(value: str, candidates: Iterable[str] | None = None) -> str | None:
         hits = [c for c in pool if c.split("/", 1)[-1].casefold() == folded]
         if len(hits) == 1:
             return hits[0]
+        misplaced = java_id_of_declaring_class(value)
+        if misplaced is not None and misplaced in pool:
+            return misplaced
     best = difflib.get_close_matches(value, pool, n=1, cutoff=0.6)
     return best[0] if best else None

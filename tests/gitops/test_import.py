@@ -230,3 +230,18 @@ def test_entries_that_never_match_are_left_out_with_a_warning() -> None:
     export.write_text(yaml.safe_dump(doc))
     assert main(["import", "--from-export", str(export), "--jenkins-url", "https://jenkins.example.com",
                  "--authenticate-url", "https://authenticate.example.com", "--idp-provider", "google"]) == 0
+
+
+def test_java_ids_are_those_of_the_permission_group_owner() -> None:
+    """core Permission.java:154: id = group owner + '.' + name. Plugin permissions in core's
+    groups (cloudbees-folder's Move, workflow-cps's Replay) and Cloud's Provision carry the
+    group owner's class; the declaring class's name is no id Jenkins knows."""
+    parsed = parse_strategy({"globalMatrix": {"permissions": [
+        "USER:hudson.model.Item.Move:alice", "USER:hudson.model.Run.Replay:alice", "USER:hudson.model.Computer.Provision:alice"]}})
+    assert {p for e in parsed.entries for p in e.permissions} == {"Job/Move", "Run/Replay", "Agent/Provision"}
+    for wrong, right in [("com.cloudbees.hudson.plugins.folder.relocate.RelocationAction.Move", "Job/Move is hudson.model.Item.Move"),
+                         ("org.jenkinsci.plugins.workflow.cps.replay.ReplayAction.Replay", "Run/Replay is hudson.model.Run.Replay"),
+                         ("hudson.slaves.Cloud.Provision", "Agent/Provision is hudson.model.Computer.Provision")]:
+        with pytest.raises(ImportError_) as info:
+            parse_strategy({"globalMatrix": {"permissions": [f"USER:{wrong}:alice"]}})
+        assert f"unknown permission {wrong!r}: Jenkins does not know this id either; {right}" in str(info.value)
