@@ -54,6 +54,9 @@ RULES: dict[str, Rule] = {r.code: r for r in (
          "An extra plugin without a version installs whatever is latest when the image is built."),
     Rule("JG013", "error", "Administer granted to anonymous",
          "Overall/Administer granted to anonymous gives every visitor full control of Jenkins."),
+    Rule("JG014", "warning", "plugin permission without its plugin",
+         "An extra_permissions entry that does not name its plugin: the plugin is not added to the lists, and where it "
+         "is not installed matrix-auth rejects the whole matrix (at startup Jenkins does not start)."),
 )}
 
 

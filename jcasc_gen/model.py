@@ -15,6 +15,7 @@ from typing import Any, Literal, Mapping, Sequence
 from urllib.parse import urlsplit
 
 from . import permissions, pins
+from .permission_plugins import ExtraPermission, needed_plugins, parse_extra
 from .diagnostics import Diagnostic, PathItem, SpecError
 from ._perf import gc_paused
 from .loader import LoadedDocument, load_file, load_text
@@ -99,9 +100,17 @@ class Grant:
 @dataclass(frozen=True)
 class Authorization:
     strategy: Literal["global", "project"]
-    extra_permissions: tuple[str, ...]
+    extras: tuple[ExtraPermission, ...]
     roles: Mapping[str, tuple[str, ...]]
     grants: tuple[Grant, ...]
+
+    @property
+    def extra_permissions(self) -> tuple[str, ...]:
+        return tuple(e.id for e in self.extras)
+
+    def needed_plugins(self) -> dict[str, tuple[str, ...]]:
+        """plugin -> the permissions the matrix grants that it declares (permission_plugins)."""
+        return needed_plugins({p for g in self.grants for p in g.effective}, {e.id: e.plugin for e in self.extras})
 
     @property
     def symbol(self) -> str:
@@ -334,20 +343,25 @@ def semantic_check(doc: LoadedDocument) -> list[Diagnostic]:
     if isinstance(out_cfg, dict) and out_cfg.get("compose") is True and pom is None:
         at(("output", "compose"), "the compose stack needs a `pomerium:` section", "add `pomerium:` or set `compose: false`")
 
-    _check_authorization(doc, at)
-    _check_plugins(doc, at)
+    extras, granted = _check_authorization(doc, at)
+    _check_plugins(doc, at, extras, needed_plugins(granted, {e.id: e.plugin for _, e in extras}))
     return out
 
 
-def _check_authorization(doc: LoadedDocument, at: Any) -> None:
+def _check_authorization(doc: LoadedDocument, at: Any) -> tuple[list[tuple[int, ExtraPermission]], set[str]]:
+    """Checks the authorization section; returns its extra permissions (with their index) and
+    every permission the grants give (for the plugin lists)."""
     authz = doc.data.get("authorization")
     if not isinstance(authz, dict):
-        return
-    extra = [p for p in _list(authz.get("extra_permissions")) if isinstance(p, str)]
-    known = set(permissions.CATALOG) | set(extra)
-    for i, pid in enumerate(extra):
-        if pid in permissions.CATALOG:
-            at(("authorization", "extra_permissions", i), f"{pid!r} is already in the permission catalog", "remove it from extra_permissions", warn=True)
+        return [], set()
+    extras = [(i, e) for i, e in enumerate(map(parse_extra, _list(authz.get("extra_permissions")))) if e is not None]
+    known = set(permissions.CATALOG) | {e.id for _, e in extras}
+    for i, e in extras:
+        if e.id in permissions.CATALOG:
+            at(("authorization", "extra_permissions", i), f"{e.id!r} is already in the permission catalog", "remove it from extra_permissions", warn=True)
+        elif e.plugin is None:
+            at(("authorization", "extra_permissions", i), f"{e.id!r} does not name the plugin that defines it",
+               f"write `{{id: {e.id}, plugin: <plugin name>}}` so the plugin is installed with the matrix", warn=True, code="JG014")
 
     def check_perm(path: tuple[PathItem, ...], pid: Any) -> None:
         if not isinstance(pid, str):
@@ -375,9 +389,10 @@ def _check_authorization(doc: LoadedDocument, at: Any) -> None:
                 check_perm(("authorization", "roles", rname, j), pid)
     used: set[str] = set()
     seen: dict[tuple[str, str], int] = {}
+    all_granted: set[str] = set()
     grants = authz.get("grants")
     if not isinstance(grants, list):
-        return
+        return extras, all_granted
     for i, g in enumerate(grants):
         if not isinstance(g, dict):
             continue
@@ -400,6 +415,7 @@ def _check_authorization(doc: LoadedDocument, at: Any) -> None:
             check_perm(base + ("permissions", j), pid)
             if isinstance(pid, str):
                 granted.add(pid)
+        all_granted |= granted
         if len(kinds) != 1 or not isinstance(g[kinds[0]], str):
             continue
         kind, name = kinds[0], g[kinds[0]]
@@ -428,6 +444,7 @@ def _check_authorization(doc: LoadedDocument, at: Any) -> None:
     for rname in roles:
         if rname not in used:
             at(("authorization", "roles", rname), f"role {rname!r} is not used by any grant", "remove it or grant it", key=True, warn=True)
+    return extras, all_granted
 
 
 def _plugin_item_pattern() -> re.Pattern[str]:
@@ -439,14 +456,15 @@ def _plugin_item_pattern() -> re.Pattern[str]:
 _PLUGIN_ITEM = _plugin_item_pattern()
 
 
-def _check_plugins(doc: LoadedDocument, at: Any) -> None:
+def _check_plugins(doc: LoadedDocument, at: Any, extras: list[tuple[int, ExtraPermission]], needed: Mapping[str, tuple[str, ...]]) -> None:
+    """`needed`: the plugins that granted permissions need (they join the lists)."""
     plugins = doc.data.get("plugins")
     if not isinstance(plugins, dict):
-        return
+        plugins = {}  # absent (or misshapen: the schema reports it); the needed plugins are still checked
     jwt = doc.data.get("jwt")
     if not isinstance(jwt, dict):
         jwt = {}
-    listed = set(pins.REQUIRED) | ({"skip-certificate-check"} if jwt.get("skip_certificate_check") is True else set())
+    listed = set(pins.REQUIRED) | ({"skip-certificate-check"} if jwt.get("skip_certificate_check") is True else set()) | set(needed)
     extra_versions: dict[str, tuple[str | None, int]] = {}
     versions = plugins.get("versions")
     if not isinstance(versions, dict):
@@ -465,14 +483,19 @@ def _check_plugins(doc: LoadedDocument, at: Any) -> None:
                 continue
         extra_versions[name] = (version or None, i)
         listed.add(name)
-        if not version and name not in versions:
+        if not version and name not in versions and name not in pins.KNOWN_GOOD:
             at(("plugins", "extra", i), f"plugin {name!r} is not pinned", f"write `{name}:<version>` so every build gets the same plugin", warn=True, code="JG012")
     for name, version in versions.items():
         if not isinstance(version, str):
             continue
         if name not in listed and name != "skip-certificate-check":
+            declares = [p.id for p in permissions.CATALOG.values() if p.plugin == name]
             near = permissions.suggest(name, sorted(listed))
-            at(("plugins", "versions", name), f"{name!r} is not in the plugin lists", f"did you mean {near!r}?" if near else "add it to plugins.extra first", key=True)
+            hint = f"did you mean {near!r}?" if near else "add it to plugins.extra first"
+            if declares:
+                hint = (f"it is listed only when a grant uses a permission it defines ({', '.join(declares)}); "
+                        "to install it anyway, add it to plugins.extra")
+            at(("plugins", "versions", name), f"{name!r} is not in the plugin lists", hint, key=True)
             continue
         if name == "skip-certificate-check" and name not in listed:
             at(("plugins", "versions", name), "skip-certificate-check is only listed when jwt.skip_certificate_check is true", "remove the pin", key=True)
@@ -483,6 +506,13 @@ def _check_plugins(doc: LoadedDocument, at: Any) -> None:
         if name == "matrix-auth" and pins.older_than(version, pins.MATRIX_AUTH_MIN):
             at(("plugins", "versions", name), f"matrix-auth {version} is older than {pins.MATRIX_AUTH_MIN}; the `entries` form needs {pins.MATRIX_AUTH_MIN} or newer",
                f"pin {pins.KNOWN_GOOD['matrix-auth']} or remove the pin")
+    for name, perms in needed.items():
+        pinned = name in pins.KNOWN_GOOD or isinstance(versions.get(name), str) or (extra_versions.get(name) or (None,))[0]
+        if pinned or name in extra_versions:  # an unpinned plugins.extra item is reported there
+            continue
+        i = next(i for i, e in extras if e.plugin == name and e.id in perms)
+        at(("authorization", "extra_permissions", i, "plugin"), f"plugin {name!r} is not pinned",
+           f"pin it with `plugins: {{versions: {{{name}: <version>}}}}` so every build gets the same plugin", warn=True, code="JG012")
 
 
 # ---------------------------------------------------------------------------------------
@@ -560,17 +590,19 @@ def build_spec(data: Mapping[str, Any], *, source: str = "<spec>", base_dir: str
         grants.append(Grant(kind, g[kind], rnames, explicit, tuple(sorted(eff, key=java_sort_key)), i))  # type: ignore[arg-type]
     authorization = Authorization(
         strategy=authz.get("strategy", "global"),
-        extra_permissions=tuple(authz.get("extra_permissions") or ()),
+        extras=tuple(e for e in map(parse_extra, authz.get("extra_permissions") or ()) if e is not None),
         roles=roles,
         grants=tuple(grants),
     )
     pl = data.get("plugins") or {}
     overrides = dict(pl.get("versions") or {})
+    extra_items = [item.partition(":")[::2] for item in pl.get("extra") or ()]
     names = list(pins.REQUIRED) + (["skip-certificate-check"] if jwt.skip_certificate_check else [])
+    # then the plugins that declare granted permissions (permission_plugins.py), unless listed
+    names += [n for n in authorization.needed_plugins() if n not in names and n not in dict(extra_items)]
     plugin_list = [PluginPin(n, overrides.get(n, pins.KNOWN_GOOD.get(n))) for n in names]
-    for item in pl.get("extra") or ():
-        name, _, version = item.partition(":")
-        plugin_list.append(PluginPin(name, overrides.get(name) or version or None))
+    for name, version in extra_items:
+        plugin_list.append(PluginPin(name, overrides.get(name) or version or pins.KNOWN_GOOD.get(name)))
     out = data.get("output") or {}
     images = dict(DEFAULT_IMAGES)
     images.update(out.get("images") or {})

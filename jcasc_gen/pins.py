@@ -9,6 +9,16 @@ Where each pin came from:
   2025-08-21); `entries` needs 3.2 or newer (integrations/casc/DefinitionEntry.java).
 - skip-certificate-check 50.vcfa_cdb_b_27312: the current release on the plugin site
   (docs.cloudbees.com/plugins/ci/skip-certificate-check, "Minimum Jenkins required: 2.479.3").
+
+Plugins listed only when a grant uses a permission they declare (permission_plugins.py); each
+pin is the newest release tag of the plugin's repository when it was read (continuous
+delivery: the tag is the release version), with its core baseline from the tag's pom.xml:
+- cloudbees-folder 6.1100.ve9eed61d16c4: jenkinsci/cloudbees-folder-plugin tag, 2026-04-16,
+  needs Jenkins 2.528.1 (`Job/Move`).
+- credentials 1502.v5c95e620ddfe: jenkinsci/credentials-plugin tag, 2026-04-06, needs Jenkins
+  2.541.1 (`Credentials/*`).
+- workflow-cps 4350.vcc65d4958821: jenkinsci/workflow-cps-plugin tag, 2026-07-01, needs
+  Jenkins 2.516.3 (`Run/Replay`).
 """
 
 from __future__ import annotations
@@ -23,6 +33,9 @@ KNOWN_GOOD: Mapping[str, str] = {
     "jwt-auth": "0.3.0",
     "matrix-auth": "3.2.8",
     "skip-certificate-check": "50.vcfa_cdb_b_27312",
+    "cloudbees-folder": "6.1100.ve9eed61d16c4",
+    "credentials": "1502.v5c95e620ddfe",
+    "workflow-cps": "4350.vcc65d4958821",
 }
 
 # Always in the lists, in this order; skip-certificate-check only when asked.

@@ -179,6 +179,17 @@ def _explain(doc: LoadedDocument, err: Any) -> Iterator[Diagnostic]:
             yield doc.diag(path, f"expected a string or `{{env: NAME}}`, got {_type_name(value)}",
                            _quote_hint(doc, path, value) or "write the client id, or `{env: IDP_CLIENT_ID}`")
         return
+    if kw == "anyOf" and len(path) >= 2 and path[-2] == "extra_permissions":
+        if isinstance(value, (str, dict)):
+            # explain through the branch of the value's own kind (string or mapping)
+            want = "string" if isinstance(value, str) else "object"
+            for branch in err.context or ():
+                if branch.validator != "type" and branch.schema_path and branch.schema_path[0] == (0 if want == "string" else 1):
+                    yield from _explain(doc, branch)
+        else:
+            yield doc.diag(path, f"expected `Group/Name` or `{{id: Group/Name, plugin: NAME}}`, got {_type_name(value)}",
+                           "e.g. `{id: Lockable Resources/Reserve, plugin: lockable-resources}`")
+        return
     if kw in ("anyOf", "oneOf") and path and path[-1] == "policy":
         yield doc.diag(path, "expected a Pomerium policy rule (a mapping) or a list of rules", "e.g. `- allow: {or: [{domain: {is: example.com}}]}`")
         return
@@ -216,8 +227,10 @@ def _pattern_problem(path: list[Any], sub: dict[str, Any]) -> str:
         return "is not an environment variable name"
     if last == "version":
         return "is not a Pomerium version"
-    if len(path) >= 2 and path[-2] == "extra_permissions":
+    if len(path) >= 2 and path[-2] == "extra_permissions" or len(path) >= 3 and path[-3] == "extra_permissions" and last == "id":
         return "is not a permission id of the form Group/Name"
+    if len(path) >= 3 and path[-3] == "extra_permissions" and last == "plugin":
+        return "is not a plugin name"
     if len(path) >= 2 and path[-2] == "extra":
         return "is not a plugin `name` or `name:version`"
     return "has the wrong form"

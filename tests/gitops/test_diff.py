@@ -114,11 +114,12 @@ def test_cli_diff_against_output_folder(spec_file: pathlib.Path, capsys: pytest.
     text = capsys.readouterr().out
     assert "~ group jenkins-devs: +Run/Replay" in text
     assert '+          - "Run/Replay"' in text
+    assert "+workflow-cps:4350.vcc65d4958821" in text  # Run/Replay is workflow-cps's: the plugin joins the lists
     assert "\033[" not in text
     assert main(["diff", str(spec_file), "--format", "json"]) == 1
     report = json.loads(capsys.readouterr().out)
     changed = {f["path"]: f for f in report["files"] if f["status"] != "unchanged"}
-    assert set(changed) == {"jenkins.yaml"}
+    assert set(changed) == {"jenkins.yaml", "plugins.txt", "plugins.yaml"}
     assert changed["jenkins.yaml"]["changes"]["principals"]["changed"] == [
         {"kind": "group", "name": "jenkins-devs", "added": ["Run/Replay"], "removed": []}]
 

@@ -34,6 +34,10 @@ DEFAULT_AVAILABLE = {
     "skip-certificate-check": "1.1",
     "matrix-auth": "3.2.9",
     "configuration-as-code": "2000.v2b_4f1e3c5d6a",
+    # plugins that define permissions (the releases of their repositories' newest tags)
+    "cloudbees-folder": "6.1100.ve9eed61d16c4",
+    "credentials": "1502.v5c95e620ddfe",
+    "workflow-cps": "4350.vcc65d4958821",
 }
 SYSTEM_READ = "Overall/SystemRead"
 MANAGE = "Overall/Manage"
