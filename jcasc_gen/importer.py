@@ -366,7 +366,10 @@ def import_export(document: Any, options: ImportOptions = ImportOptions()) -> Im
     authz: dict[str, Any] = {"strategy": _MATRIX_SYMBOLS[parsed.symbol]}
     if extra:
         authz["extra_permissions"] = extra
-        notes.append(Note("info", f"permissions not in the catalog went to extra_permissions: {', '.join(extra)}"))
+        # the export does not say which plugin defines them (lint JG014 until the spec does)
+        notes.append(Note("warning", f"permissions not in the catalog went to extra_permissions: {', '.join(extra)}; "
+                                     "write each as `{id: ..., plugin: NAME}` with the plugin that defines it, so the "
+                                     "plugin is installed with the matrix"))
     if roles:
         authz["roles"] = {name: _sorted_perms(perms) for perms, name in sorted(roles.items(), key=lambda kv: kv[1])}
     authz["grants"] = grants

@@ -245,3 +245,15 @@ def test_java_ids_are_those_of_the_permission_group_owner() -> None:
         with pytest.raises(ImportError_) as info:
             parse_strategy({"globalMatrix": {"permissions": [f"USER:{wrong}:alice"]}})
         assert f"unknown permission {wrong!r}: Jenkins does not know this id either; {right}" in str(info.value)
+
+
+def test_plugin_permissions_the_catalog_lacks_ask_for_their_plugin() -> None:
+    """An export names the permission, not its plugin: the import keeps the plain form and
+    says to name the plugin (the spec then warns JG014 until it does)."""
+    doc = {"jenkins": {"authorizationStrategy": {"globalMatrix": {"entries": [
+        {"user": {"name": "admin@example.com", "permissions": ["Overall/Administer"]}},
+        {"group": {"name": "release", "permissions": ["Lockable Resources/Reserve"]}}]}}}}
+    result, loaded = _round_trip(doc)
+    assert result.data["authorization"]["extra_permissions"] == ["Lockable Resources/Reserve"]
+    assert any(n.level == "warning" and "{id: ..., plugin: NAME}" in n.message for n in result.notes)
+    assert [w.code for w in loaded.warnings] == ["JG014"]
