@@ -34,10 +34,15 @@ def granted(strategy: Strategy, ident: Identity) -> set[str]:
     for (kind, sid), perms in strategy.grants.items():
         # matrix-auth-plugin: hudson/security/GlobalMatrixAuthorizationStrategy.java AclImpl:
         # a PrincipalSid matches USER/EITHER entries, a GrantedAuthoritySid GROUP/EITHER ones.
-        # jenkins: core/src/main/java/hudson/security/SidACL.java also checks AUTOMATIC_SIDS
-        # (ANONYMOUS is PrincipalSid "anonymous"), so `user: anonymous` grants apply to everyone.
+        # jenkins: core/src/main/java/hudson/security/SidACL.java:90-97 also checks AUTOMATIC_SIDS
+        # (ACL.java:339-359): ANONYMOUS is PrincipalSid "anonymous", so `user: anonymous` grants
+        # apply to everyone; EVERYONE is no PrincipalSid and SidACL.toString names it
+        # "role_everyone" (SidACL.java:127-128), so `group: role_everyone` applies to everyone.
+        # Anonymous requests carry the authority `anonymous` (Jenkins.ANONYMOUS2, SecurityRealm
+        # commonFilters), so `group: anonymous` matches them (and signed-in users only if their
+        # IdP sends a group literally named anonymous).
         principal_hit = _eq(sid, ident.name) or _eq(sid, "anonymous")
-        authority_hit = any(_eq(sid, a) for a in ident.authorities)
+        authority_hit = any(_eq(sid, a) for a in ident.authorities) or _eq(sid, "role_everyone")
         if (kind == "USER" and principal_hit) or (kind == "GROUP" and authority_hit) or (
             kind == "EITHER" and (principal_hit or authority_hit)
         ):

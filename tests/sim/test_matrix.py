@@ -47,6 +47,29 @@ def test_anonymous_grants_apply_to_everyone() -> None:
     assert has_permission(st, ALICE, "Overall/Administer") and has_permission(st, ANONYMOUS, "Overall/Read")
 
 
+def test_group_anonymous_matches_anonymous_requests_only() -> None:
+    """jenkins@jenkins-2.568.2 Jenkins.java:5908-5912 ANONYMOUS2 and SecurityRealm.java:688 (the
+    anonymous filter) give anonymous requests the authority `anonymous`; matrix-auth matches
+    GROUP entries against authorities (AclImpl, AuthorizationContainer.hasPermission). A
+    signed-in user (jwt-auth: `authenticated` + the JWT's groups) does not carry it, unless
+    the IdP sends a group literally named anonymous."""
+    st = matrix(("GROUP", "anonymous", "Overall/Read"))
+    assert has_permission(st, ANONYMOUS, "Overall/Read")
+    assert not has_permission(st, ALICE, "Overall/Read")
+    assert has_permission(st, Identity("bob", ("authenticated", "Anonymous"), False), "Overall/Read")
+    assert not has_permission(matrix(("USER", "anonymous", "Overall/Read")), Identity("x", (), False), "Job/Read")
+
+
+def test_group_role_everyone_applies_to_everyone() -> None:
+    """SidACL._hasPermission checks AUTOMATIC_SIDS last (SidACL.java:90-97); EVERYONE is not a
+    PrincipalSid and SidACL.toString(EVERYONE) is "role_everyone" (SidACL.java:127-128), so
+    matrix-auth looks it up among GROUP/EITHER entries (AclImpl passes principal=false)."""
+    for kind in ("GROUP", "EITHER"):
+        st = matrix((kind, "role_everyone", "Job/Read"))
+        assert has_permission(st, ANONYMOUS, "Job/Read") and has_permission(st, ALICE, "Job/Read")
+    assert not has_permission(matrix(("USER", "role_everyone", "Job/Read")), ALICE, "Job/Read")
+
+
 def test_user_authenticated_is_not_group_authenticated() -> None:
     """`user: authenticated` does not grant logged-in users; `group: authenticated` does (C.2)."""
     assert not has_permission(matrix(("USER", "authenticated", "Overall/Read")), ALICE, "Overall/Read")
