@@ -10,7 +10,11 @@ entries to a requester follows matrix-auth and core:
 - jwt-auth `JwtAuthSecurityRealm` (getAuthFromToken): a signed-in user's authorities are
   `authenticated` followed by the JWT's groups.
 - jenkins core `hudson/security/SidACL.java` (AUTOMATIC_SIDS): whatever is granted to the
-  principal `anonymous` is checked for every request, signed in or not.
+  principal `anonymous` is checked for every request, signed in or not; so is the group
+  `role_everyone` (the sid name SidACL gives ACL.EVERYONE).
+- core `Jenkins.ANONYMOUS2` and the anonymous filter of `SecurityRealm`: a request without
+  sign-in carries the authority `anonymous`, so `group: anonymous` matches it, and a signed-in
+  user only if the IdP sends a group literally named `anonymous`.
 - core `SecurityRealm.getUserIdStrategy/getGroupIdStrategy`: jwt-auth keeps the default
   case-insensitive id strategy, so names match regardless of case.
 """
@@ -32,6 +36,7 @@ __all__ = [
 EntryKind = Literal["user", "group", "user_or_group"]
 ANONYMOUS = "anonymous"
 AUTHENTICATED = "authenticated"
+EVERYONE = "role_everyone"
 
 
 @dataclass(frozen=True)
@@ -44,8 +49,11 @@ class MatrixEntry:
 
     @property
     def label(self) -> str:
-        if self.kind == "user" and self.name.lower() == ANONYMOUS:
-            return "user anonymous (everyone)"
+        name = self.name.lower()
+        if self.kind != "group" and name == ANONYMOUS or self.kind != "user" and name == EVERYONE:
+            return f"{self.kind.replace('_', '-')} {self.name} (everyone)"
+        if self.kind == "group" and name == ANONYMOUS:
+            return "group anonymous (requests without sign-in)"
         return f"{self.kind.replace('_', '-')} {self.name}"
 
 
@@ -71,7 +79,7 @@ class Identity:
 
     def authorities(self) -> list[str]:
         if not self.signed_in:
-            return []
+            return [ANONYMOUS]
         return [AUTHENTICATED, *self.groups]
 
 
@@ -83,7 +91,7 @@ def _matches(entry: MatrixEntry, who: Identity) -> bool:
         if who.signed_in and who.user is not None and who.user.lower() == name:
             return True
     if entry.kind in ("group", "user_or_group"):
-        return any(a.lower() == name for a in who.authorities())
+        return name == EVERYONE or any(a.lower() == name for a in who.authorities())
     return False
 
 
@@ -155,7 +163,7 @@ class MatrixIndex:
             self.by_name.setdefault(e.name.lower(), []).append(e)
 
     def matching(self, who: Identity) -> tuple[MatrixEntry, ...]:
-        names = [ANONYMOUS, *([who.user] if who.user is not None and who.signed_in else []), *who.authorities()]
+        names = [ANONYMOUS, EVERYONE, *([who.user] if who.user is not None and who.signed_in else []), *who.authorities()]
         seen: list[MatrixEntry] = []
         for n in dict.fromkeys(n.lower() for n in names):
             seen.extend(e for e in self.by_name.get(n, ()) if _matches(e, who) and e not in seen)
@@ -194,14 +202,15 @@ def parse_principal(text: str) -> tuple[EntryKind | None, str]:
 def identity_for(kind: EntryKind | None, name: str, groups: Sequence[str], entries: Sequence[MatrixEntry]) -> Identity:
     """The requester a principal argument stands for.
 
-    A bare name is a user unless the entries only know it as a group; `anonymous` is a request
-    without sign-in; `authenticated` is any signed-in user.
+    A bare name is a user unless the entries only know it as a group; `anonymous` (as a user
+    or a group: anonymous requests carry the authority `anonymous`) is a request without
+    sign-in; `authenticated` is any signed-in user.
     """
     low = name.lower()
     if kind is None:
         kinds = {e.kind for e in entries if e.name.lower() == low}
         kind = "group" if kinds == {"group"} or (low == AUTHENTICATED and not kinds - {"group"}) else "user"
-    if kind == "user" and low == ANONYMOUS:
+    if kind in ("user", "group") and low == ANONYMOUS:
         return Identity(None, (), signed_in=False)
     if kind == "group":
         return Identity(None, tuple(dict.fromkeys([*([] if low == AUTHENTICATED else [name]), *groups])), True)
@@ -216,12 +225,16 @@ def matrix(entries: Sequence[MatrixEntry], universe: Sequence[str] | None = None
     out = []
     index = MatrixIndex(entries)
     universe = universe if universe is not None else universe_for(entries)
+    requesters: set[Identity] = set()
     for e in entries:
         key = (e.kind, e.name.lower())
         if key in seen:
             continue
         seen.add(key)
-        out.append(explain(index, identity_for(e.kind, e.name, (), entries), universe))
+        who = identity_for(e.kind, e.name, (), entries)
+        if who not in requesters:  # `user: anonymous` and `group: anonymous` are both the anonymous request
+            requesters.add(who)
+            out.append(explain(index, who, universe))
     if not any(not x.identity.signed_in for x in out):
         out.append(explain(index, Identity(None, (), signed_in=False), universe))
     return out

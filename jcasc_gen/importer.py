@@ -388,12 +388,14 @@ def _resolve_well_known(entries: Sequence[MatrixEntry], notes: list[Note]) -> li
     left ambiguous. Entries that end up naming the same principal are merged."""
     well_known: dict[str, EntryKind] = {ANONYMOUS: "user", AUTHENTICATED: "group"}
     merged: dict[tuple[str, str], MatrixEntry] = {}
-    never = {("group", ANONYMOUS): "user: anonymous", ("user", AUTHENTICATED): "group: authenticated"}
+    # `group: anonymous` is kept: anonymous requests carry the authority `anonymous` (core
+    # Jenkins.ANONYMOUS2), so it means "requests without sign-in" and the spec says the same.
+    never = {("user", AUTHENTICATED): "group: authenticated"}
     for e in entries:
         kind = e.kind
         if (kind, e.name.lower()) in never:
             notes.append(Note("warning", f"`{kind}: {e.name}` left out: it does not match what its name suggests (only a "
-                                          f"{'user' if kind == 'user' else 'group'} literally named {e.name!r} would get "
+                                          f"user literally named {e.name!r} would get "
                                           f"{', '.join(sorted(e.permissions, key=java_sort_key))}); the form that does is "
                                           f"`{never[(kind, e.name.lower())]}`"))
             continue
@@ -420,12 +422,11 @@ def equivalence_problems(before: Sequence[MatrixEntry], after: Sequence[MatrixEn
     names = sorted({e.name.lower() for e in [*before, *after]})
     probes = [Identity(None, (), signed_in=False), Identity("\x00nobody", ())]
     for n in names:
-        # A user literally named `authenticated`, or an IdP group literally named `anonymous`,
-        # is what the spec cannot express (and the import leaves out, saying so): not probed.
+        # A user literally named `authenticated` is what the spec cannot express (the import
+        # leaves `user: authenticated` out, saying so): not probed.
         if n != AUTHENTICATED:
             probes.append(Identity(n, ()))
-        if n != ANONYMOUS:
-            probes.append(Identity("\x00nobody", (n,)))
+        probes.append(Identity("\x00nobody", (n,)))
     problems = []
     for who in probes:
         a = set(explain(index_a, who, universe).allowed())

@@ -31,7 +31,8 @@ RULES: dict[str, Rule] = {r.code: r for r in (
     Rule("JG001", "error", "no administrator",
          "No user or group keeps Overall/Administer: after apply nobody can change Jenkins again (lockout)."),
     Rule("JG002", "warning", "anonymous grant",
-         "Anything granted to `user: anonymous` applies to every request, signed in or not (matrix-auth SidACL AUTOMATIC_SIDS)."),
+         "Anything granted to `user: anonymous` (or `group: role_everyone`) applies to every request, signed in or not "
+         "(core SidACL AUTOMATIC_SIDS); anything granted to `group: anonymous` applies to every request without sign-in."),
     Rule("JG003", "error", "verification failures allowed",
          "allow_verification_failures: true accepts tokens with a wrong issuer, audience or expiry (jwt-auth retries with setSkipAllValidators)."),
     Rule("JG004", "error", "signatures not checked",
@@ -72,16 +73,24 @@ def _local(host: str | None) -> bool:
 
 
 def _reaches_everyone(g: Any) -> bool:
-    # matrix-auth AclImpl: the automatic sid ANONYMOUS is a PrincipalSid, so `user` and
-    # `userOrGroup` entries named anonymous match it, and SidACL checks it for every request.
-    return g.kind in ("user", "user_or_group") and g.name.lower() == "anonymous"
+    # core SidACL checks its automatic sids for every request: ANONYMOUS is a PrincipalSid, so
+    # `user` and `userOrGroup` entries named anonymous match it; EVERYONE is no PrincipalSid and
+    # is named "role_everyone", so `group` and `userOrGroup` entries of that name match it.
+    name = g.name.lower()
+    return g.kind != "group" and name == "anonymous" or g.kind != "user" and name == "role_everyone"
+
+
+def _reaches_anonymous(g: Any) -> bool:
+    """Does the grant apply to a request without sign-in? Such a request carries the principal
+    and the authority `anonymous` (core Jenkins.ANONYMOUS2), so `group: anonymous` too."""
+    return _reaches_everyone(g) or g.kind == "group" and g.name.lower() == "anonymous"
 
 
 def admins(spec: Spec) -> list[str]:
-    """Principals (kind:name) that pass Overall/Administer, anonymous excluded."""
+    """Principals (kind:name) that pass Overall/Administer; grants reaching anonymous excluded."""
     out = []
     for g in spec.authorization.grants:
-        if _reaches_everyone(g):
+        if _reaches_anonymous(g):
             continue
         if permissions.has_permission(set(g.effective), permissions.ADMINISTER):
             out.append(f"{g.kind}:{g.name}")
@@ -91,17 +100,19 @@ def admins(spec: Spec) -> list[str]:
 def _findings(spec: Spec) -> Iterator[tuple[str, tuple[PathItem, ...], str, str | None]]:
     """(code, path, message, hint) for each finding."""
     authz = spec.authorization
-    anon = [g for g in authz.grants if _reaches_everyone(g)]
+    anon = [g for g in authz.grants if _reaches_anonymous(g)]
     if not admins(spec):
         yield ("JG001", ("authorization", "grants"), "no user or group keeps Overall/Administer",
                "grant Overall/Administer to at least one named user or group of your IdP")
     for g in anon:
+        who = "anonymous" if g.kind != "group" and g.name.lower() == "anonymous" else f"{g.kind} {g.name}"
         if permissions.has_permission(set(g.effective), permissions.ADMINISTER):
-            yield ("JG013", ("authorization", "grants", g.index), "anonymous is granted Overall/Administer",
+            yield ("JG013", ("authorization", "grants", g.index), f"{who} is granted Overall/Administer",
                    "the guide's 'anonymous Administer while setting up' is what this tool makes unnecessary; grant it to a named admin")
         else:
-            yield ("JG002", ("authorization", "grants", g.index), f"anonymous is granted {', '.join(g.effective)}, which applies to everyone",
-                   "leave anonymous out unless Jenkins really should be readable without signing in")
+            reach = "everyone" if _reaches_everyone(g) else "every request without sign-in"
+            yield ("JG002", ("authorization", "grants", g.index), f"{who} is granted {', '.join(g.effective)}, which applies to {reach}",
+                   f"leave {who} out unless Jenkins really should be readable without signing in")
     jwt = spec.jwt
     if jwt.allow_verification_failures:
         yield ("JG003", ("jwt", "allow_verification_failures"), "allow_verification_failures is true", "set it to false")

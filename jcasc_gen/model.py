@@ -427,8 +427,6 @@ def _check_authorization(doc: LoadedDocument, at: Any) -> tuple[list[tuple[int, 
         low = name.lower()
         if kind == "user" and low == "authenticated":
             at(base + (kind,), "`user: authenticated` never matches in Jenkins", "every signed-in person is `group: authenticated`")
-        if kind == "group" and low == "anonymous":
-            at(base + (kind,), "`group: anonymous` never matches in Jenkins", "anonymous requests are `user: anonymous` (and that grant reaches everyone)")
         if not granted and not unknown_role:  # an unknown role is the real problem; said above
             at(base, "this grant grants nothing", "add `permissions:` or `roles:`; to give a principal nothing, leave it out")
         clash = [(kind, low)] + ([("user", low), ("group", low)] if kind == "user_or_group" else [("user_or_group", low)])

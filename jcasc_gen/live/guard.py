@@ -19,6 +19,8 @@ from .plan import Plan
 
 __all__ = ["Refusal", "granted_by_spec", "spec_allows", "check"]
 
+EVERYONE = "role_everyone"  # core SidACL.java:127-128: the sid name of ACL.EVERYONE
+
 
 @dataclass(frozen=True)
 class Refusal:
@@ -30,10 +32,13 @@ class Refusal:
 
 
 def granted_by_spec(spec: Spec, name: str, authorities: Iterable[str]) -> set[str]:
-    """Permissions the spec's matrix gives an identity (ids compare case-insensitively,
-    core IdStrategy.CASE_INSENSITIVE; `user: anonymous` grants reach every request)."""
+    """Permissions the spec's matrix gives an identity with this name and these authorities
+    (ids compare case-insensitively, core IdStrategy.CASE_INSENSITIVE). Core SidACL also checks
+    its automatic sids for every request: the principal `anonymous` (so `user: anonymous`
+    reaches everyone) and EVERYONE, which matrix-auth sees as the group `role_everyone`. An
+    anonymous request carries the authority `anonymous` (so `group: anonymous` matches it)."""
     who = name.casefold()
-    auths = {a.casefold() for a in authorities}
+    auths = {a.casefold() for a in authorities} | {EVERYONE}
     out: set[str] = set()
     for g in spec.authorization.grants:
         sid = g.name.casefold()

@@ -47,6 +47,30 @@ def test_anonymous_grants_reach_everyone() -> None:
     assert row.via == ("user anonymous (everyone)",)
 
 
+def test_group_anonymous_reaches_requests_without_sign_in_only() -> None:
+    """Anonymous requests carry the authority `anonymous` (core Jenkins.ANONYMOUS2); jwt-auth
+    gives signed-in users `authenticated` and their groups, so they do not match, unless the
+    IdP sends a group literally named anonymous."""
+    entries = _entries("    - group: anonymous\n      permissions: [Overall/Read]\n")
+    nobody = Identity(None, (), signed_in=False)
+    assert _allowed(entries, nobody) == {"Overall/Read"}
+    assert "Overall/Read" not in _allowed(entries, Identity("alice@example.com", ("devs",)))
+    assert "Overall/Read" in _allowed(entries, Identity("bob@example.com", ("Anonymous",)))
+    row = next(r for r in explain(entries, nobody).rows if r.permission == "Overall/Read")
+    assert row.via == ("group anonymous (requests without sign-in)",)
+    assert identity_for("group", "anonymous", [], entries) == nobody
+    assert identity_for(None, "anonymous", [], entries) == nobody  # the spec knows it only as a group
+    assert [x.identity for x in matrix(entries)].count(nobody) == 1
+
+
+def test_group_role_everyone_reaches_everyone() -> None:
+    """core SidACL checks ACL.EVERYONE, named role_everyone, as a group for every request."""
+    entries = _entries("    - group: role_everyone\n      permissions: [View/Read]\n")
+    for who in (Identity(None, (), signed_in=False), Identity("alice@example.com")):
+        row = next(r for r in explain(entries, who).rows if r.permission == "View/Read")
+        assert row.allowed and row.via == ("group role_everyone (everyone)",)
+
+
 def test_authenticated_reaches_signed_in_users_only() -> None:
     entries = _entries("    - group: authenticated\n      permissions: [Overall/Read]\n")
     assert "Overall/Read" in _allowed(entries, Identity("bob@example.com"))

@@ -217,15 +217,23 @@ def test_cli_import_from_a_live_jenkins(tmp_path: pathlib.Path, jenkins_sim_fact
     assert "wrong-token" not in capsys.readouterr().err
 
 
-def test_entries_that_never_match_are_left_out_with_a_warning() -> None:
+def test_user_authenticated_is_left_out_with_a_warning_and_group_anonymous_is_kept() -> None:
+    """`user: authenticated` only matches a user literally named so (the spec refuses it);
+    `group: anonymous` matches anonymous requests (core Jenkins.ANONYMOUS2 carries the
+    authority `anonymous`) and is imported as it is."""
     doc = {"jenkins": {"authorizationStrategy": {"globalMatrix": {"entries": [
         {"user": {"name": "admin@example.com", "permissions": ["Overall/Administer"]}},
         {"user": {"name": "authenticated", "permissions": ["Job/Build"]}},
         {"group": {"name": "anonymous", "permissions": ["Overall/Read"]}},
     ]}}}}
     result, loaded = _round_trip(doc)
-    assert [g.name for g in loaded.spec.authorization.grants] == ["admin@example.com"]
-    assert sum("left out: it does not match" in n.message for n in result.notes) == 2
+    assert [(g.kind, g.name, g.permissions) for g in loaded.spec.authorization.grants] == [
+        ("group", "anonymous", ("Overall/Read",)), ("user", "admin@example.com", ("Overall/Administer",))]
+    assert [n.message for n in result.notes if "left out: it does not match" in n.message] == [
+        "`user: authenticated` left out: it does not match what its name suggests (only a user literally named "
+        "'authenticated' would get Job/Build); the form that does is `group: authenticated`"]
+    anonymous = Identity(None, (), signed_in=False)
+    assert explain(entries_from_spec(loaded.spec), anonymous).allowed() == ["Overall/Read"]
     export = pathlib.Path(__import__("tempfile").mkdtemp()) / "export.yaml"
     export.write_text(yaml.safe_dump(doc))
     assert main(["import", "--from-export", str(export), "--jenkins-url", "https://jenkins.example.com",
