@@ -505,9 +505,8 @@ def _check_plugins(doc: LoadedDocument, at: Any, extras: list[tuple[int, ExtraPe
             at(("plugins", "versions", name), f"matrix-auth {version} is older than {pins.MATRIX_AUTH_MIN}; the `entries` form needs {pins.MATRIX_AUTH_MIN} or newer",
                f"pin {pins.KNOWN_GOOD['matrix-auth']} or remove the pin")
     for name, perms in needed.items():
-        pinned = name in pins.KNOWN_GOOD or isinstance(versions.get(name), str) or (extra_versions.get(name) or (None,))[0]
-        if pinned or name in extra_versions:  # an unpinned plugins.extra item is reported there
-            continue
+        if name in pins.KNOWN_GOOD or isinstance(versions.get(name), str) or name in extra_versions:
+            continue  # pinned, or in plugins.extra (reported there when unpinned)
         i = next(i for i, e in extras if e.plugin == name and e.id in perms)
         at(("authorization", "extra_permissions", i, "plugin"), f"plugin {name!r} is not pinned",
            f"pin it with `plugins: {{versions: {{{name}: <version>}}}}` so every build gets the same plugin", warn=True, code="JG012")

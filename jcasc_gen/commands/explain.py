@@ -19,7 +19,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_spec_argument(p)
     p.add_argument("principal", metavar="PRINCIPAL", nargs="?",
                    help="user:NAME, group:NAME, or a bare NAME (a user unless the spec only knows it as a group); "
-                        "`anonymous` = not signed in, `authenticated` = any signed-in user")
+                        "`anonymous` or group:anonymous = not signed in, `authenticated` = any signed-in user")
     p.add_argument("-g", "--group", dest="groups", action="append", default=[], metavar="GROUP",
                    help="an IdP group the user is in (repeat); what Pomerium puts in the groups claim")
     p.add_argument("--allowed-only", action="store_true", help="list only the permissions that are allowed")
