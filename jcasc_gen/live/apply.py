@@ -401,7 +401,10 @@ class Applier:
         try:
             warnings = self.acting.casc_check(self.text)
         except CascRejected as exc:
-            missing = [p.name for p in plan.plugins if p.name in ("jwt-auth", "matrix-auth")]
+            # the plugins the document itself needs: the realm's, the strategy's, and those that
+            # define permissions the matrix grants (Jenkins cannot parse those before they load)
+            needs = {"jwt-auth", "matrix-auth", *self.spec.authorization.needed_plugins()}
+            missing = [p.name for p in plan.plugins if p.name in needs]
             if self.opts.dry_run and missing:
                 self.log(step, f"the server cannot check yet ({', '.join(missing)} not installed); checked offline: "
                                "the generated file parses back to the spec")

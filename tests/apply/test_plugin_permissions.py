@@ -32,3 +32,15 @@ def test_apply_installs_the_plugins_granted_permissions_need(make_env, pomerium_
     assert env.sim.authorization.grants[("GROUP", "release")] == {"Overall/Read", "Job/Read", "Job/Move", "Credentials/View"}
     again = env.apply()
     assert again.code == ExitCode.OK and "nothing to change" in again.err
+
+
+def test_dry_run_does_not_blame_the_matrix_for_a_plugin_it_would_install(make_env, pomerium_side) -> None:  # type: ignore[no-untyped-def]
+    """Before the plugins are installed, Jenkins' check cannot know Job/Move: a dry run checks
+    offline instead of reporting the matrix as refused."""
+    from tests.jenkins_sim import DEFAULT_PLUGINS
+
+    env: Env = make_env(spec_text(pomerium_side.jwks_url, grants=GRANTS), plugins={**DEFAULT_PLUGINS, "jwt-auth": "0.3.0"})
+    run = env.apply("--dry-run")
+    assert run.code == ExitCode.OK, run.err
+    assert "the server cannot check yet (cloudbees-folder, credentials not installed); checked offline" in run.err
+    assert "cloudbees-folder" not in env.sim.plugins
