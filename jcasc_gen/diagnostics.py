@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Literal, Sequence
 
-Severity = Literal["error", "warning"]
+# "info": said so the reader can act, never a failure, and --strict leaves it alone.
+Severity = Literal["error", "warning", "info"]
 PathItem = str | int
 
 
@@ -32,7 +33,7 @@ class Diagnostic:
     code: str | None = None  # lint finding id, e.g. "JG101"
 
     def format(self) -> str:
-        sev = "" if self.severity == "error" else "warning: "
+        sev = "" if self.severity == "error" else f"{self.severity}: "
         code = f"[{self.code}] " if self.code else ""
         head = f"{self.file}:{self.line}:{self.col}: {self.path}: {sev}{code}{self.message}"
         return head + (f"\n  hint: {self.hint}" if self.hint else "")
@@ -72,6 +73,15 @@ class Report:
 
     def sorted(self) -> list[Diagnostic]:
         return sorted(self.items, key=lambda d: (d.file, d.line, d.col, d.severity != "error", d.message))
+
+
+def strictify(diags: Iterable[Diagnostic], strict: bool) -> list[Diagnostic]:
+    """`--strict`: every warning becomes an error; info stays info."""
+    from dataclasses import replace
+
+    if not strict:
+        return list(diags)
+    return [replace(d, severity="error") if d.severity == "warning" else d for d in diags]
 
 
 class SpecError(Exception):

@@ -23,7 +23,8 @@ from urllib.parse import urlsplit
 from . import TOOL_NAME, permissions
 from .explain import ANONYMOUS, AUTHENTICATED, EntryKind, MatrixEntry
 from .jcasc import JWT_ATTRIBUTES, unescape_interpolation
-from .model import JWKS_PATH, KNOWN_POMERIUM, POMERIUM_HEADER, java_sort_key, pomerium_issuer
+from . import pomerium_facts
+from .model import JWKS_PATH, POMERIUM_HEADER, java_sort_key, pomerium_issuers
 from .render import yaml_key, yaml_scalar
 
 __all__ = ["ImportError_", "Note", "StrategyParse", "parse_strategy", "ImportOptions", "ImportResult", "import_export",
@@ -270,10 +271,11 @@ def _infer_jenkins_url(jwt: Mapping[str, Any], notes: list[Note]) -> str:
     raise ImportError_("the export does not name the Jenkins URL and has no JWKS URL or audience to infer it from; pass --jenkins-url")
 
 
-def _parse_version(text: str | None) -> tuple[int, int]:
-    from .model import parse_pomerium_version
-
-    return parse_pomerium_version(text) if text else KNOWN_POMERIUM
+def _parse_version(text: str | None) -> pomerium_facts.PomeriumVersion:
+    try:
+        return pomerium_facts.parse_version(text or pomerium_facts.DEFAULT_VERSION_TEXT)
+    except pomerium_facts.VersionError as exc:
+        raise ImportError_(f"--pomerium-version: {exc}") from None
 
 
 def import_export(document: Any, options: ImportOptions = ImportOptions()) -> ImportResult:
@@ -302,11 +304,12 @@ def import_export(document: Any, options: ImportOptions = ImportOptions()) -> Im
     data: dict[str, Any] = {"version": 1, "jenkins": {"url": jenkins_url}}
     if options.authenticate_url:
         version = _parse_version(options.pomerium_version)
-        pom: dict[str, Any] = {"version": options.pomerium_version or f"{version[0]}.{version[1]}",
+        pom: dict[str, Any] = {"version": version.text,
                                "authenticate_url": options.authenticate_url,
                                "idp": {"provider": options.idp_provider or "oidc"},
                                "signing_key": {"env": "POMERIUM_SIGNING_KEY"}}
-        if options.idp_url or (options.idp_provider or "oidc") not in ("google", "github", "gitlab"):
+        provider = pomerium_facts.PROVIDERS.get(options.idp_provider or "oidc")
+        if options.idp_url or (provider is not None and provider.default_url is None):
             pom["idp"]["url"] = options.idp_url or "https://idp.invalid/REPLACE-ME"
             if not options.idp_url:
                 notes.append(Note("warning", "pomerium.idp.url is a placeholder: pass --idp-url or edit the spec"))
@@ -316,7 +319,7 @@ def import_export(document: Any, options: ImportOptions = ImportOptions()) -> Im
         parts = urlsplit(jenkins_url)
         derived = {
             "header": POMERIUM_HEADER,
-            "issuers": [pomerium_issuer(version, jenkins_url, options.authenticate_url)],
+            "issuers": list(pomerium_issuers(version, jenkins_url, options.authenticate_url)),
             "audiences": [parts.hostname or ""],
             "jwks_url": f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}{JWKS_PATH}",
         }

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Literal
 from urllib.parse import urlsplit
 
-from . import permissions
+from . import lint_pomerium, permissions
 from .diagnostics import Diagnostic, PathItem
 from .loader import LoadedDocument
-from .model import Spec, pomerium_issuer, pomerium_jwks_url
+from .model import Spec, pomerium_jwks_url
 
 __all__ = ["Rule", "RULES", "lint", "admins"]
 
@@ -22,7 +22,7 @@ __all__ = ["Rule", "RULES", "lint", "admins"]
 @dataclass(frozen=True)
 class Rule:
     code: str
-    severity: Literal["error", "warning"]
+    severity: Literal["error", "warning", "info"]
     title: str
     why: str
 
@@ -39,8 +39,8 @@ RULES: dict[str, Rule] = {r.code: r for r in (
          "Without jwks_url jwt-auth checks no signature at all: anyone who can reach Jenkins can claim to be anyone."),
     Rule("JG005", "warning", "JWKS over plain http",
          "The signing keys are fetched without TLS from a host that is not local: whoever sits on the path can swap them."),
-    Rule("JG006", "warning", "Authorization header behind Pomerium",
-         "Pomerium sends its assertion in X-Pomerium-Jwt-Assertion; reading `Authorization` also turns every API-token call into anonymous."),
+    Rule("JG006", "error", "header Pomerium does not send",
+         "Pomerium sends its assertion only in X-Pomerium-Jwt-Assertion (and strips client copies); jwt-auth reading any other header makes every request anonymous, and `Authorization` also turns every API-token call into anonymous."),
     Rule("JG007", "warning", "certificate checks off for the whole JVM",
          "skip-certificate-check disables TLS verification for every HTTPS connection Jenkins makes (update center, SCM, webhooks), not just the JWKS fetch."),
     Rule("JG008", "error", "issuer cannot match",
@@ -58,6 +58,22 @@ RULES: dict[str, Rule] = {r.code: r for r in (
     Rule("JG014", "warning", "plugin permission without its plugin",
          "An extra_permissions entry that does not name its plugin: the plugin is not added to the lists, and where it "
          "is not installed matrix-auth rejects the whole matrix (at startup Jenkins does not start)."),
+    Rule("JG020", "info", "Pomerium version spans the issuer change",
+         "A version without its patch number (\"0.21\") names releases that send different issuers (the authenticate host up to 0.21.2, the route host from 0.21.3); both are accepted until the exact version is written."),
+    Rule("JG021", "error", "audience cannot match",
+         "Pomerium sets `aud` to the route's host name; if jwt.audiences does not hold it, every request becomes anonymous without an error."),
+    Rule("JG022", "error", "username claim that does not name a person",
+         "jwt-auth takes the username from this claim. A claim Pomerium does not send makes every request anonymous; iss and aud make everyone the same user; jti, sid, iat, exp and groups never match a grant."),
+    Rule("JG023", "error", "groups claim Pomerium does not send",
+         "jwt-auth fails on a token without the groups claim (commons-lang split of null, then a NullPointerException), so every request becomes anonymous."),
+    Rule("JG024", "warning", "claim Pomerium does not send as meant",
+         "The e-mail, full-name or groups claim names a claim Pomerium does not send, or one that holds something else: Jenkins learns nothing, or the wrong thing, from it."),
+    Rule("JG025", "error", "JWKS path Pomerium does not serve",
+         "Pomerium serves its signing keys at /.well-known/pomerium/jwks.json on every route host; any other path on a route host answers no keys, and every request becomes anonymous."),
+    Rule("JG026", "error", "Pomerium image and version disagree",
+         "jenkins.yaml (issuer, claims) is written for pomerium.version; an image of another release sends what that release sends."),
+    Rule("JG027", "warning", "Pomerium image without a version",
+         "An image tag that names no release (latest, a branch, a digest) can change what Pomerium sends under a spec written for one version."),
 )}
 
 
@@ -124,22 +140,12 @@ def _findings(spec: Spec) -> Iterator[tuple[str, tuple[PathItem, ...], str, str 
     elif urlsplit(jwt.jwks_url).scheme == "http" and not _local(urlsplit(jwt.jwks_url).hostname):
         yield ("JG005", ("jwt", "jwks_url"), f"JWKS URL {jwt.jwks_url} is plain http", "use https, or an address on the same host")
     pom = spec.pomerium
-    if pom is not None and jwt.header.lower() == "authorization":
-        yield ("JG006", ("jwt", "header"), "header is Authorization, but Pomerium sends X-Pomerium-Jwt-Assertion",
-               "remove jwt.header to use the Pomerium default")
     if jwt.skip_certificate_check:
         yield ("JG007", ("jwt", "skip_certificate_check"), "skip_certificate_check turns off certificate checks for the whole Jenkins JVM",
                "import Pomerium's CA into the JVM truststore (or the image's cacerts), or point jwks_url at an address "
                "whose certificate Jenkins trusts, and set this to false")
+    yield from lint_pomerium.findings(spec)
     if pom is not None:
-        expected = pomerium_issuer(pom.version, spec.jenkins_url, pom.authenticate_url)
-        if expected not in jwt.issuers:
-            yield ("JG008", ("jwt", "issuers"), f"Pomerium {pom.version_text} sends iss {expected!r}, which is not in {list(jwt.issuers)}",
-                   "remove jwt.issuers to use the derived default" + (
-                       "; Pomerium 0.22 and newer use the route host, not the authenticate host" if pom.version >= (0, 22) else ""))
-        if pom.version == (0, 28):
-            yield ("JG009", ("pomerium", "version"), "Pomerium 0.28.0 sends `groups: null` for users without groups, which jwt-auth turns into anonymous",
-                   "use Pomerium 0.29 or newer")
         if spec.jenkins_url.startswith("http://"):
             yield ("JG010", ("jenkins", "url"), "jenkins.url is http:// while Pomerium is in front", "use the https route URL")
 
@@ -148,7 +154,8 @@ def lint(spec: Spec, doc: LoadedDocument, *, strict: bool = False) -> list[Diagn
     out = []
     for code, path, message, hint in _findings(spec):
         rule = RULES[code]
-        severity = "error" if strict else rule.severity
-        key = path and path[-1] in ("allow_verification_failures", "skip_certificate_check", "jwks_url", "header", "issuers")
+        severity = "error" if strict and rule.severity == "warning" else rule.severity
+        key = path and path[-1] in ("allow_verification_failures", "skip_certificate_check", "jwks_url", "header", "issuers",
+                                    "audiences", "username_claim", "groups_claim", "email_claim", "full_name_claim")
         out.append(doc.diag(path, message, hint, key=bool(key), severity=severity, code=code))
     return sorted(doc.resolve(out), key=lambda d: (d.line, d.col, d.code or ""))

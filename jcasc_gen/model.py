@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping, Sequence
 from urllib.parse import urlsplit
 
-from . import permissions, pins
+from . import permissions, pins, pomerium_facts
 from .permission_plugins import ExtraPermission, needed_plugins, parse_extra
 from .diagnostics import Diagnostic, PathItem, SpecError
 from ._perf import gc_paused
@@ -23,16 +23,14 @@ from .schema import validate_shape
 
 __all__ = [
     "SecretRef", "Idp", "Pomerium", "Jwt", "Grant", "Authorization", "PluginPin", "Output", "Spec",
-    "load_spec", "load_spec_text", "LoadedSpec", "build_spec", "semantic_check", "java_sort_key", "KNOWN_POMERIUM",
-    "pomerium_issuer", "pomerium_jwks_url", "PrincipalKind",
+    "load_spec", "load_spec_text", "LoadedSpec", "build_spec", "semantic_check", "java_sort_key",
+    "pomerium_issuers", "pomerium_jwks_url", "PrincipalKind",
 ]
 
 PrincipalKind = Literal["user", "group", "user_or_group"]
 
-# The newest Pomerium release this tool knows (jenkins-facts.md F: snapshot tag v0.33.1).
-KNOWN_POMERIUM = (0, 33)
-POMERIUM_HEADER = "X-Pomerium-Jwt-Assertion"  # pomerium: internal/httputil/headers.go
-JWKS_PATH = "/.well-known/pomerium/jwks.json"  # pomerium: pkg/endpoints/paths.go
+POMERIUM_HEADER = pomerium_facts.HEADER
+JWKS_PATH = pomerium_facts.JWKS_PATH
 
 
 def java_sort_key(s: str) -> bytes:
@@ -56,8 +54,7 @@ class Idp:
 
 @dataclass(frozen=True)
 class Pomerium:
-    version: tuple[int, int]
-    version_text: str
+    version: pomerium_facts.PomeriumVersion
     authenticate_url: str
     idp: Idp
     signing_key: SecretRef
@@ -67,8 +64,12 @@ class Pomerium:
     policy: Any  # PPL as plain data; None when not given
 
     @property
+    def version_text(self) -> str:
+        return self.version.text
+
+    @property
     def authenticate_host(self) -> str:
-        return urlsplit(self.authenticate_url).netloc.rsplit("@", 1)[-1]
+        return pomerium_facts.authenticate_host(self.authenticate_url)
 
 
 @dataclass(frozen=True)
@@ -136,8 +137,8 @@ class Output:
 
 
 DEFAULT_IMAGES: Mapping[str, str] = {
-    "jenkins": "jenkins/jenkins:lts-jdk17",
-    "pomerium": "pomerium/pomerium:v0.33.1",
+    "jenkins": pins.JENKINS_IMAGE,
+    "pomerium": pomerium_facts.image_for(pomerium_facts.parse_version(pomerium_facts.DEFAULT_VERSION_TEXT)),
     "verify": "pomerium/verify:latest",
 }
 
@@ -237,23 +238,10 @@ def _has_control(s: str) -> bool:
     return _CONTROL.search(s) is not None
 
 
-def parse_pomerium_version(text: str) -> tuple[int, int]:
-    m = re.match(r"^v?(\d+)\.(\d+)", text)
-    return (int(m.group(1)), int(m.group(2))) if m else KNOWN_POMERIUM
+def pomerium_issuers(version: pomerium_facts.PomeriumVersion, jenkins_url: str, authenticate_url: str) -> tuple[str, ...]:
+    """Every `iss` the spec's Pomerium version may send (pomerium_facts.issuers)."""
+    return pomerium_facts.issuers(version, jenkins_url, authenticate_url)
 
-
-def pomerium_issuer(version: tuple[int, int], jenkins_url: str, authenticate_url: str) -> str:
-    """The `iss` Pomerium puts in the assertion (jenkins-facts F.1).
-
-    <= 0.21: the authenticate service host (port kept); >= 0.22 (pomerium#4046): the route host.
-    """
-    if version <= (0, 21):
-        return urlsplit(authenticate_url).netloc.rsplit("@", 1)[-1]
-    return urlsplit(jenkins_url).hostname or ""
-
-
-# Pomerium has built-in provider URLs only for these (pomerium: pkg/identity/oauth/*).
-_PROVIDERS_NEEDING_URL = frozenset({"oidc", "okta", "azure", "auth0", "cognito", "onelogin", "ping"})
 _JWT_WITHOUT_POMERIUM: tuple[tuple[str, str], ...] = (
     ("header", "the request header that carries the JWT, e.g. X-Pomerium-Jwt-Assertion"),
     ("issuers", "the `iss` values Jenkins accepts"),
@@ -301,9 +289,7 @@ _HOST = re.compile(r"[\w.-]+")
 
 
 def pomerium_jwks_url(jenkins_url: str) -> str:
-    """Pomerium serves the JWKS on every route host (pomerium: pkg/endpoints/paths.go)."""
-    parts = urlsplit(jenkins_url)
-    return f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}{JWKS_PATH}"
+    return pomerium_facts.jwks_url(jenkins_url)
 
 
 def semantic_check(doc: LoadedDocument) -> list[Diagnostic]:
@@ -320,10 +306,7 @@ def semantic_check(doc: LoadedDocument) -> list[Diagnostic]:
         if problem:
             at(path, problem, "write scheme://host[:port][/path], e.g. https://jenkins.example.com")
     if pom is not None:
-        idp = pom.get("idp")
-        if isinstance(idp, dict) and isinstance(idp.get("provider"), str) and idp["provider"] in _PROVIDERS_NEEDING_URL and "url" not in idp:
-            at(("pomerium", "idp"), f"missing required key 'url' for provider {idp.get('provider')!r}",
-               "only google, github and gitlab have a built-in provider URL")
+        _check_idp(pom, at)
     elif "pomerium" not in data:
         if "jwt" not in data:
             at((), "missing required key 'jwt' in the spec (there is no `pomerium:` to derive it from)",
@@ -346,6 +329,29 @@ def semantic_check(doc: LoadedDocument) -> list[Diagnostic]:
     extras, granted = _check_authorization(doc, at)
     _check_plugins(doc, at, extras, needed_plugins(granted, {e.id: e.plugin for _, e in extras}))
     return out
+
+
+def _check_idp(pom: Mapping[str, Any], at: Any) -> None:
+    idp = pom.get("idp")
+    if not isinstance(idp, dict) or not isinstance(idp.get("provider"), str):
+        return
+    provider = pomerium_facts.PROVIDERS.get(idp["provider"])
+    if provider is None:
+        return  # the schema's enum reports it
+    if provider.default_url is None and "url" not in idp:
+        builtin = ", ".join(sorted(p.name for p in pomerium_facts.PROVIDERS.values() if p.default_url))
+        at(("pomerium", "idp"), f"missing required key 'url' for provider {provider.name!r}",
+           f"{provider.name} has no built-in provider URL in Pomerium; these do: {builtin}")
+    vtext = pom.get("version")
+    if isinstance(vtext, str):
+        try:
+            version = pomerium_facts.parse_version(vtext)
+        except pomerium_facts.VersionError:
+            return  # the schema's pattern reports it
+        if version.before(provider.since):
+            since = "v" + ".".join(map(str, provider.since))
+            at(("pomerium", "idp", "provider"), f"Pomerium {vtext} has no {provider.name!r} provider (added in {since})",
+               f"use Pomerium {since} or newer, or another provider")
 
 
 def _check_authorization(doc: LoadedDocument, at: Any) -> tuple[list[tuple[int, ExtraPermission]], set[str]]:
@@ -530,12 +536,11 @@ def build_spec(data: Mapping[str, Any], *, source: str = "<spec>", base_dir: str
     pom_data = data.get("pomerium")
     pom: Pomerium | None = None
     if pom_data is not None:
-        vtext = pom_data.get("version") or f"{KNOWN_POMERIUM[0]}.{KNOWN_POMERIUM[1]}"
+        vtext = pom_data.get("version") or pomerium_facts.DEFAULT_VERSION_TEXT
         idp = pom_data["idp"]
         cid = idp.get("client_id")
         pom = Pomerium(
-            version=parse_pomerium_version(vtext),
-            version_text=vtext,
+            version=pomerium_facts.parse_version(vtext),
             authenticate_url=pom_data["authenticate_url"],
             idp=Idp(idp["provider"], idp.get("url"), _secret(cid) or cid, _secret(idp.get("client_secret"))),
             signing_key=_secret(pom_data["signing_key"]),  # type: ignore[arg-type]
@@ -547,8 +552,7 @@ def build_spec(data: Mapping[str, Any], *, source: str = "<spec>", base_dir: str
     j = data.get("jwt") or {}
     host = urlsplit(url).hostname or ""
     if pom is not None:
-        parts = urlsplit(url)
-        d_issuers: tuple[str, ...] = (pomerium_issuer(pom.version, url, pom.authenticate_url),)
+        d_issuers: tuple[str, ...] = pomerium_issuers(pom.version, url, pom.authenticate_url)
         d_audiences: tuple[str, ...] = (host,)
         d_jwks: str | None = pomerium_jwks_url(url)
         d_header = POMERIUM_HEADER
@@ -602,6 +606,8 @@ def build_spec(data: Mapping[str, Any], *, source: str = "<spec>", base_dir: str
         plugin_list.append(PluginPin(name, overrides.get(name) or version or pins.KNOWN_GOOD.get(name)))
     out = data.get("output") or {}
     images = dict(DEFAULT_IMAGES)
+    if pom is not None:
+        images["pomerium"] = pomerium_facts.image_for(pom.version)  # the release the spec names
     images.update(out.get("images") or {})
     return Spec(
         source=source,

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from .diagnostics import Diagnostic
+from .diagnostics import Diagnostic, strictify
 from .lint import lint
 from .model import LoadedSpec
 from .render import HEADER_PREFIX, render
@@ -26,9 +26,7 @@ class Generation:
 
 def prepare(loaded: LoadedSpec, *, strict: bool = False) -> Generation:
     """Lint, then render (with parse-back). Files are empty when an error blocks generation."""
-    from dataclasses import replace
-
-    warnings = [replace(d, severity="error") if strict else d for d in loaded.warnings]
+    warnings = strictify(loaded.warnings, strict)
     diags = sorted(warnings + lint(loaded.spec, loaded.document, strict=strict), key=lambda d: (d.line, d.col, d.code or ""))
     if any(d.severity == "error" for d in diags):
         return Generation({}, diags)

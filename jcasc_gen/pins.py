@@ -19,6 +19,12 @@ delivery: the tag is the release version), with its core baseline from the tag's
   2.541.1 (`Credentials/*`).
 - workflow-cps 4350.vcc65d4958821: jenkinsci/workflow-cps-plugin tag, 2026-07-01, needs
   Jenkins 2.516.3 (`Run/Replay`).
+
+The Jenkins image of the compose stack, pinned 2026-12-02: `jenkins/jenkins:2.568.2-jdk21`, the
+newest LTS of jenkinsci/docker (tag 2.568.2, 2026-08-04) on the default JDK. docker-bake.hcl at that
+tag: `jdks_to_build = [21, 25]`, `default_jdk = 21` (lines 2-12); JDK 17 images stopped with
+commit 1180511a (2026-01-24), so `lts-jdk17` no longer moves. debian_tags (lines 372-389) publishes
+`<JENKINS_VERSION>-jdk21`, the tag that never changes under a build.
 """
 
 from __future__ import annotations
@@ -26,7 +32,10 @@ from __future__ import annotations
 import re
 from typing import Mapping
 
-__all__ = ["KNOWN_GOOD", "REQUIRED", "MATRIX_AUTH_MIN", "version_key", "older_than"]
+__all__ = ["KNOWN_GOOD", "REQUIRED", "MATRIX_AUTH_MIN", "JENKINS_IMAGE", "JENKINS_IMAGE_PINNED", "version_key", "older_than"]
+
+JENKINS_IMAGE = "jenkins/jenkins:2.568.2-jdk21"
+JENKINS_IMAGE_PINNED = "2026-12-02"  # when JENKINS_IMAGE was last checked against jenkinsci/docker
 
 KNOWN_GOOD: Mapping[str, str] = {
     "configuration-as-code": "2115.vf6de120eef70",

@@ -249,6 +249,12 @@ def _pattern_hint(path: list[Any]) -> str | None:
     return None
 
 
+def _providers() -> list[str]:
+    from .pomerium_facts import PROVIDERS
+
+    return list(PROVIDERS)
+
+
 def _required_hint(path: list[Any], name: str) -> str | None:
     hints = {
         "version": "start the spec with `version: 1`",
@@ -259,6 +265,6 @@ def _required_hint(path: list[Any], name: str) -> str | None:
         "signing_key": "a secret reference, e.g. `{env: POMERIUM_SIGNING_KEY}`",
         "authenticate_url": "e.g. https://authenticate.example.com",
         "idp": "e.g. `idp: {provider: google, client_id: {env: IDP_CLIENT_ID}, client_secret: {env: IDP_CLIENT_SECRET}}`",
-        "provider": "one of google, github, gitlab, oidc, okta, azure, auth0, cognito, onelogin, ping",
+        "provider": "one of " + ", ".join(_providers()),
     }
     return hints.get(name)

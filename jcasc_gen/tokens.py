@@ -1,7 +1,7 @@
 """JWTs as Pomerium would send them, and the checks jwt-auth would make on them.
 
 Minting follows the spec's Pomerium version, never the spec's `jwt.issuers`: `iss`/`aud`
-come from `model.pomerium_issuer` and the route host, so a spec whose issuer does not
+come from `pomerium_facts.issuers` and the route host, so a spec whose issuer does not
 match what Pomerium sends is caught by the lockout guard instead of by a locked-out admin.
 
 Sources: pomerium authorize/evaluator/headers_evaluator_evaluation.go (claims; older
@@ -23,14 +23,15 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 from urllib.parse import urlsplit
 
-from .model import Jwt, Spec, pomerium_issuer
+from . import pomerium_facts
+from .model import Jwt, Spec
 
 __all__ = ["TokenError", "SigningKey", "load_signing_key", "pomerium_claims", "mint", "decode_unverified",
            "acceptance_problems", "identity", "DEFAULT_TTL", "POMERIUM_BASE_CLAIMS"]
 
 DEFAULT_TTL = 120  # seconds; Pomerium's own assertions live 5 minutes (exp = now + 5m)
-# The claims every Pomerium assertion carries (headers_evaluator_evaluation.go).
-POMERIUM_BASE_CLAIMS = ("iss", "aud", "jti", "iat", "exp", "sub", "user", "email", "groups", "sid", "name")
+# The claims every Pomerium assertion carries (pomerium_facts.CLAIMS).
+POMERIUM_BASE_CLAIMS = pomerium_facts.CLAIMS
 
 
 class TokenError(Exception):
@@ -110,13 +111,17 @@ def pomerium_claims(spec: Spec, principal: str, groups: Sequence[str], *, now: f
             username_claim: principal, spec.jwt.groups_claim: list(groups),
         }
         return {k: v for k, v in claims.items() if v is not None}
+    version = pom.version
     sub = "jcasc-gen|" + hashlib.sha256(principal.encode()).hexdigest()[:16]
     sid = str(uuid.uuid4())
     grp: list[str] | None = list(groups)
-    if pom.version == (0, 28) and not grp:
+    if pomerium_facts.groups_may_be_null(version) and not grp:
         grp = None  # 0.28.0 sent `groups: null` (pomerium#5393, fixed in 0.29.0 by #5394)
+    # A version written without its patch number mints what its newest release sends; the lint
+    # finding JG020 and the guard cover the older issuer.
+    iss = pomerium_facts.issuers(version, spec.jenkins_url, pom.authenticate_url)[-1]
     claims = {
-        "iss": pomerium_issuer(pom.version, spec.jenkins_url, pom.authenticate_url),
+        "iss": iss,
         "aud": _route_host(spec),  # a string, not a list
         "sub": sub, "user": sub,
         "email": principal if username_claim not in ("sub", "user", "name") else "",
@@ -127,11 +132,14 @@ def pomerium_claims(spec: Spec, principal: str, groups: Sequence[str], *, now: f
         claims["sub"] = claims["user"] = principal
     elif username_claim == "name":
         claims["name"] = principal
-    if pom.version < (0, 27):
+    if version.before(pomerium_facts.RANDOM_JTI):
         claims["jti"], claims["iat"] = sid, now_i  # jti was the session id before 0.27
     else:
         claims["jti"], claims["iat"] = str(uuid.uuid4()), now_i
     claims["exp"] = now_i + min(ttl, 300)  # never longer than Pomerium's 5 minutes
+    # Exactly the claims Pomerium sends, whatever the spec reads: a username or groups claim it
+    # does not send stays absent here too, so the guard fails where Jenkins would.
+    assert tuple(sorted(claims)) == tuple(sorted(pomerium_facts.CLAIMS))
     return claims
 
 

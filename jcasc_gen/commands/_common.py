@@ -8,7 +8,7 @@ import os
 import sys
 from typing import Any, Callable, Sequence
 
-from ..diagnostics import Diagnostic, SpecError
+from ..diagnostics import Diagnostic, SpecError, strictify
 from ..exitcodes import ExitCode
 from ..model import LoadedSpec, load_spec
 
@@ -53,14 +53,6 @@ def emit_json(payload: dict[str, Any], *, scrub: Callable[[str], str] | None = N
     text = json.dumps(payload, indent=2, ensure_ascii=False)
     sys.stdout.write((scrub(text) if scrub else text) + "\n")
     sys.stdout.flush()
-
-
-def strictify(diags: Sequence[Diagnostic], strict: bool) -> list[Diagnostic]:
-    if not strict:
-        return list(diags)
-    from dataclasses import replace
-
-    return [replace(d, severity="error") for d in diags]
 
 
 def load_or_report(args: argparse.Namespace, *, command: str) -> LoadedSpec:

@@ -33,5 +33,8 @@ def run(args: argparse.Namespace) -> int:
             if args.explain and d.code in RULES:
                 print(f"  why: {RULES[d.code].why}", file=sys.stderr)
         n_err = sum(d.severity == "error" for d in findings)
-        print(f"{args.spec}: {n_err} error{'s' if n_err != 1 else ''}, {len(findings) - n_err} warning{'s' if len(findings) - n_err != 1 else ''}", file=sys.stderr)
+        n_warn = sum(d.severity == "warning" for d in findings)
+        n_info = len(findings) - n_err - n_warn
+        print(f"{args.spec}: {n_err} error{'s' if n_err != 1 else ''}, {n_warn} warning{'s' if n_warn != 1 else ''}"
+              + (f", {n_info} info" if n_info else ""), file=sys.stderr)
     return ExitCode.USAGE if failed else ExitCode.OK

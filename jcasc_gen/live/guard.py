@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from .. import permissions
+from .. import permissions, pomerium_facts
 from ..lint import admins
 from ..model import Spec
 from .credentials import PostCredential
@@ -81,8 +81,15 @@ def check(spec: Spec, plan: Plan, post: PostCredential | None) -> list[Refusal]:
         return out
     claims = post.claims()
     problems = tokens.acceptance_problems(spec.jwt, claims, alg=post.alg())
+    pom = spec.pomerium
+    if pom is not None and post.source != "--jwt":
+        # A version without its patch number may name releases that send another issuer
+        # (pomerium_facts.issuers): Jenkins must accept each of them.
+        for iss in pomerium_facts.issuers(pom.version, spec.jenkins_url, pom.authenticate_url):
+            if iss != claims.get("iss"):
+                problems += [p + f" (Pomerium {pom.version_text} releases before 0.21.3 send it)"
+                             for p in tokens.acceptance_problems(spec.jwt, {**claims, "iss": iss}) if p.startswith("iss ")]
     if problems:
-        pom = spec.pomerium
         hint = ("this is the token Pomerium " + pom.version_text + " would send; fix jwt.issuers/jwt.audiences "
                 "(remove them to use the derived defaults) so Jenkins accepts it") if pom is not None and post.source != "--jwt" else (
                 "give a JWT that the spec's jwt settings accept")

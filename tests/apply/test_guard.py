@@ -98,9 +98,11 @@ def test_guard_refuses_a_matrix_without_administrator() -> None:
     assert any("no administrator" in r.message for r in refusals)
 
 
-@pytest.mark.parametrize("version,iss_ok", [("0.21", False), ("0.33", True)])
+@pytest.mark.parametrize("version,iss_ok", [("0.21.2", False), ("v0.21.0", False), ("0.21", False), ("0.21.3", True),
+                                             ("0.21.4", True), ("0.33", True)])
 def test_guard_checks_minted_claims_against_the_spec(version: str, iss_ok: bool) -> None:
-    # issuers pinned to the route host: right for 0.22+, wrong for 0.21 (authenticate host)
+    # issuers pinned to the route host: right from 0.21.3 (pomerium 3307b9b82), wrong up to
+    # 0.21.2 (authenticate host) and for "0.21", which names releases on both sides
     spec = _spec(f"- user: {ADMIN}\n  permissions: [Overall/Administer]\n", version=version, issuers=["jenkins.example.com"])
     from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -115,7 +117,7 @@ def test_guard_checks_minted_claims_against_the_spec(version: str, iss_ok: bool)
 
 def test_given_jwt_from_an_older_pomerium_is_refused(env: Env) -> None:
     # Pomerium 0.21 put the authenticate host in iss; the spec (0.33) accepts the route host
-    token = env.pomerium.mint(ADMIN, [], version="0.21")
+    token = env.pomerium.mint(ADMIN, [], version="0.21.2")
     run = env.run("apply", str(env.spec), "--url", env.sim.url, "--user", "admin", "--token", "canary-api-token-5b1f0c9e7d",
                   "--jwt", token, "--yes")
     assert run.code == ExitCode.USAGE

@@ -29,7 +29,8 @@ def _pem(key) -> bytes:  # type: ignore[no-untyped-def]
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
 
 
-@pytest.mark.parametrize("version,iss", [("0.21", "authenticate.example.com"), ("v0.22.0", "jenkins.example.com"),
+@pytest.mark.parametrize("version,iss", [("v0.21.0", "authenticate.example.com"), ("0.21.2", "authenticate.example.com"),
+                                         ("0.21.3", "jenkins.example.com"), ("v0.22.0", "jenkins.example.com"),
                                          ("0.33", "jenkins.example.com")])
 def test_minted_issuer_follows_pomerium_version_not_the_spec(version: str, iss: str) -> None:
     # the spec's issuers are deliberately the other value: minting must not copy them

@@ -51,7 +51,7 @@ def test_dockerfile_bakes_plugins_and_points_casc_at_the_mount() -> None:
     files = _files()
     lines = [ln for ln in files["jenkins/Dockerfile"].splitlines() if ln and not ln.startswith("#")]
     assert lines == [
-        "FROM jenkins/jenkins:lts-jdk17",
+        "FROM jenkins/jenkins:2.568.2-jdk21",
         "ENV JAVA_OPTS=-Djenkins.install.runSetupWizard=false",
         "ENV CASC_JENKINS_CONFIG=/etc/jenkins/casc/jenkins.yaml",
         "COPY plugins.txt /usr/share/jenkins/ref/plugins.txt",

@@ -182,7 +182,7 @@ def test_cli_diff_live_matches_when_jenkins_runs_the_spec(tmp_path: pathlib.Path
         for p in body["permissions"]:
             strategy.add(kind.upper(), body["name"], p)
     sim = jenkins_sim_factory(authorization=strategy, security_realm=JwtRealm(**target["jenkins"]["securityRealm"]["jwtAuth"]))
-    token = pomerium_side.mint("alice@corp.example.com", groups=[], version="0.33", route_host="jenkins.corp.example.com",
+    token = pomerium_side.mint("alice@corp.example.com", groups=[], version="0.33.1", route_host="jenkins.corp.example.com",
                                authenticate_host="authenticate.corp.example.com")
     for var in ("JENKINS_URL", "JENKINS_JWT", "JENKINS_USER_ID", "JENKINS_API_TOKEN"):
         monkeypatch.delenv(var, raising=False)

@@ -4,6 +4,10 @@ pomerium: pkg/endpoints/paths.go (`/.well-known/pomerium/jwks.json`),
 internal/handlers/jwks.go (`{"keys":[...]}`, Cache-Control max-age=60),
 pkg/cryptutil/jose.go (ECDSA -> ES256, RSA -> RS256, kid = hex SHA-256 JWK thumbprint),
 authorize/evaluator/headers_evaluator_evaluation.go and the older headers.rego (claims).
+
+A fake of one real release, so `version` is a whole release number ("0.21.2", "v0.33.1"): the
+issuer changed in a patch release (v0.21.3), and a minor version alone does not say which side
+of that change a Pomerium is on.
 """
 
 from __future__ import annotations
@@ -24,9 +28,11 @@ from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 JWKS_PATH = "/.well-known/pomerium/jwks.json"
 
 
-def _version_tuple(v: str) -> tuple[int, ...]:
-    parts = v.lstrip("v").split(".")
-    return tuple(int(p) for p in parts if p.isdigit())
+def _release(v: str) -> tuple[int, int, int]:
+    parts = v[1:].split(".") if v.startswith("v") else v.split(".")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        raise ValueError(f"a Pomerium release is MAJOR.MINOR.PATCH, got {v!r}")
+    return (int(parts[0]), int(parts[1]), int(parts[2]))
 
 
 def _thumbprint(jwk: dict[str, Any]) -> str:
@@ -146,7 +152,7 @@ class PomeriumSide:
         user_email: str,
         groups: list[str] | None = None,
         *,
-        version: str = "0.33",
+        version: str = "0.33.1",
         route_host: str = "jenkins.example.com",
         authenticate_host: str = "authenticate.example.com",
         expires_in: int = 300,
@@ -154,19 +160,23 @@ class PomeriumSide:
         name: str | None = None,
         now: float | None = None,
     ) -> dict[str, Any]:
-        """The payload Pomerium sends for `version` (jenkins-facts F.1)."""
+        """The payload Pomerium sends for release `version` (jenkins-facts F.1, H).
+
+        `authenticate_host` is the authenticate URL's host as Pomerium reads it, port included
+        when the URL has one (urlutil.ParseAndValidateURL(...).Host)."""
         now_i = int(time.time() if now is None else now)
-        v = _version_tuple(version)
+        v = _release(version)
         sid = str(uuid.uuid4())
         sub = "idp|" + hashlib.sha1(user_email.encode()).hexdigest()[:12]
         grp: list[str] | None = list(groups or [])
         # v0.28.0 emitted null for a user without groups (pomerium/pomerium#5393, fixed by #5394)
-        is_0280 = v[:2] == (0, 28) and (len(v) < 3 or v[2] == 0)
-        if groups_null or (is_0280 and not grp):
+        if groups_null or ((0, 28, 0) <= v < (0, 29, 0) and not grp):
             grp = None
         c: dict[str, Any] = {
-            # <= 0.21: iss = authenticate service host; 0.22.0 (#4046): route host
-            "iss": authenticate_host if v < (0, 22) else route_host,
+            # v0.21.0-v0.21.2: iss = data.issuer = authenticateURL.Host (evaluator.go:212,
+            # headers.rego:89); v0.21.3 (3307b9b82, #4049): the route's hostname
+            # (headers_evaluator.go:38 `input.Issuer = u.Hostname()`, headers.rego:88-89)
+            "iss": authenticate_host if v < (0, 21, 3) else route_host,
             "aud": route_host,  # a string, not an array
             "sub": sub,
             "user": sub,
@@ -175,7 +185,7 @@ class PomeriumSide:
             "sid": sid,
             "name": name if name is not None else user_email.split("@")[0],
         }
-        if v < (0, 27):
+        if v < (0, 27, 0):
             # before 0.27: jti = session id, iat = ID-token issued_at (old), exp = min(now+5m, session)
             c["jti"] = sid
             c["iat"] = now_i - 3600
@@ -190,7 +200,7 @@ class PomeriumSide:
         user_email: str,
         groups: list[str] | None = None,
         *,
-        version: str = "0.33",
+        version: str = "0.33.1",
         route_host: str = "jenkins.example.com",
         authenticate_host: str = "authenticate.example.com",
         expires_in: int = 300,

@@ -87,10 +87,10 @@ def test_new_realm_instance_refetches_jwks(jenkins_sim_factory, pomerium_side) -
 
 
 def test_wrong_issuer_is_anonymous(jenkins_sim_factory, pomerium_side) -> None:  # type: ignore[no-untyped-def]
-    """setExpectedIssuers(true, ...): iss required and matched exactly (v0.21 tokens carry the
+    """setExpectedIssuers(true, ...): iss required and matched exactly (v0.21.0-v0.21.2 tokens carry the
     authenticate host, jenkins-facts F.1)."""
     sim = jwt_sim(jenkins_sim_factory, pomerium_side)
-    assert _who(sim, pomerium_side.mint(ADMIN, [], version="0.21"))["name"] == "anonymous"
+    assert _who(sim, pomerium_side.mint(ADMIN, [], version="0.21.2"))["name"] == "anonymous"
     assert _who(sim, pomerium_side.mint(ADMIN, [], drop=("iss",)))["name"] == "anonymous"
 
 
@@ -99,8 +99,8 @@ def test_comma_separated_issuer_and_audience(jenkins_sim_factory, pomerium_side)
     sim = jwt_sim(jenkins_sim_factory, pomerium_side,
                   acceptedIssuer="authenticate.example.com,jenkins.example.com",
                   acceptedAudience="other.example.com,jenkins.example.com")
-    assert _who(sim, pomerium_side.mint(ADMIN, [], version="0.21"))["name"] == ADMIN
-    assert _who(sim, pomerium_side.mint(ADMIN, [], version="0.33"))["name"] == ADMIN
+    assert _who(sim, pomerium_side.mint(ADMIN, [], version="0.21.2"))["name"] == ADMIN
+    assert _who(sim, pomerium_side.mint(ADMIN, [], version="0.33.1"))["name"] == ADMIN
 
 
 def test_wrong_audience_is_anonymous(jenkins_sim_factory, pomerium_side) -> None:  # type: ignore[no-untyped-def]
@@ -155,7 +155,7 @@ def test_allow_verification_failures_skips_claims_not_signature(jenkins_sim_fact
     """allowVerificationFailures: re-parse with setSkipAllValidators() — claims unchecked,
     signature still verified."""
     sim = jwt_sim(jenkins_sim_factory, pomerium_side, allowVerificationFailures=True)
-    assert _who(sim, pomerium_side.mint(ADMIN, [], version="0.21"))["name"] == ADMIN
+    assert _who(sim, pomerium_side.mint(ADMIN, [], version="0.21.2"))["name"] == ADMIN
     assert _who(sim, pomerium_side.mint(ADMIN, [], now=time.time() - 3600))["name"] == ADMIN
     assert _who(sim, pomerium_side.mint_with_foreign_key(ADMIN, []))["name"] == "anonymous"
 
@@ -215,7 +215,7 @@ def test_issuer_list_tokens_are_not_trimmed(jenkins_sim_factory, pomerium_side) 
     on the delimiter only; `"a, b"` yields `" b"`, so a space after the comma never matches."""
     sim = jwt_sim(jenkins_sim_factory, pomerium_side, acceptedIssuer="authenticate.example.com, jenkins.example.com")
     assert _who(sim, pomerium_side.mint(ADMIN, []))["name"] == "anonymous"
-    assert _who(sim, pomerium_side.mint(ADMIN, [], version="0.21"))["name"] == ADMIN
+    assert _who(sim, pomerium_side.mint(ADMIN, [], version="0.21.2"))["name"] == ADMIN
 
 
 def test_full_name_and_email_claims_update_user_record(jenkins_sim_factory, pomerium_side) -> None:  # type: ignore[no-untyped-def]

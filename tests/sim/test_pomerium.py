@@ -8,6 +8,7 @@ authorize/evaluator/headers_evaluator_evaluation.go, authorize/evaluator/opa/pol
 from __future__ import annotations
 
 import jwt
+import pytest
 import requests
 from jwt.algorithms import ECAlgorithm
 
@@ -27,15 +28,33 @@ def test_jwks_endpoint(pomerium_side: PomeriumSide) -> None:
         assert k["use"] == "sig" and k["kid"] == _thumbprint(k) and len(k["kid"]) == 64
 
 
-def test_claims_v021_issuer_is_authenticate_host(pomerium_side: PomeriumSide) -> None:
-    """<= v0.21: iss = authenticate host, aud = route host, jti = session id."""
-    c = pomerium_side.claims("a@example.com", ["g"], version="0.21")
-    assert c["iss"] == "authenticate.example.com" and c["aud"] == "jenkins.example.com" and c["jti"] == c["sid"]
+@pytest.mark.parametrize("release", ["0.21.0", "v0.21.1", "0.21.2"])
+def test_claims_up_to_v0212_issuer_is_authenticate_host(pomerium_side: PomeriumSide, release: str) -> None:
+    """v0.21.0-v0.21.2: iss = data.issuer = authenticateURL.Host, port kept (pomerium@v0.21.2
+    authorize/evaluator/evaluator.go:212, opa/policy/headers.rego:89); aud = route host
+    (headers.rego:83-84 input.from_audience); jti = session id."""
+    c = pomerium_side.claims("a@example.com", ["g"], version=release, authenticate_host="authenticate.example.com:8443")
+    assert c["iss"] == "authenticate.example.com:8443" and c["aud"] == "jenkins.example.com" and c["jti"] == c["sid"]
 
 
-def test_claims_v022_issuer_is_route_host(pomerium_side: PomeriumSide) -> None:
-    """v0.22.0 (#4046): iss = route host; v0.27: jti random, iat now; aud a string; no nbf."""
-    c = pomerium_side.claims("a@example.com", ["g"], version="0.33")
+@pytest.mark.parametrize("release", ["0.21.3", "0.21.4", "0.22.0", "0.27.2", "v0.33.1"])
+def test_claims_from_v0213_issuer_is_route_host(pomerium_side: PomeriumSide, release: str) -> None:
+    """v0.21.3 (commit 3307b9b82, "update issuer for JWT (#4049)"): iss = the route's hostname,
+    no port (pomerium@v0.21.3 authorize/evaluator/headers_evaluator.go:38, headers.rego:88-89)."""
+    c = pomerium_side.claims("a@example.com", ["g"], version=release, authenticate_host="authenticate.example.com:8443")
+    assert c["iss"] == c["aud"] == "jenkins.example.com"
+
+
+def test_a_release_has_a_patch_number(pomerium_side: PomeriumSide) -> None:
+    """The fake is one release; "0.21" would not say which side of v0.21.3 it is on."""
+    with pytest.raises(ValueError):
+        pomerium_side.claims("a@example.com", version="0.21")
+
+
+def test_claims_v033_shape(pomerium_side: PomeriumSide) -> None:
+    """v0.27: jti random, iat now, exp now+5m; aud a string; no nbf; the eleven base claims
+    (pomerium@v0.33.1 authorize/evaluator/headers_evaluator_evaluation.go getJWTPayload)."""
+    c = pomerium_side.claims("a@example.com", ["g"], version="0.33.1")
     assert c["iss"] == c["aud"] == "jenkins.example.com" and isinstance(c["aud"], str)
     assert "nbf" not in c and c["jti"] != c["sid"] and c["exp"] - c["iat"] == 300
     assert set(c) == {"iss", "aud", "jti", "iat", "exp", "sub", "user", "email", "groups", "sid", "name"}
