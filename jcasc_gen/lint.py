@@ -142,7 +142,8 @@ def _findings(spec: Spec) -> Iterator[tuple[str, tuple[PathItem, ...], str, str 
     pom = spec.pomerium
     if jwt.skip_certificate_check:
         yield ("JG007", ("jwt", "skip_certificate_check"), "skip_certificate_check turns off certificate checks for the whole Jenkins JVM",
-               "import Pomerium's CA into the JVM truststore (or the image's cacerts), or point jwks_url at an address "
+               "output.compose makes Pomerium's certificate and a trust store Jenkins uses; elsewhere import Pomerium's CA "
+               "into the JVM truststore (or the image's cacerts), or point jwks_url at an address "
                "whose certificate Jenkins trusts, and set this to false")
     yield from lint_pomerium.findings(spec)
     if pom is not None:

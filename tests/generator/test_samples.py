@@ -60,3 +60,12 @@ def test_large_org_is_what_its_script_writes() -> None:
     data = yaml.safe_load(text)["authorization"]
     assert len(data["roles"]) >= 80
     assert len({g["group"] for g in data["grants"] if "group" in g}) >= 300
+
+
+def test_guide_sample_comment_names_the_folder_generate_writes() -> None:
+    from jcasc_gen.model import load_spec
+
+    text = (SAMPLES / "pomerium-jenkins.yaml").read_text(encoding="utf-8")
+    spec = load_spec(SAMPLES / "pomerium-jenkins.yaml").spec
+    assert pathlib.Path(spec.output.dir) == REPO / "generated"
+    assert "-> generated/ at the repository's top" in text and "samples/generated" not in text

@@ -24,7 +24,7 @@ def _files(text: str = COMPOSE_SPEC) -> dict[str, str]:
 def test_compose_services_volumes_ports_env() -> None:
     files = _files()
     compose = yaml.safe_load(files["docker-compose.yaml"])
-    assert set(compose["services"]) == {"pomerium", "verify", "jenkins"}
+    assert set(compose["services"]) == {"tls", "pomerium", "verify", "jenkins"}
     pom = compose["services"]["pomerium"]
     assert pom["image"] == "pomerium/pomerium:v0.33.1"
     assert pom["ports"] == ["443:443"]
@@ -34,6 +34,9 @@ def test_compose_services_volumes_ports_env() -> None:
         "IDP_CLIENT_ID": "${IDP_CLIENT_ID:?set IDP_CLIENT_ID in .env}",
         "IDP_CLIENT_SECRET": "${IDP_CLIENT_SECRET:?set IDP_CLIENT_SECRET in .env}",
         "SIGNING_KEY": "${POMERIUM_SIGNING_KEY:?set POMERIUM_SIGNING_KEY in .env}",
+        # the certificate the tls service made (tests/gitops/test_compose_stack.py)
+        "CERTIFICATE_FILE": "/pomerium/tls/cert.pem",
+        "CERTIFICATE_KEY_FILE": "/pomerium/tls/key.pem",
     }
     assert pom["env_file"] == [{"path": ".env", "required": False}]
     # route hosts resolve to Pomerium inside the network: the JWKS fetch keeps its certificate check
@@ -41,9 +44,10 @@ def test_compose_services_volumes_ports_env() -> None:
     assert compose["services"]["verify"]["expose"] == ["8000"]
     jenkins = compose["services"]["jenkins"]
     assert jenkins["build"] == {"context": ".", "dockerfile": "jenkins/Dockerfile"}
-    assert jenkins["volumes"] == ["jenkins_home:/var/jenkins_home", "./jenkins.yaml:/etc/jenkins/casc/jenkins.yaml:ro"]
+    assert jenkins["volumes"] == ["jenkins_home:/var/jenkins_home", "./jenkins.yaml:/etc/jenkins/casc/jenkins.yaml:ro",
+                                  "jenkins_trust:/etc/jcasc-gen/trust:ro"]
     assert jenkins["ports"] == ["127.0.0.1:8080:8080"]
-    assert compose["volumes"] == {"jenkins_home": {}}
+    assert compose["volumes"] == {"jenkins_home": {}, "pomerium_tls": {}, "jenkins_trust": {}}
     assert "skip-certificate-check" not in files["plugins.txt"]
 
 
@@ -52,9 +56,9 @@ def test_dockerfile_bakes_plugins_and_points_casc_at_the_mount() -> None:
     lines = [ln for ln in files["jenkins/Dockerfile"].splitlines() if ln and not ln.startswith("#")]
     assert lines == [
         "FROM jenkins/jenkins:2.568.2-jdk21",
-        "ENV JAVA_OPTS=-Djenkins.install.runSetupWizard=false",
+        "ENV JENKINS_JAVA_OPTS=-Djenkins.install.runSetupWizard=false",
         "ENV CASC_JENKINS_CONFIG=/etc/jenkins/casc/jenkins.yaml",
-        "COPY plugins.txt /usr/share/jenkins/ref/plugins.txt",
+        "COPY --chown=jenkins:jenkins plugins.txt /usr/share/jenkins/ref/plugins.txt",
         "RUN jenkins-plugin-cli --plugin-file /usr/share/jenkins/ref/plugins.txt",
     ]
     mount = yaml.safe_load(files["docker-compose.yaml"])["services"]["jenkins"]["volumes"][1]
@@ -73,7 +77,7 @@ def test_dollar_is_doubled_and_file_secrets_are_mounted() -> None:
     raw = files["docker-compose.yaml"]
     assert '"/run/secrets/po$$$$mer"' in raw  # the spec's `$$` is two literal dollars: compose needs `$$$$`
     pom = yaml.safe_load(raw)["services"]["pomerium"]
-    bind = pom["volumes"][1]
+    bind = pom["volumes"][2]
     assert bind["type"] == "bind" and bind["read_only"] is True
 
 
@@ -84,7 +88,7 @@ def test_custom_images_and_upstream() -> None:
     assert files["jenkins/Dockerfile"].splitlines()[3] == "FROM registry.corp/jenkins:2.516-jdk21"
     jenkins = yaml.safe_load(files["docker-compose.yaml"])["services"]["jenkins"]
     assert jenkins["networks"]["default"]["aliases"] == ["ci"]
-    assert jenkins["environment"] == {"JENKINS_OPTS": "--httpPort=9090"}
+    assert jenkins["environment"]["JENKINS_OPTS"] == "--httpPort=9090"
     assert jenkins["ports"] == ["127.0.0.1:9090:9090"]
 
 
