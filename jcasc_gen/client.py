@@ -121,6 +121,8 @@ class Connection:
     retries: int = 3  # extra attempts for idempotent reads only
     backoff: float = 0.5  # seconds; doubles per attempt
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False, compare=False)
+    # How the running command takes a JWT, for hints (import has fewer options than apply).
+    jwt_options: str = "--jwt/--jwt-file or --signing-key-file"
 
     @property
     def base(self) -> str:
@@ -295,7 +297,7 @@ class JenkinsClient:
                       f"authenticated as {as_whom!r}" + (f", which lacks {needs}" if needs else "") if as_whom else "forbidden")
             hint = ("the JWT was not accepted (Jenkins treats the request as anonymous): check its issuer, audience and expiry"
                     if as_whom == "anonymous" and self.auth.kind == "jwt" else
-                    "once jwt-auth is the realm, API tokens are anonymous: pass --jwt/--jwt-file or --signing-key-file"
+                    f"once jwt-auth is the realm, API tokens are anonymous: pass {self.conn.jwt_options}"
                     if as_whom == "anonymous" and self.auth.kind == "token" else
                     "the credentials need Overall/Administer")
             return Denied(f"{what}: denied for {who} (403: {detail})", hint=hint, status=403, body=reply.text)

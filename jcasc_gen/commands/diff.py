@@ -72,8 +72,9 @@ def _file_report(root: str, files: dict[str, str]) -> list[dict[str, Any]]:
     return out
 
 
-def _live_document(args: argparse.Namespace, spec: Any) -> dict[str, Any]:
-    """The live export; tries the pre-switch credential, then the JWT one (exit 3 on failure)."""
+def _live_document(args: argparse.Namespace, spec: Any) -> tuple[dict[str, Any], str]:
+    """The live export and the URL it came from (--url or JENKINS_URL); tries the pre-switch
+    credential, then the JWT one (exit 3 on failure)."""
     from ..client import CredentialsRefused, Denied, JenkinsClient, JenkinsError
     from ..live import credentials
     from ..live.redact import say
@@ -88,7 +89,7 @@ def _live_document(args: argparse.Namespace, spec: Any) -> dict[str, Any]:
     last: JenkinsError | None = None
     for auth in auths:
         try:
-            return parse_export(JenkinsClient(creds.conn, auth).casc_export())
+            return parse_export(JenkinsClient(creds.conn, auth).casc_export()), creds.conn.url
         except (Denied, CredentialsRefused) as exc:
             last = exc  # the realm may already be jwt-auth (API tokens become anonymous): try the next
         except JenkinsError as exc:
@@ -131,12 +132,12 @@ def run(args: argparse.Namespace) -> int:
     colour = use_color(sys.stdout, args.color)
 
     if args.live:
-        live = _live_document(args, loaded.spec)
+        live, url = _live_document(args, loaded.spec)
         target = target_document(loaded.spec)
         changes = semantic_changes(live, target)
         different = not changes.empty
         if args.format == "json":
-            emit_json({"command": "diff", "ok": not different, "spec": args.spec, "against": "live", "url": _shown_url(args.url),
+            emit_json({"command": "diff", "ok": not different, "spec": args.spec, "against": "live", "url": _shown_url(url),
                        "changes": changes.to_json(), "diagnostics": [d.to_json() for d in gen.diagnostics]})
         else:
             lines = summary_lines(changes)

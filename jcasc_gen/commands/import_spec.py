@@ -83,7 +83,8 @@ def _read_export_live(args: argparse.Namespace) -> tuple[Any, str]:
                                       "(reading the export needs Overall/Administer)")
     if args.insecure and args.ca_bundle:
         raise _Failed(ExitCode.USAGE, "--ca-bundle and --insecure contradict each other")
-    conn = Connection(args.url, timeout=args.timeout, verify=False if args.insecure else (args.ca_bundle or True))
+    conn = Connection(args.url, timeout=args.timeout, verify=False if args.insecure else (args.ca_bundle or True),
+                      jwt_options="--jwt (or JENKINS_JWT), with --jwt-header if jwt-auth reads another header")
     try:
         text = JenkinsClient(conn, auth).casc_export()
         return parse_export(text), f"the live export of {parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}"

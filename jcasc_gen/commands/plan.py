@@ -34,8 +34,12 @@ def run(args: argparse.Namespace) -> int:
         try:
             client = JenkinsClient(creds.conn, auth)
             if client.whoami().anonymous:
+                if auth.kind == "jwt" and creds.post is not None:
+                    message, hint = creds.post.rejected()
+                    raise JenkinsError(message, hint=hint)
                 raise JenkinsError(f"{auth.describe()} is treated as anonymous",
-                                   hint="once jwtAuth is the realm, pass --signing-key-file or --jwt")
+                                   hint="once jwtAuth is the realm, API tokens are anonymous: pass --signing-key-file or --jwt"
+                                   if creds.post is None else "check the API token's user")
             state = read_state(client)
             break
         except JenkinsError as exc:

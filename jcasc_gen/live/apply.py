@@ -159,6 +159,9 @@ class Applier:
         try:
             me = client.whoami()
             if me.anonymous:
+                if client.auth.kind == "jwt" and self.creds.post is not None:
+                    message, hint = self.creds.post.rejected()
+                    return False, f"{message} (hint: {hint})", None
                 return False, f"{client.auth.describe()} is treated as anonymous", None
             client.casc_check(PREFLIGHT_DOC)
             return True, me.name, None

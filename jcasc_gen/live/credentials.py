@@ -124,6 +124,25 @@ class PostCredential:
 
         return Auth.jwt(self.header_name, self.token(), self.principal)
 
+    def rejected(self) -> tuple[str, str]:
+        """(message, hint) for when Jenkins treated this JWT as anonymous: what the token carried,
+        what the spec's realm accepts, and so where the difference must be."""
+        from .. import tokens
+
+        claims = self.claims()
+        jwt = self.spec.jwt
+        message = (f"Jenkins treats the JWT ({self.source}) as anonymous. The token has iss {claims.get('iss')!r} and aud "
+                   f"{claims.get('aud')!r}; the spec's realm accepts issuers {list(jwt.issuers)} and audiences {list(jwt.audiences)}")
+        problems = tokens.acceptance_problems(jwt, claims, alg=self.alg())
+        if problems:
+            return (message + "; even the spec's realm would refuse it: " + "; ".join(problems),
+                    "fix the spec's jwt settings, or give a JWT they accept")
+        return (message + ", so the live realm accepts another issuer or audience (for example what an older Pomerium "
+                "sent, or another route host), or cannot verify the signature against its jwksUrl",
+                "compare acceptedIssuer, acceptedAudience and jwksUrl of the live realm (Manage Jenkins > Security, or "
+                "the JCasC file Jenkins boots from) with these values, and pass a JWT the live realm accepts with --jwt; "
+                "once the live realm matches the spec, minting with --signing-key-file works")
+
 
 @dataclass
 class Credentials:

@@ -38,3 +38,15 @@ def test_init_writes_spec_and_schema_the_modeline_resolves(tmp_path: pathlib.Pat
 def test_init_no_schema(tmp_path: pathlib.Path) -> None:
     assert main(["init", str(tmp_path / "s.yaml"), "--no-schema"]) == 0
     assert not (tmp_path / "jcasc-gen.schema.json").exists()
+
+
+def test_starter_spec_points_at_the_spec_reference_that_exists(tmp_path: pathlib.Path) -> None:
+    spec = tmp_path / "s.yaml"
+    assert main(["init", str(spec), "--no-schema"]) == 0
+    text = spec.read_text()
+    assert "docs/spec.md" in text and "README" not in text
+    repo = pathlib.Path(__file__).resolve().parents[2]
+    assert (repo / "docs" / "spec.md").is_file()
+    # the starter names an exact Pomerium release, so no JG020 info asks for one
+    assert main(["lint", str(spec)]) == 0
+    assert yaml.safe_load(text)["pomerium"]["version"] == "0.33.1"
