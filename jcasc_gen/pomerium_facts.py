@@ -113,8 +113,8 @@ HEADER = "X-Pomerium-Jwt-Assertion"
 JWKS_PATH = "/.well-known/pomerium/jwks.json"
 
 # The claims of every assertion, the same set from v0.21.0 to v0.33.1: headers.rego
-# `base_jwt_claims` (v0.21.0:158-170 ... v0.27.2) and headers_evaluator_evaluation.go
-# getJWTPayload (v0.28.0 ... v0.33.1:502-514). Claims named in `jwt_claims_headers` would be
+# `base_jwt_claims` (v0.21.0:156-168 ... v0.27.2) and headers_evaluator_evaluation.go
+# getJWTPayload (v0.28.0 ... v0.33.1:501-513). Claims named in `jwt_claims_headers` would be
 # added, but the generated config sets none. `email` and `name` are "" when the IdP has none.
 CLAIMS: tuple[str, ...] = ("iss", "aud", "jti", "iat", "exp", "sub", "user", "email", "groups", "sid", "name")
 # The claims whose value names the person (a username claim must be one of them): `sub`/`user`
