@@ -154,6 +154,7 @@ def _image(spec: Spec, version: facts.PomeriumVersion) -> Iterator[Finding]:
     same = (tagged.minor_version() == version.minor_version()
             and (tagged.patch is None or version.patch is None or tagged.patch == version.patch))
     if not same:
-        yield ("JG026", where, f"the Pomerium image runs {tagged.text} but pomerium.version is {version.text!r}: jenkins.yaml "
+        release = f"{tagged.major}.{tagged.minor}" + (f".{tagged.patch}" if tagged.patch is not None else "")
+        yield ("JG026", where, f"the Pomerium image runs {release} but pomerium.version is {version.text!r}: jenkins.yaml "
                "(issuer, claims) is written for the version, the stack would run the image",
-               f"make them agree: pomerium.version \"{tagged.text.lstrip('v')}\" or the image {facts.image_for(version)}")
+               f"make them agree: pomerium.version \"{release}\" or the image {facts.image_for(version)}")

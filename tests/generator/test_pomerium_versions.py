@@ -204,3 +204,37 @@ def test_lint_catches_an_image_of_another_release(tmp_path: pathlib.Path, image:
 def test_golden_cases_exist_for_the_boundary() -> None:
     assert (CASES / "pomerium-v0213-route-issuer.expected" / "jenkins.yaml").read_text().count('acceptedIssuer: "jenkins.example.com"') == 1
     assert 'acceptedIssuer: "authenticate.example.com:8443"' in (CASES / "authenticate-port-v021.expected" / "jenkins.yaml").read_text()
+
+
+# --- lint against the simulator: a lockout finding exactly when Jenkins would be anonymous ---------
+
+LOCKOUT = {"JG006", "JG008", "JG021", "JG023", "JG025"}
+CLAIM_NAMES = [*facts.CLAIMS, "preferred_username", "upn", "roles"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(header=st.sampled_from([facts.HEADER, "x-pomerium-jwt-assertion", "Authorization", "X-Forwarded-Jwt"]),
+       user=st.sampled_from(CLAIM_NAMES), groups=st.sampled_from(CLAIM_NAMES), audience_ok=st.booleans(),
+       issuer_ok=st.booleans(), release=st.sampled_from(["0.21.2", "0.21.3", "0.29.0", "0.33.1"]))
+def test_lint_finds_a_lockout_exactly_when_the_simulated_jenkins_is_anonymous(
+        header: str, user: str, groups: str, audience_ok: bool, issuer_ok: bool, release: str) -> None:
+    """Independent sides: the product's lint on the spec, and the simulator's jwt-auth reading the
+    token the simulator's Pomerium sends for that release, in Pomerium's header."""
+    from jcasc_gen.jcasc import target_document
+    from jcasc_gen.lint import lint
+    from tests.jenkins_sim import JenkinsSim, JwtRealm
+
+    with PomeriumSide() as side:
+        issuers = "" if issuer_ok else "issuers: [sso.example.com]\n"
+        audiences = "audiences: [jenkins.example.com]\n" if audience_ok else "audiences: [jenkins]\n"
+        jwt = (f"header: {header}\nusername_claim: {user}\ngroups_claim: {groups}\n{issuers}{audiences}"
+               f"jwks_url: {side.jwks_url}\n")
+        loaded = load_spec_text(_spec_text(release, jwt=jwt).replace(AUTHENTICATE, "https://authenticate.example.com"))
+        codes = {d.code for d in lint(loaded.spec, loaded.document) if d.severity == "error"}
+        lockout = bool(codes & LOCKOUT) or ("JG022" in codes and user not in facts.CLAIMS)
+        realm = JwtRealm(**target_document(loaded.spec)["jenkins"]["securityRealm"]["jwtAuth"])
+        sim = JenkinsSim(security_realm=realm)  # not started: only its filter chain is used
+        token = side.mint("alice@example.com", ["devs"], version=release, route_host="jenkins.example.com",
+                          authenticate_host="authenticate.example.com")
+        who = sim.identify({facts.HEADER: token})
+        assert who.anonymous == lockout, (codes, who)
