@@ -306,6 +306,7 @@ def semantic_check(doc: LoadedDocument) -> list[Diagnostic]:
         if problem:
             at(path, problem, "write scheme://host[:port][/path], e.g. https://jenkins.example.com")
     if pom is not None:
+        _check_version(pom, at)
         _check_idp(pom, at)
     elif "pomerium" not in data:
         if "jwt" not in data:
@@ -329,6 +330,23 @@ def semantic_check(doc: LoadedDocument) -> list[Diagnostic]:
     extras, granted = _check_authorization(doc, at)
     _check_plugins(doc, at, extras, needed_plugins(granted, {e.id: e.plugin for _, e in extras}))
     return out
+
+
+def _check_version(pom: Mapping[str, Any], at: Any) -> None:
+    """What the schema's pattern lets through but the model cannot read (a trailing newline,
+    which a JSON Schema `$` accepts) is reported here, located, instead of failing later."""
+    from .schema import schema
+
+    vtext = pom.get("version")
+    if not isinstance(vtext, str):
+        return
+    pattern = schema()["properties"]["pomerium"]["properties"]["version"]["pattern"]
+    if re.search(pattern, vtext) is None:
+        return  # the schema reports it
+    try:
+        pomerium_facts.parse_version(vtext)
+    except pomerium_facts.VersionError as exc:
+        at(("pomerium", "version"), str(exc), "write the version alone, e.g. \"0.33.1\"")
 
 
 def _check_idp(pom: Mapping[str, Any], at: Any) -> None:

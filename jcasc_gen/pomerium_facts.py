@@ -65,12 +65,13 @@ class PomeriumVersion:
         return self.text
 
 
-_VERSION = re.compile(r"v?(\d{1,4})\.(\d{1,4})(?:\.(\d{1,4}))?")
+# The same form as the schema's pattern for pomerium.version (a test holds the two together).
+_VERSION = re.compile(r"v?([0-9]{1,9})\.([0-9]{1,9})(?:\.([0-9]{1,9}))?")
 
 
 def parse_version(text: str) -> PomeriumVersion:
     """`0.33`, `v0.33` or `v0.33.1`; anything else raises VersionError (never a silent default)."""
-    m = _VERSION.fullmatch(text.strip()) if isinstance(text, str) else None
+    m = _VERSION.fullmatch(text) if isinstance(text, str) else None
     if m is None:
         raise VersionError(f"{text!r} is not a Pomerium version: write MAJOR.MINOR or MAJOR.MINOR.PATCH, "
                            f"e.g. \"{DEFAULT_VERSION_TEXT}\" or \"v{NEWEST_KNOWN_TEXT}\" (the output of `pomerium --version`)")
@@ -203,7 +204,7 @@ def image_for(version: PomeriumVersion) -> str:
     return f"{IMAGE_REPOSITORY}:v{version.major}.{version.minor}.{patch or 0}"
 
 
-_IMAGE_TAG_VERSION = re.compile(r"(?:^|[-_])v?(\d{1,4})\.(\d{1,4})(?:\.(\d{1,4}))?$")
+_IMAGE_TAG_VERSION = re.compile(r"(?:^|[-_])v?([0-9]{1,9})\.([0-9]{1,9})(?:\.([0-9]{1,9}))?$")
 
 
 def image_version(image: str) -> PomeriumVersion | None:

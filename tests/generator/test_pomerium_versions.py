@@ -10,7 +10,7 @@ import pathlib
 import textwrap
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from jcasc_gen import pomerium_facts as facts
@@ -238,3 +238,29 @@ def test_lint_finds_a_lockout_exactly_when_the_simulated_jenkins_is_anonymous(
                           authenticate_host="authenticate.example.com")
         who = sim.identify({facts.HEADER: token})
         assert who.anonymous == lockout, (codes, who)
+
+
+VERSION_ALPHABET = "v0123456789.\u0663 x-\n"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.text(VERSION_ALPHABET, max_size=14), st.from_regex(r"v?[0-9]{1,12}\.[0-9]{1,12}(\.[0-9]{1,12})?", fullmatch=True)))
+@example("0.33\n")
+@example("1234567890.1")
+@example("0.\u0663")
+@example("v0.21.3")
+def test_every_version_string_is_read_or_refused_with_a_located_error(text: str) -> None:
+    """The schema's pattern (for editors) and parse_version (for the model) are two readers of
+    one form: whatever a spec holds, it is a version or a located error, never a traceback."""
+    try:
+        parsed: facts.PomeriumVersion | None = facts.parse_version(text)
+    except facts.VersionError:
+        parsed = None
+    spec_text = _spec_text("0.33").replace('"0.33"', json.dumps(text))
+    try:
+        spec = load_spec_text(spec_text).spec
+    except SpecError as exc:
+        assert parsed is None
+        assert [d.path for d in exc.diagnostics] == ["pomerium.version"]
+    else:
+        assert parsed is not None and spec.pomerium is not None and spec.pomerium.version == parsed
