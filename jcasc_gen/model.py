@@ -326,6 +326,19 @@ def semantic_check(doc: LoadedDocument) -> list[Diagnostic]:
     out_cfg = data.get("output")
     if isinstance(out_cfg, dict) and out_cfg.get("compose") is True and pom is None:
         at(("output", "compose"), "the compose stack needs a `pomerium:` section", "add `pomerium:` or set `compose: false`")
+    if isinstance(out_cfg, dict) and out_cfg.get("compose") is True and pom is not None:
+        # The stack names its route hosts in a certificate (DNS names are ASCII) and as compose
+        # network aliases: a host written in another script must be written in its IDNA form.
+        for path in (("jenkins", "url"), ("pomerium", "authenticate_url"), ("pomerium", "verify_url")):
+            value = _get(data, path)
+            host = urlsplit(value).hostname if isinstance(value, str) and _url_problem(value) is None else None
+            if host and not host.isascii():
+                try:
+                    ascii_host = host.encode("idna").decode("ascii")
+                except UnicodeError:
+                    ascii_host = "xn--..."
+                at(path, f"the compose stack needs an ASCII host name (its certificate and network aliases), not {host!r}",
+                   f"write the host in its IDNA form: {ascii_host}")
 
     extras, granted = _check_authorization(doc, at)
     _check_plugins(doc, at, extras, needed_plugins(granted, {e.id: e.plugin for _, e in extras}))

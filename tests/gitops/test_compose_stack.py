@@ -260,3 +260,14 @@ def test_a_jvm_with_the_stack_options_fetches_the_jwks_over_https(tmp_path: path
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_non_ascii_route_host_is_refused_for_the_stack_with_its_idna_form() -> None:
+    from jcasc_gen.diagnostics import SpecError
+
+    text = COMPOSE_SPEC.replace("https://jenkins.corp.example.com", "https://jënkins.corp.example.com")
+    with pytest.raises(SpecError) as info:
+        load_spec_text(text)
+    (diag,) = [d for d in info.value.diagnostics if d.path == "jenkins.url"]
+    assert "xn--jnkins-pva.corp.example.com" in (diag.hint or "")
+    load_spec_text(text.replace("  compose: true\n", ""))  # without the stack it is fine
