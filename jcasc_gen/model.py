@@ -288,6 +288,16 @@ def _url_problem(value: Any) -> str | None:
 _HOST = re.compile(r"[\w.-]+")
 
 
+def _is_ip(host: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 def pomerium_jwks_url(jenkins_url: str) -> str:
     return pomerium_facts.jwks_url(jenkins_url)
 
@@ -332,7 +342,10 @@ def semantic_check(doc: LoadedDocument) -> list[Diagnostic]:
         for path in (("jenkins", "url"), ("pomerium", "authenticate_url"), ("pomerium", "verify_url")):
             value = _get(data, path)
             host = urlsplit(value).hostname if isinstance(value, str) and _url_problem(value) is None else None
-            if host and not host.isascii():
+            if host and _is_ip(host):
+                at(path, f"the compose stack needs a host name, not the address {host!r} (it becomes a network alias "
+                   "and a certificate's DNS name)", "use a host name, e.g. jenkins.example.com")
+            elif host and not host.isascii():
                 try:
                     ascii_host = host.encode("idna").decode("ascii")
                 except UnicodeError:

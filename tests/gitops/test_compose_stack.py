@@ -271,3 +271,13 @@ def test_a_non_ascii_route_host_is_refused_for_the_stack_with_its_idna_form() ->
     (diag,) = [d for d in info.value.diagnostics if d.path == "jenkins.url"]
     assert "xn--jnkins-pva.corp.example.com" in (diag.hint or "")
     load_spec_text(text.replace("  compose: true\n", ""))  # without the stack it is fine
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "[::1]"])
+def test_an_address_as_route_host_is_refused_for_the_stack(host: str) -> None:
+    from jcasc_gen.diagnostics import SpecError
+
+    text = COMPOSE_SPEC.replace("https://verify.corp.example.com", f"https://{host}")
+    with pytest.raises(SpecError) as info:
+        load_spec_text(text)
+    assert [d.path for d in info.value.diagnostics] == ["pomerium.verify_url"]
