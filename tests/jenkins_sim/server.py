@@ -18,13 +18,15 @@ import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterable, Mapping
+from collections import Counter
+from typing import Any, Callable, Iterable, Mapping
 from urllib.parse import parse_qs, urlsplit
 
-from . import acl, casc, script
+from . import acl, casc, item_acl, item_routes, script
 from . import permissions as P
 from .auth import basic_check, jwt_filter
 from .faults import Fault, Faults
+from .items import Item, ItemTree, endpoint_of
 from .plugins import PluginManager
 from .state import ANONYMOUS, Identity, JwtRealm, LocalRealm, Realm, Strategy
 
@@ -151,6 +153,8 @@ class JenkinsSim:
         self.boot_error: str | None = None
         self.requests: list[tuple[str, str]] = []  # (method, path) log for assertions
         self.casc_log: list[str] = []  # WARNING lines (unresolved variables ...)
+        self.log: list[str] = []  # Jenkins' own WARNING lines ("WARNING <logger>: <message>")
+        self.items = ItemTree(self)  # folders and jobs (items.py)
         self._port = port
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -237,6 +241,21 @@ class JenkinsSim:
     def has_permission(self, ident: Identity, pid: str) -> bool:
         return acl.has_permission(self._strategy, ident, pid)
 
+    def has_item_permission(self, ident: Identity, full_name: str, pid: str) -> bool:
+        """The ACL of the item `full_name` (`a/b`; "" is Jenkins itself) asked for `pid`."""
+        return self.has_item_access(ident, self.items.require(full_name) if full_name else None, pid)
+
+    def has_item_access(self, ident: Identity, item: Item | None, pid: str) -> bool:
+        return item_acl.has_item_permission(self._strategy, ident, item, pid)
+
+    def permission_table(self) -> P.Table:
+        """The permissions that exist now (core's and the active plugins')."""
+        return P.Table(self.active_plugins(), self.extra_permissions)
+
+    def endpoint_counts(self) -> Counter[tuple[str, str]]:
+        """(method, endpoint) -> requests so far; item paths collapse to `/{item}/...`."""
+        return Counter((m, endpoint_of(p)) for m, p in list(self.requests))
+
     def identify(self, headers: dict[str, str]) -> Identity:
         """The identity the filter chain would give these request headers (no 401 path)."""
         return self._authenticate(_Headers(headers))[1] or ANONYMOUS
@@ -249,14 +268,22 @@ class JenkinsSim:
             self.plugin_manager.plugins[name] = PluginState(name, version, active=active, long_name=LONG_NAMES.get(name))
 
     # ---------------------------------------------------------------- faults
-    def fail_next(self, path: str, count: int = 1, status: int = 500) -> None:
-        self.faults.add(Fault(path, count, "status", status=status))
+    def fail_next(self, path: str, count: int = 1, status: int = 500, *, method: str | None = None,
+                  skip: int = 0) -> None:
+        self.faults.add(Fault(path, count, "status", status=status, method=method, skip=skip))
 
-    def hang_next(self, path: str, count: int = 1, seconds: float = 5.0) -> None:
-        self.faults.add(Fault(path, count, "hang", seconds=seconds))
+    def hang_next(self, path: str, count: int = 1, seconds: float = 5.0, *, method: str | None = None,
+                  skip: int = 0) -> None:
+        self.faults.add(Fault(path, count, "hang", seconds=seconds, method=method, skip=skip))
 
-    def drop_next(self, path: str, count: int = 1) -> None:
-        self.faults.add(Fault(path, count, "drop"))
+    def drop_next(self, path: str, count: int = 1, *, method: str | None = None, skip: int = 0) -> None:
+        self.faults.add(Fault(path, count, "drop", method=method, skip=skip))
+
+    def before_next(self, path: str, action: Callable[["JenkinsSim"], None], count: int = 1, *,
+                    method: str | None = None, skip: int = 0) -> None:
+        """Run `action(sim)` when a matching request arrives, then answer it normally (a
+        change someone else makes between a client's requests)."""
+        self.faults.add(Fault(path, count, "call", method=method, skip=skip, action=action))
 
     def fail_apply_halfway(self) -> None:
         """The next apply/configure/reload sets authorizationStrategy, then fails before
@@ -493,14 +520,16 @@ class _Handler(BaseHTTPRequestHandler):
         return sid
 
     # ------------------------------------------------------------ denial responses
-    def _deny(self, ident: Identity, pid: str) -> None:
+    def _deny(self, ident: Identity, pid: str, report: bool = True, message: str | None = None) -> None:
+        """`report=False`: a plain AccessDeniedException (not AccessDeniedException3), which
+        carries no diagnosis headers (AccessDeniedHandlerImpl.java:48-56); `message` is its text."""
         headers = {
             # AccessDeniedException3.reportAsHeadersImpl (D.6)
             "X-You-Are-Authenticated-As": ident.name,
             "X-You-Are-In-Group-Disabled": "JENKINS-39402: use -Dhudson.security.AccessDeniedException2.REPORT_GROUP_HEADERS=true or use /whoAmI to diagnose",
             "X-Required-Permission": P.java_id(pid),
             "X-Permission-Implied-By": ", ".join(P.implied_by_chain(pid)),
-        }
+        } if report else {}
         if ident.anonymous:
             # hudson/security/HudsonAuthenticationEntryPoint.java: 403 "Authentication required"
             # with a meta refresh to the login page
@@ -513,7 +542,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(403, body, headers=headers)
         else:
             # hudson/security/AccessDeniedHandlerImpl.java + /accessDenied view
-            msg = f"{ident.name} is missing the {pid} permission"
+            msg = message or f"{ident.name} is missing the {pid} permission"
             self._send(403, _page("Access Denied", f"<p>{html.escape(msg)}</p>"), headers=headers)
 
     # ------------------------------------------------------------ entry points
@@ -542,7 +571,11 @@ class _Handler(BaseHTTPRequestHandler):
         sim.requests.append((self.command, path))
         self._body()  # always drain the body so keep-alive stays in sync
 
-        fault = sim.faults.take(path)
+        fault = sim.faults.take(path, self.command)
+        if fault is not None and fault.kind == "call":
+            assert fault.action is not None
+            fault.action(sim)
+            fault = None
         if fault is not None:
             if fault.kind == "drop":
                 self.close_connection = True
@@ -708,6 +741,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._casc("/".join(segs[1:]))
         elif segs and segs[0] == "reload-configuration-as-code":
             self._token_reload()
+        elif segs and segs[0] in ("job", "createItem"):
+            item_routes.handle(self, path)
         else:
             self._send(404, _page("Not Found", f"<p>{html.escape(path)}</p>"))
 
@@ -721,7 +756,7 @@ class _Handler(BaseHTTPRequestHandler):
             "nodeName": "",
             "numExecutors": sim.num_executors,
             "description": sim.system_message,
-            "jobs": [],
+            "jobs": item_routes.root_jobs(sim, self.ident),
             "overallLoad": {},
             "primaryView": {"_class": "hudson.model.AllView", "name": "all", "url": sim.url},
             "quietDownReason": None,

@@ -97,3 +97,20 @@ jenkins:
           permissions:
           - Overall/Administer
 """
+
+
+def item_sim(factory: Callable[..., JenkinsSim], *grants: tuple[str, str, str], kind: str = "projectMatrix",
+             users: dict[str, str] | None = None, **kw: Any) -> JenkinsSim:
+    """A simulator with cloudbees-folder and workflow-job active, the local realm with users
+    admin/alice/bob/carol (token = name + "-token"), `kind` strategy: admin administers,
+    every signed-in user has Overall/Read, plus `grants`."""
+    from tests.jenkins_sim.items import ITEM_PLUGINS
+    st = matrix(("USER", "admin", "Overall/Administer"), ("GROUP", "authenticated", "Overall/Read"), *grants, kind=kind)
+    names = ("admin", "alice", "bob", "carol")
+    return factory(plugins={**DEFAULT_PLUGINS, **ITEM_PLUGINS}, authorization=st,
+                   users=users or {n: f"{n}-token" for n in names}, **kw)
+
+
+def auth(user: str) -> tuple[str, str]:
+    """Basic credentials of an item_sim user (API token: no crumb needed)."""
+    return (user, f"{user}-token")
