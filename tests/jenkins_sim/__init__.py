@@ -4,6 +4,7 @@ fake Pomerium side, for the apply and verify tests. See README.md."""
 from __future__ import annotations
 
 from .casc import CascError
+from .items import ITEM_PLUGINS, ItemError
 from .pomerium import PomeriumSide
 from .server import DEFAULT_AVAILABLE, DEFAULT_PLUGINS, JenkinsSim
 from .state import ANONYMOUS, Identity, JwtRealm, LocalRealm, Strategy
@@ -19,4 +20,6 @@ __all__ = [
     "CascError",
     "DEFAULT_PLUGINS",
     "DEFAULT_AVAILABLE",
+    "ITEM_PLUGINS",
+    "ItemError",
 ]

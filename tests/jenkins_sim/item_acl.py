@@ -31,7 +31,7 @@ ITEM_READ, ITEM_DISCOVER = "Job/Read", "Job/Discover"
 P_ADMINISTER = "Overall/Administer"
 
 # ------------------------------------------------------------------ permission scopes
-# jenkins-2.568.2 core/src/main/java/hudson/security/PermissionScope.java:44-78: JENKINS;
+# jenkins-2.568.2 core/src/main/java/hudson/security/PermissionScope.java:80-116: JENKINS;
 # ITEM_GROUP in JENKINS; ITEM in ITEM_GROUP; RUN in ITEM; COMPUTER in JENKINS.
 # hudson/slaves/Cloud.java:272 adds a Cloud scope contained by JENKINS.
 _CONTAINERS: dict[str, tuple[str, ...]] = {

@@ -12,8 +12,8 @@ Sources, jenkinsci/jenkins@jenkins-2.568.2 unless named:
   ExtendedRead (:888-905; disabled by default, so only Configure passes it), POST ->
   updateByXml needs Configure (:926-952), any other method 400.
 - createItem: Jenkins.doCreateItem (@RequirePOST) / cloudbees-folder Folder.doCreateItem
-  (@POST) -> ItemGroupMixIn.createTopLevelItem (ItemGroupMixIn.java:147-203),
-  createProjectFromXML (:266-313), createProject (:316-338), Items.verifyItemDoesNotAlreadyExist
+  (@POST) -> ItemGroupMixIn.createTopLevelItem (ItemGroupMixIn.java:147-210),
+  createProjectFromXML (:276-325), createProject (:328-348), Items.verifyItemDoesNotAlreadyExist
   (Items.java:737-751); errors are `Failure`s: 400 with the message in X-Error
   (AbstractModelObject/error.jelly:27-28).
 - build: ParameterizedJobMixIn.doBuild (ParameterizedJobMixIn.java:205-237),
@@ -252,7 +252,7 @@ def _build(h: Handler, job: Item) -> None:
 # ------------------------------------------------------------------ api/json
 def _url(sim: Any, item: Item, ancestors: dict[int, str]) -> str:
     """AbstractItem.getUrl with a request: the nearest ancestor's URL as requested, else the
-    parent's URL + the short URL (AbstractItem.java:538-590, Functions.getNearestAncestorUrl)."""
+    parent's URL + the short URL (AbstractItem.java:537-591, Functions.getNearestAncestorUrl)."""
     if id(item) in ancestors:
         return ancestors[id(item)]
     base = sim.url if item.parent is None else _url(sim, item.parent, ancestors)
@@ -276,9 +276,10 @@ def brief_json(sim: Any, item: Item, ancestors: dict[int, str]) -> dict[str, Any
 
 
 def _color(sim: Any, item: Item) -> str:
-    # Job.getIconColor without builds: DISABLED or NOTBUILT (+ _anime while queued)
-    base = "disabled" if item.disabled else "notbuilt"
-    return base + ("_anime" if any(q.job == item.full_name for q in sim.items.queue) else "")
+    """Job.getIconColor without builds is NOTBUILT (Job.java:1256-1266); a disabled job is
+    DISABLED (AbstractProject.java:720-725, WorkflowJob.java:278-284). A waiting queue item
+    is no build: no `_anime`."""
+    return "disabled" if item.disabled else "notbuilt"
 
 
 def item_json(sim: Any, ident: Identity, item: Item, depth: int, ancestors: dict[int, str]) -> dict[str, Any]:

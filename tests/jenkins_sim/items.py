@@ -5,7 +5,7 @@ Sources (docs/fidelity.md "Folders and item matrices" has one row per behaviour)
 - jenkinsci/jenkins@jenkins-2.568.2: Jenkins.java:489 and cloudbees-folder
   AbstractFolder.java:188 (children in a `CopyOnWriteMap.Tree(String.CASE_INSENSITIVE_ORDER)`:
   lookups ignore case, listings are in that order), AbstractItem.java:470-490 (full name
-  `parent/name`), :585-590 (short URL `job/<rawEncode(name)>/`), Util.java:885-998 (rawEncode),
+  `parent/name`), :586-591 (short URL `job/<rawEncode(name)>/`), Util.java:882-998 (rawEncode),
   Jenkins.java:4268-4293 (checkGoodName), Queue.java:612-673 and :2451 (the queue).
 - jenkinsci/stapler@2088.v915606dc8e86 TokenList.java:58-72, :163-196 (how a URL path becomes
   names: split on '/' and '\\', each token %-decoded as UTF-8).
@@ -89,7 +89,7 @@ def name_key(name: str) -> bytes:
     return "".join(_fold(c) for c in name).encode("utf-16-be", "surrogatepass")
 
 
-# Util.rawEncode keeps these ASCII characters (the `raw` map of Util.java:885-893)
+# Util.rawEncode keeps these ASCII characters (the `raw` map of Util.java:882-896)
 _RAW_KEPT = frozenset("!$&'()*+,-.0123456789=@ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz")
 
 

@@ -5,7 +5,7 @@ ProjectMatrixAuthorizationStrategy.java:52-96, inheritance/{InheritParentStrateg
 InheritGlobalStrategy,NonInheritingStrategy,InheritanceStrategy}.java,
 AbstractAuthorizationPropertyConverter.java:58-91, AbstractAuthorizationContainerConverter.java:76-89,
 AuthorizationContainer.java:186-232; jenkinsci/jenkins@jenkins-2.568.2
-AuthorizationStrategy.java:91-93,127-129, PermissionScope.java:44-78.
+AuthorizationStrategy.java:91-93,127-129, PermissionScope.java:80-116.
 """
 
 from __future__ import annotations
@@ -201,7 +201,7 @@ def test_plugin_permission_only_while_its_plugin_is_active(jenkins_sim_factory: 
 def test_inapplicable_permissions_are_skipped(jenkins_sim_factory: Factory, where: str, pid: str, kept: bool) -> None:
     """AuthorizationContainer.add skips a permission not contained by the property's scope
     (:211-217): folders ITEM_GROUP (folder AuthorizationMatrixProperty.java:164-167), jobs
-    ITEM (AuthorizationMatrixProperty.java:202-205); core PermissionScope.java:44-78."""
+    ITEM (AuthorizationMatrixProperty.java:202-205); core PermissionScope.java:80-116."""
     sim = item_sim(jenkins_sim_factory)
     if where == "folder":
         sim.items.add_folder("x", inherit="parent", entries=[("USER", "alice", pid)])

@@ -1,6 +1,6 @@
 """Conformance: config.xml, createItem, the creator's entries and builds (issue 12).
 
-Sources: jenkinsci/jenkins@jenkins-2.568.2 AbstractItem.java:842-952, ItemGroupMixIn.java:147-338,
+Sources: jenkinsci/jenkins@jenkins-2.568.2 AbstractItem.java:842-952, ItemGroupMixIn.java:147-348,
 Items.java:737-751, ParameterizedJobMixIn.java:205-237, BuildAuthorizationToken.java:114-139,
 Queue.java:612-673,2451, XStream2.java:383-386, CharacterEncodingFilter.java:88-104,
 AbstractModelObject/error.jelly:27-28; jenkinsci/matrix-auth-plugin@matrix-auth-3.2.8
@@ -132,7 +132,7 @@ def test_unknown_ids_vanish_on_the_way_back(jenkins_sim_factory: Factory) -> Non
 def test_broken_posts_fail_and_change_nothing(jenkins_sim_factory: Factory) -> None:
     """Not well-formed: IOException "Failed to process config.xml"; another item class:
     "Expecting ... but got ..." (AbstractItem.java:929-941). Both 500, nothing changed. Other
-    methods than GET/POST (HEAD too) are 400 (:874-876)."""
+    methods than GET/POST (HEAD too) are 400 (:874-877)."""
     sim = item_sim(jenkins_sim_factory)
     sim.items.add_folder("f")
     sim.items.add_job("j")
@@ -191,7 +191,7 @@ def test_create_item_needs_job_create_on_the_parent(jenkins_sim_factory: Factory
 
 def test_create_item_from_xml(jenkins_sim_factory: Factory) -> None:
     """An XML body (Content-Type application/xml or text/xml) creates the item from it:
-    200, no body (ItemGroupMixIn.java:184-188); the class comes from the root element; the
+    200, no body (ItemGroupMixIn.java:189-193); the class comes from the root element; the
     bytes are parsed by the document's own declaration (an InputStream, not a Reader)."""
     sim = item_sim(jenkins_sim_factory)
     sim.items.add_folder("f")
