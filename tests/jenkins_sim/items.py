@@ -315,7 +315,8 @@ class ItemTree:
 
     def children(self, parent: Item | None) -> list[Item]:
         """In the map's order: String.CASE_INSENSITIVE_ORDER."""
-        sibs = self._siblings(parent)
+        with self._sim.lock:  # a createItem may be adding a sibling meanwhile
+            sibs = dict(self._siblings(parent))
         return [sibs[k] for k in sorted(sibs)]
 
     def get(self, full_name: str) -> Item | None:
@@ -389,9 +390,10 @@ class ItemTree:
                 text = X.splice(data, node.start, node.end, X.render_matrix(node.name, m, depth, _sid_key))
             data, root = X.scan(text)
             props = root.child("properties")
-        item.xml = text
-        # getProperty(Class): the first one in the list
-        item.matrix = loaded[0] if loaded else None
+        with self._sim.lock:
+            item.xml = text
+            # getProperty(Class): the first one in the list
+            item.matrix = loaded[0] if loaded else None
 
     def add_creator_entries(self, item: Item, ident: "Identity", has: Callable[[str], bool]) -> None:
         """matrix-auth's ItemListenerImpl.onCreated (job property :272-316, folder property

@@ -353,3 +353,21 @@ def test_a_change_between_two_reads(jenkins_sim_factory: Factory) -> None:
     first = get(sim, "job/a/config.xml").text
     second = get(sim, "job/a/config.xml").text
     assert "changed" not in first and "changed" in second
+
+
+def test_concurrent_creates_and_reads(jenkins_sim_factory: Factory) -> None:
+    """Clients with bounded concurrency: creates, listings and config reads in parallel all
+    answer normally and every item lands once."""
+    from concurrent.futures import ThreadPoolExecutor
+    sim = item_sim(jenkins_sim_factory)
+    sim.items.add_folder("f")
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+
+    def work(i: int) -> tuple[int, int, int]:
+        c = post(sim, f"job/f/createItem?name=j{i}&mode=hudson.model.FreeStyleProject", data=b"", headers=form).status_code
+        return c, get(sim, "job/f/api/json").status_code, get(sim, "job/f/config.xml").status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(work, range(24)))
+    assert set(results) == {(302, 200, 200)}
+    assert len(get(sim, "job/f/api/json").json()["jobs"]) == 24
