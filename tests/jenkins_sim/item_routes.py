@@ -142,7 +142,7 @@ def _config_xml(h: Handler, item: Item) -> None:
         try:
             text = _request_text(h)
             with sim.lock:
-                sim.items.ingest(item, text, at_startup=False)
+                sim.items.ingest(item, text, at_startup=False, saved=True)
         except (X.XmlError, ItemError) as e:
             # IOException "Failed to process config.xml" / "Expecting ... but got ..." -> 500
             sim.log.append(f"WARNING hudson.model.AbstractItem: POST {item.full_name}/config.xml: {e}")

@@ -195,7 +195,8 @@ class Item:
     name: str
     kind: Kind
     parent: "Item | None"
-    xml: str = ""  # the stored config.xml text (as posted; the matrix property normalised)
+    xml: str = ""  # the item in memory, as GET config.xml writes it (the matrix property normalised)
+    disk: str = ""  # its config.xml file: what a restart loads again
     matrix: X.ItemMatrix | None = None  # the property as Jenkins loaded it (None: none)
     children: dict[bytes, "Item"] = field(default_factory=dict)
     next_build_number: int = 1
@@ -292,7 +293,7 @@ class ItemTree:
             if inherit is not None or entries:
                 text = with_matrix(text, kind, inherit, entries or [])
             item = Item(name, kind, parent)
-            self.ingest(item, text, at_startup=True)
+            self.ingest(item, text, at_startup=True, saved=False)
             self._siblings(parent)[name_key(name)] = item
             return item
 
@@ -360,11 +361,14 @@ class ItemTree:
     def set_config_xml(self, full_name: str, text: str) -> None:
         """`POST config.xml` without the permission check (AbstractItem.updateByXml)."""
         with self._sim.lock:
-            self.ingest(self.require(full_name), text, at_startup=False)
+            self.ingest(self.require(full_name), text, at_startup=False, saved=True)
 
-    def ingest(self, item: Item, text: str, *, at_startup: bool) -> None:
+    def ingest(self, item: Item, text: str, *, at_startup: bool, saved: bool) -> None:
         """Unmarshal `text` into `item` and keep what Jenkins would write back. Raises
-        X.XmlError (not well-formed) or ItemError (another item class) and changes nothing."""
+        X.XmlError (not well-formed) or ItemError (another item class) and changes nothing.
+        `saved`: Jenkins writes the item to disk from memory afterwards (updateByXml, save());
+        else the file on disk stays `text` (an item loaded at startup, createProjectFromXML)."""
+        original = text
         data, root = X.scan(text)
         got = kind_of_root(root.name)
         if got is not item.kind:
@@ -391,6 +395,7 @@ class ItemTree:
             data, root = X.scan(text)
             props = root.child("properties")
         with self._sim.lock:
+            item.disk = text if saved else original
             item.xml = text
             # getProperty(Class): the first one in the list
             item.matrix = loaded[0] if loaded else None
@@ -409,7 +414,7 @@ class ItemTree:
         if m is None:
             lines = X.permission_lines([("USER", sid, p) for p in missing])
             new = X.property_xml(item.kind.matrix_element, X.INHERIT_PARENT, lines)
-            self.ingest(item, X.insert_property(item.xml, new), at_startup=False)
+            self.ingest(item, X.insert_property(item.xml, new), at_startup=False, saved=True)
         else:
             data, root = X.scan(item.xml)
             props = root.child("properties")
@@ -420,16 +425,28 @@ class ItemTree:
                 assert found is not None
                 m.add(X.Entry("USER", found[0], found[1], sid))
             text = X.splice(data, node.start, node.end, X.render_matrix(node.name, m, X.depth_of(root, node), _sid_key))
-            self.ingest(item, text, at_startup=False)
+            self.ingest(item, text, at_startup=False, saved=True)
 
     def create(self, parent: Item | None, name: str, kind: Kind, text: str | None) -> Item:
         """Add a new item (ItemGroupMixIn.createProject / createProjectFromXML after their
         checks): `text` None is a new item of `kind` as `mode=` creates it."""
         self._require_plugin(kind)
         item = Item(name, kind, parent)
-        self.ingest(item, text if text is not None else new_item_xml(kind), at_startup=False)
+        # createProjectFromXML leaves the posted file as it is; createProject saves the new item
+        self.ingest(item, text if text is not None else new_item_xml(kind), at_startup=False, saved=text is None)
         self._siblings(parent)[name_key(name)] = item
         return item
+
+    def reload_from_disk(self) -> None:
+        """A restart loads every item from its config.xml file again: an entry skipped while
+        its permission did not exist (a plugin not loaded) comes back if the file was never
+        saved since, and is gone for good if it was."""
+        with self._sim.lock:
+            for item in list(self.walk()):
+                try:
+                    self.ingest(item, item.disk, at_startup=True, saved=False)
+                except (X.XmlError, ItemError) as e:
+                    self._warn("jenkins.model.Jenkins", f"Failed to load {item.full_name}: {e}")
 
     def schedule(self, job: Item, by: str) -> QueueItem:
         """Queue.schedule2: a job already waiting keeps its queue item (ScheduleResult.existing)."""

@@ -337,6 +337,7 @@ class JenkinsSim:
                 self._realm = JwtRealm(**old.config())
             self.quieting_down = False
             self.restart_count += 1
+            self.items.reload_from_disk()  # items load from their config.xml files again
             self.boot_error = None
             if self.casc_files:
                 try:

@@ -226,3 +226,21 @@ def test_matrix_entries_match_like_the_global_matrix(jenkins_sim_factory: Factor
     sim.items.add_folder("f", inherit="none", entries=[("GROUP", "TEAM-A", "Job/Read"), ("USER", "anonymous", "Job/Build")])
     assert can(sim, ALICE, "f", "Job/Read") and can(sim, ALICE, "f", "Job/Discover")
     assert can(sim, BOB, "f", "Job/Build") and not can(sim, BOB, "f", "Job/Read")
+
+
+def test_entries_of_a_missing_plugin_return_after_restart_unless_saved(jenkins_sim_factory: Factory) -> None:
+    """Loading skips Run/Replay while workflow-cps is not loaded, but only in memory: the file
+    keeps the line until the item is saved (updateByXml writes from memory, AbstractItem.java:945-948).
+    A restart with the plugin loads it again from the file."""
+    from .helpers import wait_until
+    sim = item_sim(jenkins_sim_factory, restart_seconds=0.01)
+    sim.items.add_folder("kept", inherit="none", entries=[("USER", "alice", "Run/Replay")])
+    sim.items.add_folder("saved", inherit="none", entries=[("USER", "alice", "Run/Replay")])
+    assert "Run.Replay" not in sim.items.config_xml("kept")
+    sim.items.set_config_xml("saved", sim.items.config_xml("saved"))  # a client's GET + POST
+    sim.install_plugin_now("workflow-cps", "4350.vcc65d4958821")
+    sim.begin_restart()
+    wait_until(lambda: sim.restart_count == 1 and not sim.restarting)
+    assert "USER:hudson.model.Run.Replay:alice" in sim.items.config_xml("kept")
+    assert can(sim, ALICE, "kept", "Run/Replay")
+    assert "Run.Replay" not in sim.items.config_xml("saved")

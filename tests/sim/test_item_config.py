@@ -17,7 +17,7 @@ import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.jenkins_sim import JenkinsSim
+from tests.jenkins_sim import JenkinsSim, PomeriumSide
 from tests.jenkins_sim import item_xml as X
 
 from .helpers import Client, auth, item_sim
@@ -158,7 +158,7 @@ def test_post_reads_the_body_with_the_content_type_charset(jenkins_sim_factory: 
     assert "USER:hudson.model.Item.Read:josé" in sim.items.config_xml("f")
 
 
-def test_crumb_is_needed_without_an_api_token(jenkins_sim_factory: Factory, pomerium_side) -> None:  # type: ignore[no-untyped-def]
+def test_crumb_is_needed_without_an_api_token(jenkins_sim_factory: Factory, pomerium_side: PomeriumSide) -> None:
     """config.xml and createItem are POSTs: the CSRF crumb filter applies as everywhere
     (API-token requests are exempt)."""
     from .helpers import ADMIN, HDR, jwt_sim
