@@ -4,7 +4,8 @@ fake Pomerium side, for the apply and verify tests. See README.md."""
 from __future__ import annotations
 
 from .casc import CascError
-from .items import ITEM_PLUGINS, ItemError
+from .item_kinds import ITEM_PLUGINS
+from .item_names import ItemError
 from .pomerium import PomeriumSide
 from .server import DEFAULT_AVAILABLE, DEFAULT_PLUGINS, JenkinsSim
 from .state import ANONYMOUS, Identity, JwtRealm, LocalRealm, Strategy

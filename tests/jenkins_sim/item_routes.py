@@ -28,10 +28,9 @@ import html
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
-from .items import (
-    Item, ItemError, ItemTree, _java_trim, check_good_name, kind_by_class, kind_of_root,
-    raw_encode, stapler_decode, url_tokens,
-)
+from .item_kinds import kind_by_class, kind_of_root
+from .item_names import ItemError, check_good_name, java_trim, raw_encode, stapler_decode, url_tokens
+from .items import Item, ItemTree
 from . import item_xml as X
 from .state import Identity
 
@@ -75,7 +74,7 @@ def _failure(h: Handler, message: str) -> None:
 
 
 def _header_safe(s: str) -> str:
-    # an HTTP header value is ISO-8859-1; Jetty sends other characters as '?'
+    # an HTTP header value is ISO-8859-1; other characters as "?" is an assumption (Jetty not read)
     return s.encode("latin-1", "replace").decode("latin-1")
 
 
@@ -185,7 +184,7 @@ def _create_item(h: Handler, parent: Item | None) -> None:
         check_good_name(name)
     except ItemError as e:
         return _failure(h, str(e))
-    name = _java_trim(name)
+    name = java_trim(name)
     with sim.lock:
         existing = tree.find(parent, name)
         if existing is not None:

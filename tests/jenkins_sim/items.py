@@ -1,16 +1,15 @@
 """The item tree: folders (cloudbees-folder) and jobs (freestyle, pipeline), each with its
-config.xml text and the matrix property Jenkins loaded from it; names, URLs and the queue.
+config.xml text and the matrix property Jenkins loaded from it, and the queue. Names and URLs
+are in item_names.py, the kinds and their config.xml texts in item_kinds.py.
 
 Sources (docs/fidelity.md "Folders and item matrices" has one row per behaviour):
 - jenkinsci/jenkins@jenkins-2.568.2: Jenkins.java:489 and cloudbees-folder
   AbstractFolder.java:188 (children in a `CopyOnWriteMap.Tree(String.CASE_INSENSITIVE_ORDER)`:
-  lookups ignore case, listings are in that order), AbstractItem.java:470-490 (full name
-  `parent/name`), :586-591 (short URL `job/<rawEncode(name)>/`), Util.java:882-998 (rawEncode),
-  Jenkins.java:4268-4293 (checkGoodName), Queue.java:612-673 and :2451 (the queue).
-- jenkinsci/stapler@2088.v915606dc8e86 TokenList.java:58-72, :163-196 (how a URL path becomes
-  names: split on '/' and '\\', each token %-decoded as UTF-8).
-- jenkinsci/matrix-auth-plugin@matrix-auth-3.2.8: the property classes and their scopes
-  (folder AuthorizationMatrixProperty.java:164-167 ITEM_GROUP, job :202-205 ITEM).
+  lookups ignore case, listings are in that order), AbstractItem.java:477-483 (full name
+  `parent/name`), :586-591 (short URL `job/<rawEncode(name)>/`), Queue.java:612-673 and
+  :2451-2453 (the queue), AbstractItem.java:926-952 (updateByXml).
+- jenkinsci/matrix-auth-plugin@matrix-auth-3.2.8: ItemListenerImpl of both property classes
+  (the creator's entries).
 """
 
 from __future__ import annotations
@@ -21,172 +20,12 @@ from typing import TYPE_CHECKING, Callable, Iterator, Protocol
 
 from . import item_xml as X
 from .item_acl import contained_by
+from .item_kinds import FOLDER, KINDS, Kind, kind_of_root, new_item_xml, sample_xml
+from .item_names import ItemError, check_good_name, name_key, raw_encode
 from .permissions import Table
 
 if TYPE_CHECKING:
     from .state import Identity
-
-FOLDER_PLUGIN = "cloudbees-folder"
-PIPELINE_PLUGIN = "workflow-job"
-# versions the simulator writes into `plugin="..."` attributes and offers for tests
-# (the repositories' newest release tags when read; docs/fidelity.md pins them)
-ITEM_PLUGINS = {FOLDER_PLUGIN: "6.1100.ve9eed61d16c4", PIPELINE_PLUGIN: "1571.1580.v18e46842c125"}
-
-
-class ItemError(Exception):
-    """A request Jenkins refuses with `Failure` (400 and the message in X-Error), or a test
-    that asks the Python API for something Jenkins would not have."""
-
-
-@dataclass(frozen=True)
-class Kind:
-    key: str  # "folder" | "freestyle" | "pipeline"
-    java_class: str  # `_class`; also the descriptor id `mode=` takes
-    roots: tuple[str, ...]  # config.xml root elements XStream reads as this class (alias first)
-    matrix_element: str  # the matrix property class
-    scope: str  # the property's permission scope (AuthorizationContainerDescriptor.getPermissionScope)
-    plugin: str | None  # the plugin that must be active for the class to exist
-    is_folder: bool
-
-
-FOLDER = Kind("folder", "com.cloudbees.hudson.plugins.folder.Folder", ("com.cloudbees.hudson.plugins.folder.Folder",),
-              "com.cloudbees.hudson.plugins.folder.properties.AuthorizationMatrixProperty", "ITEM_GROUP",
-              FOLDER_PLUGIN, True)
-# core Items.java:767 aliases FreeStyleProject as `project`
-FREESTYLE = Kind("freestyle", "hudson.model.FreeStyleProject", ("project", "hudson.model.FreeStyleProject"),
-                 "hudson.security.AuthorizationMatrixProperty", "ITEM", None, False)
-# workflow-job WorkflowJob.java:673 aliases WorkflowJob as `flow-definition`
-PIPELINE = Kind("pipeline", "org.jenkinsci.plugins.workflow.job.WorkflowJob",
-                ("flow-definition", "org.jenkinsci.plugins.workflow.job.WorkflowJob"),
-                "hudson.security.AuthorizationMatrixProperty", "ITEM", PIPELINE_PLUGIN, False)
-KINDS: dict[str, Kind] = {k.key: k for k in (FOLDER, FREESTYLE, PIPELINE)}
-
-
-def kind_of_root(element: str) -> Kind | None:
-    return next((k for k in KINDS.values() if element in k.roots), None)
-
-
-def kind_by_class(java_class: str) -> Kind | None:
-    return next((k for k in KINDS.values() if k.java_class == java_class), None)
-
-
-# ------------------------------------------------------------------ names
-def _fold(c: str) -> str:
-    """Character.toLowerCase(Character.toUpperCase(c)): the one-character (simple) mappings;
-    Python's str.upper/lower give the full ones, which are longer exactly when no simple one
-    differs from the character."""
-    up = c.upper()
-    up = up if len(up) == 1 else c
-    low = up.lower()
-    return low if len(low) == 1 else up
-
-
-def name_key(name: str) -> bytes:
-    """A sort/equality key for String.CASE_INSENSITIVE_ORDER (compareToIgnoreCase): each
-    character folded as above, compared as UTF-16 code units. It is also
-    IdStrategy.CASE_INSENSITIVE.compare at the simulator's default version (2.516.3:
-    `id1.compareToIgnoreCase(id2)`), which orders matrix entries."""
-    return "".join(_fold(c) for c in name).encode("utf-16-be", "surrogatepass")
-
-
-# Util.rawEncode keeps these ASCII characters (the `raw` map of Util.java:882-896)
-_RAW_KEPT = frozenset("!$&'()*+,-.0123456789=@ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz")
-
-
-def raw_encode(name: str) -> str:
-    """hudson.Util.rawEncode: one path segment; UTF-8 %XX (upper-case hex) for everything but
-    the characters above. A lone surrogate encodes as '?' (Java's replacement)."""
-    out = []
-    for c in name:
-        if c in _RAW_KEPT:
-            out.append(c)
-        else:
-            out.extend(f"%{b:02X}" for b in c.encode("utf-8", "replace"))
-    return "".join(out)
-
-
-def stapler_decode(token: str) -> str:
-    """org.kohsuke.stapler.TokenList.decode: %HH runs as UTF-8 (invalid sequences become
-    U+FFFD), a truncated %H at the end is dropped, hex digits read leniently (fromHex)."""
-    if "%" not in token:
-        return token
-    out: list[str] = []
-    pending = bytearray()
-    i = 0
-    while i < len(token):
-        c = token[i]
-        if c == "%":
-            if i + 2 < len(token):  # else a truncated %H: dropped
-                hi, lo = token[i + 1], token[i + 2]
-                pending.append((_from_hex(hi) * 16 + _from_hex(lo)) & 0xFF)
-            i += 3
-            continue
-        if pending:
-            out.append(pending.decode("utf-8", "replace"))
-            pending.clear()
-        out.append(c)
-        i += 1
-    if pending:
-        out.append(pending.decode("utf-8", "replace"))
-    return "".join(out)
-
-
-def _from_hex(c: str) -> int:
-    o = ord(c)
-    return (o & 0xF) + (9 if o & 0x40 else 0)
-
-
-def url_tokens(path: str) -> list[str]:
-    """Stapler's raw tokens: the path split on '/' and '\\', empty tokens dropped."""
-    return [t for t in path.replace("\\", "/").split("/") if t]
-
-
-def endpoint_of(path: str) -> str:
-    """A request path with its item part collapsed: `/job/a/job/b/config.xml` ->
-    `/{item}/config.xml`, so request counts can be compared per endpoint."""
-    tokens = url_tokens(path)
-    i = 0
-    while i + 1 < len(tokens) and tokens[i] == "job":
-        i += 2
-    if i == 0:
-        return path
-    rest = "/".join(tokens[i:])
-    return "/{item}/" + rest + ("/" if rest and path.endswith("/") else "")
-
-
-_UNSAFE = "?*/\\%!@#$^&|<>[]:;"
-
-
-def check_good_name(name: str) -> None:
-    """Jenkins.checkGoodName (Jenkins.java:4268-4293), the messages of
-    hudson/model/Messages.properties (Hudson.NoName, .ControlCodeNotAllowed, .UnsafeChar,
-    .TrailingDot, Jenkins.NotAllowedName)."""
-    if not name:
-        raise ItemError("No name is specified")
-    if _java_trim(name) in (".", ".."):
-        raise ItemError(f"“{_java_trim(name)}” is not an allowed name")
-    for ch in name:
-        if _iso_control(ch):
-            printable = "".join(f"\\u{ord(c)};" if _iso_control(c) else c for c in name)
-            raise ItemError(f"No control code is allowed: {printable}")
-        if ch in _UNSAFE:
-            raise ItemError(f"‘{ch}’ is an unsafe character")
-    if _java_trim(name).endswith("."):
-        raise ItemError("A name cannot end with ‘.’")
-
-
-def _iso_control(c: str) -> bool:
-    return ord(c) <= 0x1F or 0x7F <= ord(c) <= 0x9F  # Character.isISOControl
-
-
-def _java_trim(s: str) -> str:
-    """String.trim(): strips characters <= U+0020 at both ends (not Unicode spaces)."""
-    start, end = 0, len(s)
-    while start < end and s[start] <= " ":
-        start += 1
-    while end > start and s[end - 1] <= " ":
-        end -= 1
-    return s[start:end]
 
 
 # ------------------------------------------------------------------ items
@@ -265,7 +104,7 @@ class ItemTree:
     def add_folder(self, full_name: str, config_xml: str | None = None, *,
                    inherit: str | None = None, entries: list[tuple[str, str, str]] | None = None) -> Item:
         """A folder as if loaded from disk at startup (no listeners, no permission checks).
-        Without `config_xml`: TEAM_FOLDER_XML (a configured folder with other properties).
+        Without `config_xml`: sample_xml (a configured folder with other properties).
         `inherit` ("parent" | "global" | "none") and `entries` ((type, sid, permission), type
         "USER"/"GROUP" or "" for the untyped legacy form) add a matrix property."""
         return self._add(full_name, FOLDER, config_xml, inherit, entries)
@@ -491,105 +330,3 @@ def with_matrix(text: str, kind: Kind, inherit: str | None, entries: list[tuple[
     """`text` with a matrix property added (as a client would write one)."""
     strategy = {"parent": X.INHERIT_PARENT, "global": X.INHERIT_GLOBAL, "none": X.NON_INHERITING, None: None}[inherit]
     return X.insert_property(text, X.property_xml(kind.matrix_element, strategy, X.permission_lines(entries)))
-
-
-# ------------------------------------------------------------------ config.xml texts
-def new_item_xml(kind: Kind) -> str:
-    """A new, never configured item as `mode=` creates it (no description, no properties)."""
-    if kind is FOLDER:
-        return (f'<com.cloudbees.hudson.plugins.folder.Folder plugin="cloudbees-folder@{ITEM_PLUGINS[FOLDER_PLUGIN]}">\n'
-                "  <properties/>\n" + _FOLDER_VIEWS + "  <healthMetrics/>\n" + _FOLDER_ICON
-                + "</com.cloudbees.hudson.plugins.folder.Folder>")
-    if kind is PIPELINE:
-        return (f'<flow-definition plugin="workflow-job@{ITEM_PLUGINS[PIPELINE_PLUGIN]}">\n'
-                "  <keepDependencies>false</keepDependencies>\n  <properties/>\n  <triggers/>\n"
-                "  <disabled>false</disabled>\n</flow-definition>")
-    return ("<project>\n  <keepDependencies>false</keepDependencies>\n  <properties/>\n"
-            + _FREESTYLE_TAIL + "  <builders/>\n  <publishers/>\n  <buildWrappers/>\n</project>")
-
-
-# the view holder a new folder gets (DefaultFolderViewHolder with an AllView "All"), as
-# matrix-auth's test data written by a real Jenkins shows it
-# (src/test/resources/org/jenkinsci/plugins/matrixauth/AmbiguityTest/testDataFrom2xReconfiguration/jobs/F/config.xml)
-_FOLDER_VIEWS = """\
-  <folderViews class="com.cloudbees.hudson.plugins.folder.views.DefaultFolderViewHolder">
-    <views>
-      <hudson.model.AllView>
-        <owner class="com.cloudbees.hudson.plugins.folder.Folder" reference="../../../.."/>
-        <name>All</name>
-        <filterExecutors>false</filterExecutors>
-        <filterQueue>false</filterQueue>
-        <properties class="hudson.model.View$PropertyList"/>
-      </hudson.model.AllView>
-    </views>
-    <tabBar class="hudson.views.DefaultViewsTabBar"/>
-  </folderViews>
-"""
-_FOLDER_ICON = '  <icon class="com.cloudbees.hudson.plugins.folder.icons.StockFolderIcon"/>\n'
-_FREESTYLE_TAIL = """\
-  <scm class="hudson.scm.NullSCM"/>
-  <canRoam>true</canRoam>
-  <disabled>false</disabled>
-  <blockBuildWhenDownstreamBuilding>false</blockBuildWhenDownstreamBuilding>
-  <blockBuildWhenUpstreamBuilding>false</blockBuildWhenUpstreamBuilding>
-  <triggers/>
-  <concurrentBuild>false</concurrentBuild>
-"""
-_DISCARDER = """\
-    <jenkins.model.BuildDiscarderProperty>
-      <strategy class="hudson.tasks.LogRotator">
-        <daysToKeep>-1</daysToKeep>
-        <numToKeep>10</numToKeep>
-        <artifactDaysToKeep>-1</artifactDaysToKeep>
-        <artifactNumToKeep>-1</artifactNumToKeep>
-      </strategy>
-    </jenkins.model.BuildDiscarderProperty>
-"""
-
-
-def sample_xml(kind: Kind, name: str) -> str:
-    """A configured item with other settings a matrix change must leave alone: a description
-    with markup, another property, a second view, a health metric, a build step."""
-    desc = X.escape(f"Team {name}: builds & deploys <main>")
-    if kind is FOLDER:
-        return (f'<?xml version="1.1" encoding="UTF-8"?>\n'
-                f'<com.cloudbees.hudson.plugins.folder.Folder plugin="cloudbees-folder@{ITEM_PLUGINS[FOLDER_PLUGIN]}">\n'
-                f"  <description>{desc}</description>\n"
-                "  <properties>\n"
-                "    <com.cloudbees.hudson.plugins.folder.properties.FolderCredentialsProvider_-FolderCredentialsProperty>\n"
-                '      <domainCredentialsMap class="hudson.util.CopyOnWriteMap$Hash"/>\n'
-                "    </com.cloudbees.hudson.plugins.folder.properties.FolderCredentialsProvider_-FolderCredentialsProperty>\n"
-                "  </properties>\n"
-                + _FOLDER_VIEWS.replace("    </views>", """\
-      <hudson.model.ListView>
-        <owner class="com.cloudbees.hudson.plugins.folder.Folder" reference="../../../.."/>
-        <name>releases</name>
-        <filterExecutors>false</filterExecutors>
-        <filterQueue>false</filterQueue>
-        <properties class="hudson.model.View$PropertyList"/>
-        <jobNames>
-          <comparator class="hudson.util.CaseInsensitiveComparator"/>
-        </jobNames>
-        <jobFilters/>
-        <columns/>
-        <recurse>false</recurse>
-      </hudson.model.ListView>
-    </views>""")
-                + "  <healthMetrics>\n"
-                "    <com.cloudbees.hudson.plugins.folder.health.WorstChildHealthMetric>\n"
-                "      <nonRecursive>false</nonRecursive>\n"
-                "    </com.cloudbees.hudson.plugins.folder.health.WorstChildHealthMetric>\n"
-                "  </healthMetrics>\n" + _FOLDER_ICON + "</com.cloudbees.hudson.plugins.folder.Folder>")
-    if kind is PIPELINE:
-        return (f'<?xml version="1.1" encoding="UTF-8"?>\n<flow-definition plugin="workflow-job@{ITEM_PLUGINS[PIPELINE_PLUGIN]}">\n'
-                f"  <description>{desc}</description>\n  <keepDependencies>false</keepDependencies>\n"
-                "  <properties>\n" + _DISCARDER + "  </properties>\n"
-                '  <definition class="org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition" plugin="workflow-cps@4350.vcc65d4958821">\n'
-                "    <script>node { sh &apos;make test&apos; }</script>\n    <sandbox>true</sandbox>\n  </definition>\n"
-                "  <triggers/>\n  <disabled>false</disabled>\n</flow-definition>")
-    return ('<?xml version="1.1" encoding="UTF-8"?>\n<project>\n'
-            f"  <description>{desc}</description>\n  <keepDependencies>false</keepDependencies>\n"
-            "  <properties>\n" + _DISCARDER + "  </properties>\n" + _FREESTYLE_TAIL
-            + "  <builders>\n    <hudson.tasks.Shell>\n      <command>make test</command>\n"
-            "      <configuredLocalRules/>\n    </hudson.tasks.Shell>\n  </builders>\n"
-            "  <publishers/>\n  <buildWrappers/>\n</project>")

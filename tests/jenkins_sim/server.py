@@ -26,7 +26,8 @@ from . import acl, casc, item_acl, item_routes, script
 from . import permissions as P
 from .auth import basic_check, jwt_filter
 from .faults import Fault, Faults
-from .items import Item, ItemTree, endpoint_of
+from .item_names import endpoint_of
+from .items import Item, ItemTree
 from .plugins import PluginManager
 from .state import ANONYMOUS, Identity, JwtRealm, LocalRealm, Realm, Strategy
 

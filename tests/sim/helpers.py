@@ -104,7 +104,7 @@ def item_sim(factory: Callable[..., JenkinsSim], *grants: tuple[str, str, str], 
     """A simulator with cloudbees-folder and workflow-job active, the local realm with users
     admin/alice/bob/carol (token = name + "-token"), `kind` strategy: admin administers,
     every signed-in user has Overall/Read, plus `grants`."""
-    from tests.jenkins_sim.items import ITEM_PLUGINS
+    from tests.jenkins_sim import ITEM_PLUGINS
     st = matrix(("USER", "admin", "Overall/Administer"), ("GROUP", "authenticated", "Overall/Read"), *grants, kind=kind)
     names = ("admin", "alice", "bob", "carol")
     return factory(plugins={**DEFAULT_PLUGINS, **ITEM_PLUGINS}, authorization=st,

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.jenkins_sim import JenkinsSim
-from tests.jenkins_sim.items import ItemError, check_good_name, endpoint_of, name_key, raw_encode, stapler_decode
+from tests.jenkins_sim.item_names import ItemError, check_good_name, endpoint_of, name_key, raw_encode, stapler_decode
 
 from .helpers import auth, item_sim
 
