@@ -6,20 +6,24 @@ written from core's and the plugins' sources, not the product's catalog.
 
 from __future__ import annotations
 
+from . import idstrategy
 from . import permissions as P
 from .state import Identity, Strategy
 
 ADMINISTER = "Overall/Administer"
 READ = "Overall/Read"
+DEFAULT_VERSION = "2.516.3"
 
 
-def _eq(a: str, b: str) -> bool:
-    # jenkins: core/src/main/java/jenkins/model/IdStrategy.java CASE_INSENSITIVE is the default
-    # of SecurityRealm.getUserIdStrategy/getGroupIdStrategy; neither realm overrides it (C.2)
-    return a.casefold() == b.casefold()
+def _eq(version: str, a: str, b: str) -> bool:
+    # matrix-auth AuthorizationContainer.hasPermission(sid, p, principal): the exact entry,
+    # then IdStrategy.equals; jenkins: SecurityRealm.getUserIdStrategy/getGroupIdStrategy
+    # return CASE_INSENSITIVE and neither realm overrides it (C.2). How CASE_INSENSITIVE
+    # compares depends on the core version (idstrategy.py, SECURITY-3924).
+    return a == b or idstrategy.equals(version, a, b)
 
 
-def granted(strategy: Strategy, ident: Identity) -> set[str]:
+def granted(strategy: Strategy, ident: Identity, version: str = DEFAULT_VERSION) -> set[str]:
     """Every permission id granted directly to any sid the identity carries."""
     if strategy.kind == "unsecured":
         # jenkins: core/src/main/java/hudson/security/AuthorizationStrategy.java Unsecured: UNSECURED_ACL
@@ -41,8 +45,8 @@ def granted(strategy: Strategy, ident: Identity) -> set[str]:
         # Anonymous requests carry the authority `anonymous` (Jenkins.ANONYMOUS2, SecurityRealm
         # commonFilters), so `group: anonymous` matches them (and signed-in users only if their
         # IdP sends a group literally named anonymous).
-        principal_hit = _eq(sid, ident.name) or _eq(sid, "anonymous")
-        authority_hit = any(_eq(sid, a) for a in ident.authorities) or _eq(sid, "role_everyone")
+        principal_hit = _eq(version, sid, ident.name) or _eq(version, sid, "anonymous")
+        authority_hit = any(_eq(version, sid, a) for a in ident.authorities) or _eq(version, sid, "role_everyone")
         if (kind == "USER" and principal_hit) or (kind == "GROUP" and authority_hit) or (
             kind == "EITHER" and (principal_hit or authority_hit)
         ):
@@ -50,7 +54,8 @@ def granted(strategy: Strategy, ident: Identity) -> set[str]:
     return out
 
 
-def has_permission(strategy: Strategy, ident: Identity, pid: str, enabled: frozenset[str] = frozenset()) -> bool:
+def has_permission(strategy: Strategy, ident: Identity, pid: str, enabled: frozenset[str] = frozenset(),
+                   version: str = DEFAULT_VERSION) -> bool:
     # matrix-auth AuthorizationContainer.hasPermission: walks p, p.impliedBy, ... skipping
     # disabled permissions (permissions.has_permission)
-    return P.has_permission(granted(strategy, ident), pid, enabled)
+    return P.has_permission(granted(strategy, ident, version), pid, enabled)

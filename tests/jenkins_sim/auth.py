@@ -19,6 +19,7 @@ from typing import Any, Callable, Mapping
 import jwt
 from jwt.algorithms import get_default_algorithms
 
+from . import idstrategy
 from .state import ANONYMOUS, Identity, JwtRealm
 
 LOG = logging.getLogger("jenkins_sim.jwt")
@@ -44,8 +45,9 @@ def basic_check(header: str | None, users: Mapping[str, str]) -> BasicResult:
         return BasicResult(ok=True)  # BasicHeaderProcessor ignores undecodable headers
     user, _, secret = raw.partition(":")
     for uid, token in users.items():
-        # users are looked up through the case-insensitive IdStrategy
-        if uid.casefold() == user.casefold() and token and secret == token:
+        # users are looked up by IdStrategy.keyFor (User.getById), which is
+        # toLowerCase(Locale.ENGLISH) before and after SECURITY-3924 (IdStrategy.java:208-210)
+        if idstrategy.to_lower_case_english(uid) == idstrategy.to_lower_case_english(user) and token and secret == token:
             return BasicResult(ok=True, identity=Identity(uid, ("authenticated",), False), api_token=True)
     return BasicResult(ok=False, failed_user=user)
 

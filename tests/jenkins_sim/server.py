@@ -240,7 +240,7 @@ class JenkinsSim:
             return casc.export_yaml(j)
 
     def has_permission(self, ident: Identity, pid: str) -> bool:
-        return acl.has_permission(self._strategy, ident, pid)
+        return acl.has_permission(self._strategy, ident, pid, version=self.version)
 
     def has_item_permission(self, ident: Identity, full_name: str, pid: str) -> bool:
         """The ACL of the item `full_name` (`a/b`; "" is Jenkins itself) asked for `pid`."""

@@ -169,3 +169,38 @@ def test_local_realm_via_casc(jenkins_sim: JenkinsSim) -> None:
                       "      - id: ops\n        password: x\n")
     assert jenkins_sim.security_realm.class_name == "hudson.security.HudsonPrivateSecurityRealm"
     assert "ops" in jenkins_sim.export_yaml()
+
+
+def test_ids_compare_like_equals_ignore_case_before_security_3924() -> None:
+    """IdStrategy.CASE_INSENSITIVE up to 2.575 / LTS 2.568.1 is String.equalsIgnoreCase: a
+    long s is an s, a dotless i an i, so `userOrGroup: anonymouſ` reaches every request."""
+    st = matrix(("EITHER", "anonymouſ", "Overall/Administer"), ("USER", "admın", "Job/Build"))
+    assert has_permission(st, ANONYMOUS, "Overall/Administer", version="2.568.1")
+    assert has_permission(st, Identity("ADMIN", ("authenticated",), False), "Job/Build", version="2.575")
+
+
+def test_ids_compare_lower_cased_from_security_3924() -> None:
+    """From 2.576 / LTS 2.568.2 ids compare as toLowerCase(Locale.ENGLISH): the long s stays
+    itself, the Kelvin sign still lower-cases to k."""
+    st = matrix(("EITHER", "anonymouſ", "Overall/Administer"), ("USER", "\u212aate", "Job/Build"))
+    assert not has_permission(st, ANONYMOUS, "Overall/Administer", version="2.568.2")
+    assert not has_permission(st, ANONYMOUS, "Overall/Administer", version="2.576")
+    assert has_permission(st, Identity("kate", ("authenticated",), False), "Job/Build", version="2.576")
+
+
+def test_group_role_everyone_reaches_every_request() -> None:
+    """SidACL.toString(EVERYONE) is "role_everyone", checked as a group sid for every request."""
+    st = matrix(("GROUP", "ROLE_EVERYONE", "Overall/Read"))
+    assert has_permission(st, ANONYMOUS, "Overall/Read") and has_permission(st, ALICE, "Overall/Read")
+    assert not has_permission(matrix(("USER", "role_everyone", "Overall/Read")), ANONYMOUS, "Overall/Read")
+
+
+def test_anonymous_lookalike_over_http(jenkins_sim_factory) -> None:  # type: ignore[no-untyped-def]
+    """End to end on the default (pre-SECURITY-3924) simulator: an anonymous request to a
+    Jenkins whose matrix grants `userOrGroup: anonymouſ` Overall/Administer may administer."""
+    import requests
+
+    sim = jenkins_sim_factory(authorization=matrix(("EITHER", "anonymouſ", "Overall/Administer")))
+    assert requests.get(sim.url + "pluginManager/api/json", timeout=5, allow_redirects=False).status_code == 200
+    newer = jenkins_sim_factory(version="2.568.2", authorization=matrix(("EITHER", "anonymouſ", "Overall/Administer")))
+    assert requests.get(newer.url + "pluginManager/api/json", timeout=5, allow_redirects=False).status_code == 403
