@@ -1,6 +1,7 @@
 """Write a large spec: N principals (mixed users and groups), 5 permissions and 1 role each.
 
 Usage: python benchmarks/make_spec.py N OUT.yaml
+       python benchmarks/make_spec.py --misspelt N OUT.yaml  (N roles, N grants naming each one misspelt)
 """
 
 from __future__ import annotations
@@ -52,7 +53,22 @@ def spec_text(n: int) -> str:
     return "\n".join(out) + "\n"
 
 
+def misspelt_roles_text(n: int) -> str:
+    """N roles and N grants, each naming its role with two letters swapped: every grant is an
+    unknown-role error with a did-you-mean hint (the case that once took 201 s for 3,000)."""
+    out = spec_text(1).splitlines()
+    at = out.index("  grants:")
+    roles = [f"    team-role-{i:05d}: [Job/Read]" for i in range(n)]
+    grants = [f"    - group: team-{i}\n      roles: [taem-role-{i:05d}]" for i in range(n)]
+    return "\n".join(out[:at] + roles + out[at:] + grants) + "\n"
+
+
 if __name__ == "__main__":
-    n, path = int(sys.argv[1]), sys.argv[2]
+    if sys.argv[1] == "--misspelt":
+        text = misspelt_roles_text(int(sys.argv[2]))
+        path = sys.argv[3]
+    else:
+        text = spec_text(int(sys.argv[1]))
+        path = sys.argv[2]
     with open(path, "w", encoding="utf-8") as fh:
-        fh.write(spec_text(n))
+        fh.write(text)

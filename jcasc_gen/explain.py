@@ -16,7 +16,7 @@ entries to a requester follows matrix-auth and core:
   sign-in carries the authority `anonymous`, so `group: anonymous` matches it, and a signed-in
   user only if the IdP sends a group literally named `anonymous`.
 - core `SecurityRealm.getUserIdStrategy/getGroupIdStrategy`: jwt-auth keeps the default
-  case-insensitive id strategy, so names match regardless of case.
+  case-insensitive id strategy; names compare through `names.fold` (Java's equalsIgnoreCase).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Iterable, Literal, Sequence
 
-from . import permissions
+from . import names, permissions
 from .model import Spec, java_sort_key
 
 __all__ = [
@@ -34,9 +34,9 @@ __all__ = [
 ]
 
 EntryKind = Literal["user", "group", "user_or_group"]
-ANONYMOUS = "anonymous"
-AUTHENTICATED = "authenticated"
-EVERYONE = "role_everyone"
+ANONYMOUS = names.ANONYMOUS
+AUTHENTICATED = names.AUTHENTICATED
+EVERYONE = names.EVERYONE
 
 
 @dataclass(frozen=True)
@@ -49,11 +49,11 @@ class MatrixEntry:
 
     @property
     def label(self) -> str:
-        name = self.name.lower()
+        name = names.fold(self.name)
         if self.kind != "group" and name == ANONYMOUS or self.kind != "user" and name == EVERYONE:
             return f"{self.kind.replace('_', '-')} {self.name} (everyone)"
         if self.kind == "group" and name == ANONYMOUS:
-            return "group anonymous (requests without sign-in)"
+            return f"group {self.name} (requests without sign-in)"
         return f"{self.kind.replace('_', '-')} {self.name}"
 
 
@@ -70,7 +70,7 @@ class Identity:
         if not self.signed_in:
             return "anonymous (not signed in)"
         parts = [f"user {self.user}" if self.user is not None else "any member of"]
-        groups = [g for g in self.groups if g.lower() != AUTHENTICATED]
+        groups = [g for g in self.groups if not names.is_authenticated(g)]
         if groups:
             parts.append(("in groups " if self.user is not None else "") + ", ".join(groups))
         elif self.user is None:
@@ -84,14 +84,14 @@ class Identity:
 
 
 def _matches(entry: MatrixEntry, who: Identity) -> bool:
-    name = entry.name.lower()
+    name = names.fold(entry.name)
     if entry.kind in ("user", "user_or_group"):
         if name == ANONYMOUS:  # AUTOMATIC_SIDS: checked for every request
             return True
-        if who.signed_in and who.user is not None and who.user.lower() == name:
+        if who.signed_in and who.user is not None and names.fold(who.user) == name:
             return True
     if entry.kind in ("group", "user_or_group"):
-        return name == EVERYONE or any(a.lower() == name for a in who.authorities())
+        return name == EVERYONE or any(names.fold(a) == name for a in who.authorities())
     return False
 
 
@@ -160,12 +160,12 @@ class MatrixIndex:
         self.by_name: dict[str, list[MatrixEntry]] = {}
         self.position = {id(e): i for i, e in enumerate(self.entries)}
         for e in self.entries:
-            self.by_name.setdefault(e.name.lower(), []).append(e)
+            self.by_name.setdefault(names.fold(e.name), []).append(e)
 
     def matching(self, who: Identity) -> tuple[MatrixEntry, ...]:
-        names = [ANONYMOUS, EVERYONE, *([who.user] if who.user is not None and who.signed_in else []), *who.authorities()]
+        wanted = [ANONYMOUS, EVERYONE, *([who.user] if who.user is not None and who.signed_in else []), *who.authorities()]
         seen: list[MatrixEntry] = []
-        for n in dict.fromkeys(n.lower() for n in names):
+        for n in dict.fromkeys(names.fold(n) for n in wanted):
             seen.extend(e for e in self.by_name.get(n, ()) if _matches(e, who) and e not in seen)
         return tuple(sorted(seen, key=lambda e: self.position[id(e)]))
 
@@ -206,9 +206,9 @@ def identity_for(kind: EntryKind | None, name: str, groups: Sequence[str], entri
     or a group: anonymous requests carry the authority `anonymous`) is a request without
     sign-in; `authenticated` is any signed-in user.
     """
-    low = name.lower()
+    low = names.fold(name)
     if kind is None:
-        kinds = {e.kind for e in entries if e.name.lower() == low}
+        kinds = {e.kind for e in entries if names.fold(e.name) == low}
         kind = "group" if kinds == {"group"} or (low == AUTHENTICATED and not kinds - {"group"}) else "user"
     if kind in ("user", "group") and low == ANONYMOUS:
         return Identity(None, (), signed_in=False)
@@ -227,7 +227,7 @@ def matrix(entries: Sequence[MatrixEntry], universe: Sequence[str] | None = None
     universe = universe if universe is not None else universe_for(entries)
     requesters: set[Identity] = set()
     for e in entries:
-        key = (e.kind, e.name.lower())
+        key = (e.kind, names.fold(e.name))
         if key in seen:
             continue
         seen.add(key)

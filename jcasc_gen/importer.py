@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 from urllib.parse import urlsplit
 
-from . import TOOL_NAME, permissions
+from . import TOOL_NAME, names, permissions
 from .explain import ANONYMOUS, AUTHENTICATED, EntryKind, MatrixEntry
 from .jcasc import JWT_ATTRIBUTES, unescape_interpolation
 from . import pomerium_facts
@@ -132,7 +132,7 @@ def parse_strategy(strategy: Any) -> StrategyParse:
     merged: dict[tuple[str, str], tuple[str, set[str]]] = {}
     for kind, perm, sid in raw:
         sid = unescape_interpolation(sid)
-        key = (kind, sid.lower())  # Jenkins compares names case-insensitively
+        key = (kind, names.fold(sid))  # Jenkins compares names case-insensitively
         name, perms = merged.setdefault(key, (sid, set()))
         if name != sid:
             out.notes.append(Note("warning", f"{kind} {sid!r} and {name!r} are the same principal in Jenkins (case-insensitive); merged as {name!r}"))
@@ -396,16 +396,17 @@ def _resolve_well_known(entries: Sequence[MatrixEntry], notes: list[Note]) -> li
     never = {("user", AUTHENTICATED): "group: authenticated"}
     for e in entries:
         kind = e.kind
-        if (kind, e.name.lower()) in never:
+        folded = names.fold(e.name)
+        if (kind, folded) in never:
             notes.append(Note("warning", f"`{kind}: {e.name}` left out: it does not match what its name suggests (only a "
                                           f"user literally named {e.name!r} would get "
                                           f"{', '.join(sorted(e.permissions, key=java_sort_key))}); the form that does is "
-                                          f"`{never[(kind, e.name.lower())]}`"))
+                                          f"`{never[(kind, folded)]}`"))
             continue
-        if kind == "user_or_group" and e.name.lower() in well_known:
-            kind = well_known[e.name.lower()]
+        if kind == "user_or_group" and folded in well_known:
+            kind = well_known[folded]
             notes.append(Note("info", f"userOrGroup {e.name!r} became `{kind}: {e.name}` (the same in Jenkins)"))
-        key = (kind, e.name.lower())
+        key = (kind, folded)
         old = merged.get(key)
         merged[key] = MatrixEntry(kind, old.name if old else e.name, (old.permissions if old else frozenset()) | e.permissions)
     return list(merged.values())
@@ -422,9 +423,9 @@ def equivalence_problems(before: Sequence[MatrixEntry], after: Sequence[MatrixEn
 
     universe = universe_for([*before, *after])
     index_a, index_b = MatrixIndex(before), MatrixIndex(after)
-    names = sorted({e.name.lower() for e in [*before, *after]})
+    folded = sorted({names.fold(e.name) for e in [*before, *after]})
     probes = [Identity(None, (), signed_in=False), Identity("\x00nobody", ())]
-    for n in names:
+    for n in folded:
         # A user literally named `authenticated` is what the spec cannot express (the import
         # leaves `user: authenticated` out, saying so): not probed.
         if n != AUTHENTICATED:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from .model import Spec, java_sort_key
+from .names import fold
 
 __all__ = [
     "JWT_ATTRIBUTES", "ENTRY_KEYS", "CASC_ENDPOINTS", "target_document", "managed_sections",
@@ -111,7 +112,7 @@ def _norm_entries(entries: Any) -> Any:
         if isinstance(e, dict) and len(e) == 1:
             (kind, body), = e.items()
             name = body.get("name") if isinstance(body, dict) else ""
-            return (_ENTRY_RANK.get(kind, 9), java_sort_key(str(name).lower()) + b"\0" + java_sort_key(str(name)))
+            return (_ENTRY_RANK.get(kind, 9), java_sort_key(fold(str(name))) + b"\0" + java_sort_key(str(name)))
         return (10, b"")
 
     return sorted(out, key=key)

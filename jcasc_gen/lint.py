@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Literal
 from urllib.parse import urlsplit
 
-from . import lint_pomerium, permissions
+from . import lint_pomerium, names, permissions
 from .diagnostics import Diagnostic, PathItem
 from .loader import LoadedDocument
 from .model import Spec, pomerium_jwks_url
@@ -74,6 +74,14 @@ RULES: dict[str, Rule] = {r.code: r for r in (
          "jenkins.yaml (issuer, claims) is written for pomerium.version; an image of another release sends what that release sends."),
     Rule("JG027", "warning", "Pomerium image without a version",
          "An image tag that names no release (latest, a branch, a digest) can change what Pomerium sends under a spec written for one version."),
+    Rule("JG015", "warning", "look-alike characters in a name",
+         "A principal name that mixes scripts (a Cyrillic 'а' among Latin letters), or holds compatibility characters "
+         "(fullwidth letters, ligatures, 'ſ', the Kelvin sign), reads as another name in review but is a different "
+         "principal to Jenkins."),
+    Rule("JG016", "warning", "name matched differently by Jenkins versions",
+         "Jenkins up to 2.575 (LTS 2.568.1) compares ids with Java's equalsIgnoreCase, so 'ı' is 'i' and 'ſ' is 's'; "
+         "from 2.576 (LTS 2.568.2, SECURITY-3924) it lower-cases them, and they are not. A name with such a letter "
+         "matches different principals depending on the Jenkins version; the guard and verify trust only an exact match."),
 )}
 
 
@@ -92,14 +100,48 @@ def _reaches_everyone(g: Any) -> bool:
     # core SidACL checks its automatic sids for every request: ANONYMOUS is a PrincipalSid, so
     # `user` and `userOrGroup` entries named anonymous match it; EVERYONE is no PrincipalSid and
     # is named "role_everyone", so `group` and `userOrGroup` entries of that name match it.
-    name = g.name.lower()
-    return g.kind != "group" and name == "anonymous" or g.kind != "user" and name == "role_everyone"
+    # Names compare like Jenkins compares them: `anonymouſ` is anonymous (names.fold).
+    name = names.fold(g.name)
+    return g.kind != "group" and name == names.ANONYMOUS or g.kind != "user" and name == names.EVERYONE
 
 
 def _reaches_anonymous(g: Any) -> bool:
     """Does the grant apply to a request without sign-in? Such a request carries the principal
     and the authority `anonymous` (core Jenkins.ANONYMOUS2), so `group: anonymous` too."""
-    return _reaches_everyone(g) or g.kind == "group" and g.name.lower() == "anonymous"
+    return _reaches_everyone(g) or g.kind == "group" and names.is_anonymous(g.name)
+
+
+# Greek sigma forms differ between the two rules only when a name is spelt with the wrong
+# form (σ at a word's end): not worth a warning on every Greek name.
+_QUIET_VERSION_DEPENDENT = frozenset("\u03a3\u03c2\u03c3")
+
+
+def _name_findings(g: Any) -> Iterator[tuple[str, tuple[PathItem, ...], str, str | None]]:
+    where: tuple[PathItem, ...] = ("authorization", "grants", g.index, g.kind)
+    odd = names.lookalike_problems(g.name)
+    if odd:
+        yield ("JG015", where, f"{g.kind} {g.name!r} " + "; ".join(odd),
+               "write the name exactly as the IdP sends it; if it really is this, keep it and review it character by character")
+    dependent = [c for c in names.version_dependent(g.name) if c not in _QUIET_VERSION_DEPENDENT]
+    if dependent:
+        shown = ", ".join(f"{names.describe(c)}" + (f" (matches {names.fold(c)!r} before SECURITY-3924)"
+                                                     if names.fold(c) != c else "") for c in dependent[:3])
+        yield ("JG016", where, f"{g.kind} {g.name!r} has letters Jenkins versions match differently: {shown}",
+               "write the name exactly as the IdP sends it; Jenkins 2.576 / LTS 2.568.2 and later match it only that way")
+
+
+def _who(g: Any) -> str:
+    """How a grant that reaches anonymous requests is named in a finding: `anonymous`, or the
+    grant as written and the special principal it is to Jenkins."""
+    folded = names.fold(g.name)
+    if g.kind != "group" and folded == names.ANONYMOUS and g.name.isascii():
+        return names.ANONYMOUS
+    if g.name.isascii() or folded not in (names.ANONYMOUS, names.EVERYONE):
+        return f"{g.kind} {g.name}"
+    if names.version_dependent(g.name):
+        return (f"{g.kind} {g.name!r} ({folded} to Jenkins up to 2.575 / LTS 2.568.1, which compares names with "
+                "Java's equalsIgnoreCase)")
+    return f"{g.kind} {g.name!r} ({folded} to Jenkins, which compares names case-insensitively)"
 
 
 def admins(spec: Spec) -> list[str]:
@@ -121,7 +163,7 @@ def _findings(spec: Spec) -> Iterator[tuple[str, tuple[PathItem, ...], str, str 
         yield ("JG001", ("authorization", "grants"), "no user or group keeps Overall/Administer",
                "grant Overall/Administer to at least one named user or group of your IdP")
     for g in anon:
-        who = "anonymous" if g.kind != "group" and g.name.lower() == "anonymous" else f"{g.kind} {g.name}"
+        who = _who(g)
         if permissions.has_permission(set(g.effective), permissions.ADMINISTER):
             yield ("JG013", ("authorization", "grants", g.index), f"{who} is granted Overall/Administer",
                    "the guide's 'anonymous Administer while setting up' is what this tool makes unnecessary; grant it to a named admin")
@@ -129,6 +171,8 @@ def _findings(spec: Spec) -> Iterator[tuple[str, tuple[PathItem, ...], str, str 
             reach = "everyone" if _reaches_everyone(g) else "every request without sign-in"
             yield ("JG002", ("authorization", "grants", g.index), f"{who} is granted {', '.join(g.effective)}, which applies to {reach}",
                    f"leave {who} out unless Jenkins really should be readable without signing in")
+    for g in authz.grants:
+        yield from _name_findings(g)
     jwt = spec.jwt
     if jwt.allow_verification_failures:
         yield ("JG003", ("jwt", "allow_verification_failures"), "allow_verification_failures is true", "set it to false")

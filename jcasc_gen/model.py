@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping, Sequence
 from urllib.parse import urlsplit
 
-from . import permissions, pins, pomerium_facts
+from . import names, permissions, pins, pomerium_facts, suggest
 from .permission_plugins import ExtraPermission, needed_plugins, parse_extra
 from .diagnostics import Diagnostic, PathItem, SpecError
 from ._perf import gc_paused
@@ -226,16 +226,27 @@ def canonical_sha256(data: Any) -> str:
 # ---------------------------------------------------------------------------------------
 # Semantic rules (on shape-checked data; parts whose shape is wrong are skipped)
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
 def _list(value: Any) -> list[Any]:
     """The value if it is a list, else [] (its shape error is reported by the schema)."""
     return value if isinstance(value, list) else []
 
 
-def _has_control(s: str) -> bool:
-    return _CONTROL.search(s) is not None
+def _spelt(name: str, folded: str) -> str:
+    """` ('anonymouſ' is `anonymous` to Jenkins)` when the name is a special one in disguise."""
+    return "" if name.isascii() else f" ({name!r} is `{folded}` to Jenkins, which compares names like Java's equalsIgnoreCase)"
+
+
+def _name_problem(what: str, name: str) -> tuple[str, str] | None:
+    """(message, hint) when `name` holds a character that must not be in it (names.unsafe_characters)."""
+    bad = names.unsafe_characters(name)
+    if not bad:
+        return None
+    if all(why in ("a control character", "a line separator", "a paragraph separator") for _, why in bad):
+        return (f"a {what} must not contain control characters", "remove newlines, tabs and other control characters")
+    listed = ", ".join(f"{names.describe(c)} ({why})" for c, why in bad[:3])
+    return (f"{what} {name!r} contains {listed}",
+            "Jenkins compares names character by character: a name with an invisible character matches nobody the "
+            "IdP sends; retype it")
 
 
 def pomerium_issuers(version: pomerium_facts.PomeriumVersion, jenkins_url: str, authenticate_url: str) -> tuple[str, ...]:
@@ -406,6 +417,7 @@ def _check_authorization(doc: LoadedDocument, at: Any) -> tuple[list[tuple[int, 
         return [], set()
     extras = [(i, e) for i, e in enumerate(map(parse_extra, _list(authz.get("extra_permissions")))) if e is not None]
     known = set(permissions.CATALOG) | {e.id for _, e in extras}
+    known_names = suggest.Suggester([*permissions.CATALOG, *(e.id for _, e in extras)])
     for i, e in extras:
         if e.id in permissions.CATALOG:
             at(("authorization", "extra_permissions", i), f"{e.id!r} is already in the permission catalog", "remove it from extra_permissions", warn=True)
@@ -419,7 +431,7 @@ def _check_authorization(doc: LoadedDocument, at: Any) -> tuple[list[tuple[int, 
         if pid not in known:
             java = permissions.from_java_id(pid)
             misplaced = None if java else permissions.java_id_of_declaring_class(pid)
-            near = java or permissions.suggest(pid, known)
+            near = java or known_names.suggest(pid)
             hint = f"did you mean {near!r}?" if near else "add plugin permissions to authorization.extra_permissions"
             if misplaced is not None:
                 hint = (f"did you mean {misplaced!r}? Jenkins does not know this id either: the id of {misplaced} "
@@ -434,12 +446,18 @@ def _check_authorization(doc: LoadedDocument, at: Any) -> tuple[list[tuple[int, 
     if not isinstance(roles, dict):
         roles = {}
     for rname, plist in roles.items():
+        problem = _name_problem("role name", rname)
+        if problem:
+            # a look-alike role (`admin` plus a zero-width space) would grant what a reviewer
+            # reads as another role's permissions
+            at(("authorization", "roles", rname), problem[0], problem[1], key=True)
         if isinstance(plist, list):
             for j, pid in enumerate(plist):
                 check_perm(("authorization", "roles", rname, j), pid)
     used: set[str] = set()
     seen: dict[tuple[str, str], int] = {}
     all_granted: set[str] = set()
+    role_names = suggest.Suggester(list(roles))
     grants = authz.get("grants")
     if not isinstance(grants, list):
         return extras, all_granted
@@ -455,7 +473,7 @@ def _check_authorization(doc: LoadedDocument, at: Any) -> tuple[list[tuple[int, 
                 continue
             if rname not in roles:
                 unknown_role = True
-                near = permissions.suggest(rname, list(roles))
+                near = role_names.suggest(rname)
                 at(base + ("roles", j), f"unknown role {rname!r}", f"did you mean {near!r}?" if near else
                    ("define it under authorization.roles" if roles else "define roles under authorization.roles"))
             else:
@@ -469,14 +487,15 @@ def _check_authorization(doc: LoadedDocument, at: Any) -> tuple[list[tuple[int, 
         if len(kinds) != 1 or not isinstance(g[kinds[0]], str):
             continue
         kind, name = kinds[0], g[kinds[0]]
-        if _has_control(name):
-            at(base + (kind,), "a principal name must not contain control characters", "remove newlines, tabs and other control characters")
+        problem = _name_problem("principal name", name)
+        if problem:
+            at(base + (kind,), problem[0], problem[1])
             continue
         if name != name.strip():
             at(base + (kind,), f"principal name {name!r} has leading or trailing spaces", "Jenkins keeps them: remove them unless the IdP really sends them", warn=True, code="JG011")
-        low = name.lower()
-        if kind == "user" and low == "authenticated":
-            at(base + (kind,), "`user: authenticated` never matches in Jenkins", "every signed-in person is `group: authenticated`")
+        low = names.fold(name)
+        if kind == "user" and low == names.AUTHENTICATED:
+            at(base + (kind,), "`user: authenticated` never matches in Jenkins" + _spelt(name, low), "every signed-in person is `group: authenticated`")
         if not granted and not unknown_role:  # an unknown role is the real problem; said above
             at(base, "this grant grants nothing", "add `permissions:` or `roles:`; to give a principal nothing, leave it out")
         clash = [(kind, low)] + ([("user", low), ("group", low)] if kind == "user_or_group" else [("user_or_group", low)])
@@ -533,12 +552,13 @@ def _check_plugins(doc: LoadedDocument, at: Any, extras: list[tuple[int, ExtraPe
         listed.add(name)
         if not version and name not in versions and name not in pins.KNOWN_GOOD:
             at(("plugins", "extra", i), f"plugin {name!r} is not pinned", f"write `{name}:<version>` so every build gets the same plugin", warn=True, code="JG012")
+    listed_names = suggest.Suggester(sorted(listed))
     for name, version in versions.items():
         if not isinstance(version, str):
             continue
         if name not in listed and name != "skip-certificate-check":
             declares = [p.id for p in permissions.CATALOG.values() if p.plugin == name]
-            near = permissions.suggest(name, sorted(listed))
+            near = listed_names.suggest(name)
             hint = f"did you mean {near!r}?" if near else "add it to plugins.extra first"
             if declares:
                 hint = (f"it is listed only when a grant uses a permission it defines ({', '.join(declares)}); "

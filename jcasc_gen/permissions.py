@@ -246,20 +246,13 @@ def java_id_of_declaring_class(value: str) -> str | None:
 
 
 def suggest(value: str, candidates: Iterable[str] | None = None) -> str | None:
-    """The closest known permission id, for a did-you-mean hint."""
-    import difflib
+    """The closest known permission id, for a did-you-mean hint (one lookup; for many, build
+    a `suggest.Suggester` once)."""
+    from .suggest import Suggester
 
     pool = list(CATALOG) if candidates is None else list(candidates)
-    folded = value.casefold()
-    for c in pool:
-        if c.casefold() == folded:
-            return c
     if "/" not in value:
-        hits = [c for c in pool if c.split("/", 1)[-1].casefold() == folded]
-        if len(hits) == 1:
-            return hits[0]
         misplaced = java_id_of_declaring_class(value)
         if misplaced is not None and misplaced in pool:
             return misplaced
-    best = difflib.get_close_matches(value, pool, n=1, cutoff=0.6)
-    return best[0] if best else None
+    return Suggester(pool).suggest(value)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
-from .. import permissions
+from .. import names, permissions
 from ..exitcodes import ExitCode
 from ..model import Spec
 from .redact import register_secret, say
@@ -60,7 +60,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def default_principal(spec: Spec) -> str | None:
     """The first user grant holding Overall/Administer (anonymous never counts)."""
     for g in spec.authorization.grants:
-        if g.kind == "user" and g.name.lower() != "anonymous" and permissions.has_permission(set(g.effective), permissions.ADMINISTER):
+        if g.kind == "user" and not names.is_anonymous(g.name) and permissions.has_permission(set(g.effective), permissions.ADMINISTER):
             return g.name
     return None
 
@@ -219,7 +219,7 @@ def resolve(args: argparse.Namespace, spec: Spec, env: Mapping[str, str] | None 
         except tokens.TokenError as exc:
             raise CredentialError(f"--jwt: {exc}") from None
         name, jwt_groups = tokens.identity(spec.jwt, claims)
-        if args.as_principal and name and args.as_principal.lower() != name.lower():
+        if args.as_principal and name and not names.same(args.as_principal, name):
             raise CredentialError(f"--as {args.as_principal!r} but the JWT is for {name!r}", "drop --as, or mint with --signing-key-file")
         post = PostCredential(spec, name, jwt_groups, "--jwt", key=key, given=given, given_header=header, given_claims=claims)
     elif key is not None:

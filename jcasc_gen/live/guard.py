@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from .. import permissions, pomerium_facts
+from .. import names, permissions, pomerium_facts
 from ..lint import admins
 from ..model import Spec
 from .credentials import PostCredential
@@ -19,7 +19,6 @@ from .plan import Plan
 
 __all__ = ["Refusal", "granted_by_spec", "spec_allows", "check"]
 
-EVERYONE = "role_everyone"  # core SidACL.java:127-128: the sid name of ACL.EVERYONE
 
 
 @dataclass(frozen=True)
@@ -32,18 +31,20 @@ class Refusal:
 
 
 def granted_by_spec(spec: Spec, name: str, authorities: Iterable[str]) -> set[str]:
-    """Permissions the spec's matrix gives an identity with this name and these authorities
-    (ids compare case-insensitively, core IdStrategy.CASE_INSENSITIVE). Core SidACL also checks
-    its automatic sids for every request: the principal `anonymous` (so `user: anonymous`
-    reaches everyone) and EVERYONE, which matrix-auth sees as the group `role_everyone`. An
-    anonymous request carries the authority `anonymous` (so `group: anonymous` matches it)."""
-    who = name.casefold()
-    auths = {a.casefold() for a in authorities} | {EVERYONE}
+    """Permissions the spec's matrix certainly gives an identity with this name and these
+    authorities, on every Jenkins version.
+
+    Ids compare with core IdStrategy.CASE_INSENSITIVE, whose rule changed in SECURITY-3924;
+    `names.matches_everywhere` counts a grant only when both rules (or an exact match) agree.
+    Core SidACL also checks its automatic sids for every request: the principal `anonymous` (so
+    `user: anonymous` reaches everyone) and EVERYONE, which matrix-auth sees as the group
+    `role_everyone`. An anonymous request carries the authority `anonymous` (so
+    `group: anonymous` matches it)."""
+    auths = [*authorities, names.EVERYONE]
     out: set[str] = set()
     for g in spec.authorization.grants:
-        sid = g.name.casefold()
-        principal_hit = sid == who or sid == "anonymous"
-        authority_hit = sid in auths
+        principal_hit = names.matches_everywhere(g.name, name) or names.matches_everywhere(g.name, names.ANONYMOUS)
+        authority_hit = any(names.matches_everywhere(g.name, a) for a in auths)
         if (g.kind == "user" and principal_hit) or (g.kind == "group" and authority_hit) or (
                 g.kind == "user_or_group" and (principal_hit or authority_hit)):
             out.update(g.effective)

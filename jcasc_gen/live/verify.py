@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Literal
 from xml.etree import ElementTree as ET
 
-from .. import permissions, pins
+from .. import names, permissions, pins
 from ..jcasc import CASC_ENDPOINTS, normalize_managed, target_document
 from ..model import Spec
 from .credentials import PostCredential
@@ -122,7 +122,8 @@ def _whoami_check(client: Any, label: str, name: str, authorities: tuple[str, ..
     if me.anonymous or me.name != name:
         return _failed(label, f"Jenkins sees {me.name!r}" + (" (anonymous: the JWT was not accepted)" if me.anonymous else "")
                        + f", expected {name!r}")
-    missing = [a for a in authorities if a.casefold() not in {x.casefold() for x in me.authorities}]
+    have = {names.fold(x) for x in me.authorities}
+    missing = [a for a in authorities if names.fold(a) not in have]
     if missing:
         return _failed(label, f"authorities {list(me.authorities)} lack {missing}")
     return _passed(label, f"{me.name} with {list(me.authorities)}")
@@ -132,10 +133,10 @@ def _reader(spec: Spec) -> tuple[str, tuple[str, ...], str] | None:
     """A principal of the spec without Overall/Administer: (name, groups, description)."""
     probe_user = f"jcasc-gen-probe@{spec.jenkins_host or 'example.invalid'}"
     for g in spec.authorization.grants:
-        if g.name.casefold() == "anonymous":
+        if names.is_anonymous(g.name) or names.is_everyone(g.name):
             continue
         if g.kind == "group":
-            groups: tuple[str, ...] = () if g.name.casefold() == "authenticated" else (g.name,)
+            groups: tuple[str, ...] = () if names.is_authenticated(g.name) else (g.name,)
             name, desc = probe_user, f"a member of group {g.name!r}"
         else:
             name, groups, desc = g.name, (), f"user {g.name!r}"
