@@ -25,7 +25,7 @@ from jcasc_gen import names
 from jcasc_gen.exitcodes import ExitCode
 from jcasc_gen.live import guard
 from jcasc_gen.model import load_spec
-from jcasc_gen.suggest import Suggester
+from jcasc_gen.suggest import BUCKET, Suggester
 from tests.jenkins_sim import idstrategy
 
 from ._cli import run
@@ -307,6 +307,12 @@ def test_suggestions_cost_a_bounded_number_of_comparisons() -> None:
     for i in range(3000):
         assert finder.suggest(f"taem-role-{i:05d}") == roles[i]
     assert finder.comparisons <= 40 * 3000
+    # However the candidates collide (every one shares deletions with every other), a lookup
+    # compares at most (length + 1) x BUCKET of them.
+    crowded = Suggester([f"x{i}" for i in range(5000)] + [f"{i}x" for i in range(5000)])
+    for i in range(1000):
+        crowded.suggest(f"y{i}z")
+    assert crowded.comparisons <= 1000 * (1 + 6 * BUCKET)
     assert Suggester(["Job/Read", "Job/Build"]).suggest("job/build") == "Job/Build"
     assert Suggester(["Job/Read", "Job/Build"]).suggest("Build") == "Job/Build"
     assert Suggester(["developer", "reader"]).suggest("develoepr") == "developer"
