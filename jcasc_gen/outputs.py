@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import Mapping
 
@@ -38,38 +37,31 @@ class TreeDiff:
     stale: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     extra: list[str] = field(default_factory=list)
+    unsafe: list[tuple[str, str]] = field(default_factory=list)  # (path, why it was not read)
 
     @property
     def clean(self) -> bool:
-        return not (self.stale or self.missing or self.extra)
-
-
-def _has_header(path: str) -> bool:
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(len(HEADER_PREFIX) + 1).startswith(HEADER_PREFIX.encode())
-    except OSError:
-        return False
+        return not (self.stale or self.missing or self.extra or self.unsafe)
 
 
 def compare_tree(root: str, files: Mapping[str, str]) -> TreeDiff:
-    """Stale, missing and extra files; extra = carries our header but is no longer generated."""
+    """Stale, missing and extra files; extra = carries our header but is no longer generated.
+
+    Read through `fsio`: a symlink, FIFO, device or folder where a generated file belongs is
+    `unsafe` (never followed or opened), and so is one over the size cap."""
+    from .fsio import output_files, read_output_file
+
     diff = TreeDiff()
     for rel, text in sorted(files.items()):
-        path = os.path.join(root, rel)
-        try:
-            with open(path, encoding="utf-8", newline="") as fh:
-                if fh.read() != text:
-                    diff.stale.append(rel)
-        except FileNotFoundError:
+        got = read_output_file(root, rel)
+        if got.missing:
             diff.missing.append(rel)
-        except (UnicodeDecodeError, IsADirectoryError):
+        elif got.problem is not None:
+            diff.unsafe.append((rel, got.problem))
+        elif got.data != text.encode("utf-8"):
             diff.stale.append(rel)
-    if os.path.isdir(root):
-        for folder, dirs, names in os.walk(root):
-            dirs.sort()
-            for name in sorted(names):
-                rel = os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/")
-                if rel not in files and _has_header(os.path.join(folder, name)):
-                    diff.extra.append(rel)
+    prefix = HEADER_PREFIX.encode()
+    for rel, head in output_files(root, len(prefix)):
+        if rel not in files and head.startswith(prefix):
+            diff.extra.append(rel)
     return diff

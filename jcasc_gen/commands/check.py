@@ -1,5 +1,6 @@
 """`jcasc-gen check SPEC [-o DIR]`: the GitOps CI gate. Exit 1 when the committed output is
-stale, missing or has extra generated files; nothing is written."""
+stale, missing or has extra generated files, or holds a symlink, FIFO, device or folder where a
+generated file belongs (never followed or read: `fsio`); nothing is written."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         emit_json({"command": "check", "ok": diff.clean, "spec": args.spec, "output": root,
                    "stale": diff.stale, "missing": diff.missing, "extra": diff.extra,
+                   "unsafe": [{"path": rel, "problem": why} for rel, why in diff.unsafe],
                    "diagnostics": [d.to_json() for d in gen.diagnostics]})
     else:
         print_diagnostics(gen.diagnostics)
@@ -43,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
         for label, names in (("stale", diff.stale), ("missing", diff.missing), ("extra", diff.extra)):
             for rel in names:
                 print(f"{label:8} {os.path.join(shown, rel)}")
+        for rel, why in diff.unsafe:
+            print(f"unsafe   {os.path.join(shown, rel)}: {why}")
         if diff.clean:
             print(f"{shown}: up to date", file=sys.stderr)
         else:

@@ -36,21 +36,26 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def _file_report(root: str, files: dict[str, str]) -> list[dict[str, Any]]:
     from ..diffing import files_equal, semantic_changes
+    from ..fsio import read_output_file
     from ..outputs import compare_tree
     from ..render import FILES
 
     tree = compare_tree(root, files)
     out: list[dict[str, Any]] = []
     for rel in sorted(set(files) | set(tree.extra)):
-        path = os.path.join(root, rel)
+        got = read_output_file(root, rel)
         current: str | None
-        try:
-            with open(path, encoding="utf-8", newline="") as fh:
-                current = fh.read()
-        except (FileNotFoundError, IsADirectoryError):
+        if got.problem is not None:
+            # never followed, opened or printed: the problem is the whole report for this path
+            out.append({"path": rel, "status": "unsafe", "problem": got.problem, "current": None, "target": files.get(rel)})
+            continue
+        if got.data is None:
             current = None
-        except UnicodeDecodeError:
-            current = "(not UTF-8 text)\n"
+        else:
+            try:
+                current = got.data.decode("utf-8")
+            except UnicodeDecodeError:
+                current = "(not UTF-8 text)\n"
         target = files.get(rel)
         if current is None:
             status = "added"
@@ -60,13 +65,15 @@ def _file_report(root: str, files: dict[str, str]) -> list[dict[str, Any]]:
             status = "unchanged" if files_equal(rel, current, target) else "changed"
         item: dict[str, Any] = {"path": rel, "status": status, "current": current, "target": target}
         if status == "changed" and FILES.get(rel) is not None and FILES[rel].dialect == "jcasc":
-            try:
-                import yaml
+            import yaml
 
-                before, after = yaml.safe_load(current), yaml.safe_load(target)  # type: ignore[arg-type]
+            from ..render import RenderError, parse_yaml
+
+            try:  # the capped event-stream reader (alias budget), as for specs
+                before, after = parse_yaml(current), parse_yaml(target)  # type: ignore[arg-type]
                 if isinstance(before, dict) and isinstance(after, dict):
                     item["changes"] = semantic_changes(before, after)
-            except yaml.YAMLError:
+            except (RenderError, yaml.YAMLError):
                 pass  # the text diff still shows it
         out.append(item)
     return out
@@ -154,12 +161,16 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         emit_json({"command": "diff", "ok": not different, "spec": args.spec, "against": "output", "output": root,
                    "files": [{"path": r["path"], "status": r["status"],
-                              **({"changes": r["changes"].to_json()} if "changes" in r else {})} for r in report],
+                              **({"changes": r["changes"].to_json()} if "changes" in r else {}),
+                              **({"problem": r["problem"]} if "problem" in r else {})} for r in report],
                    "diagnostics": [d.to_json() for d in gen.diagnostics]})
     else:
         out: list[str] = []
         for r in report:
             if r["status"] == "unchanged":
+                continue
+            if r["status"] == "unsafe":
+                out.append(f"! {r['problem']}\n")
                 continue
             if "changes" in r:
                 out += [f"# {shown}/{r['path']}: {r['status']}\n"] + summary_lines(r["changes"])

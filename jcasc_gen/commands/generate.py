@@ -1,4 +1,5 @@
-"""`jcasc-gen generate SPEC [-o DIR]`: write every generated file, atomically."""
+"""`jcasc-gen generate SPEC [-o DIR] [--force]`: write every generated file, atomically, never
+through a symlink and never over a file it did not generate (without --force): `fsio.write_tree`."""
 
 from __future__ import annotations
 
@@ -16,11 +17,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_output_argument(p)
     add_strict_argument(p)
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing but problems")
+    p.add_argument("--force", action="store_true",
+                   help="overwrite output files that lack the generated header (symlinks and other non-files are always refused)")
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..fsio import write_tree
+    from ..fsio import UnsafePath, write_tree
     from ..outputs import prepare
+    from ..render import HEADER_PREFIX
 
     loaded = load_or_report(args, command="generate")
     gen = prepare(loaded, strict=args.strict)
@@ -31,7 +35,12 @@ def run(args: argparse.Namespace) -> int:
         return ExitCode.USAGE
     root = output_dir(args, loaded)
     try:
-        changed = write_tree(root, gen.files)
+        changed = write_tree(root, gen.files, force=args.force, header=HEADER_PREFIX.encode())
+    except UnsafePath as exc:
+        for line in str(exc).splitlines():
+            print(f"error: {line}", file=sys.stderr)
+        print(f"{os.path.relpath(root)}: nothing was written", file=sys.stderr)
+        return ExitCode.USAGE
     except OSError as exc:
         print(f"{root}: cannot write: {exc.strerror or exc}", file=sys.stderr)
         return ExitCode.USAGE

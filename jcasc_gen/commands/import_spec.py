@@ -117,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
     from .init import write_schema_beside
 
     try:
-        if args.output and os.path.exists(args.output) and not args.force:
+        if args.output and os.path.lexists(args.output) and not args.force:
             raise _Failed(ExitCode.USAGE, f"{args.output}: exists; left untouched (use --force to overwrite)")
         document, source = _read_export_file(args.from_export) if args.from_export else _read_export_live(args)
         options = ImportOptions(jenkins_url=args.jenkins_url, authenticate_url=args.authenticate_url,

@@ -44,15 +44,13 @@ def write_schema_beside(spec_path: str) -> str | None:
     """Write the schema next to `spec_path` unless an identical copy is there; returns the path written."""
     from ..fsio import write_atomic
 
+    from ..fsio import read_file
+
     target = os.path.join(os.path.dirname(os.path.abspath(spec_path)), SCHEMA_FILENAME)
     text = schema_text()
-    try:
-        with open(target, encoding="utf-8") as fh:
-            if fh.read() == text:
-                return None
-    except (FileNotFoundError, UnicodeDecodeError):
-        pass
-    write_atomic(target, text)
+    if read_file(target).data == text.encode("utf-8"):
+        return None
+    write_atomic(target, text)  # refuses a symlink or a non-file there (fsio.UnsafePath, an OSError)
     return target
 
 
@@ -73,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
             written = write_schema_beside(args.path)
             print(f"wrote {os.path.relpath(written)}" if written else f"{SCHEMA_FILENAME}: up to date")
             return ExitCode.OK
-        if os.path.exists(args.path) and not args.force:
+        if os.path.lexists(args.path) and not args.force:
             print(f"{args.path}: exists; left untouched (use --force to overwrite)", file=sys.stderr)
             return ExitCode.USAGE
         write_atomic(args.path, starter_text())
