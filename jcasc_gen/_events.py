@@ -16,7 +16,7 @@ import yaml
 from yaml.events import (AliasEvent, DocumentStartEvent, MappingEndEvent, MappingStartEvent, ScalarEvent,
                          SequenceEndEvent, SequenceStartEvent, StreamEndEvent)
 
-__all__ = ["YamlProblem", "build", "locate_many", "raw_plain_scalar", "ALIAS_SLACK"]
+__all__ = ["YamlProblem", "build", "locate_many", "raw_plain_scalar", "plain_scalars_under", "ALIAS_SLACK"]
 
 _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # The expanded document may hold at most twice the nodes written plus this many: shared
@@ -61,14 +61,29 @@ def _tag_of(ev: ScalarEvent) -> str:
     return tag
 
 
+class TooLong(ValueError):
+    """A number with more digits than Python converts (sys.get_int_max_str_digits)."""
+
+
 def scalar_value(ev: ScalarEvent) -> tuple[str, Any]:
-    """(tag, value) of a scalar event, as YAML 1.1's safe loader would read it."""
+    """(tag, value) of a scalar event, as YAML 1.1's safe loader would read it. Raises TooLong
+    for an integer of thousands of digits (PyYAML would raise a bare ValueError)."""
     tag = _tag_of(ev)
     if tag == _STR or tag == _TIMESTAMP:
         return tag, ev.value  # a date-looking string stays the string written
     if tag in _PLAIN_TAGS:
-        return tag, _constructor.construct_object(yaml.ScalarNode(tag, ev.value, style=ev.style))
+        try:
+            return tag, _constructor.construct_object(yaml.ScalarNode(tag, ev.value, style=ev.style))
+        except ValueError as exc:
+            raise TooLong(f"a number of {len(ev.value)} characters is too long to read") from exc
     return tag, None
+
+
+def _value_or_text(ev: ScalarEvent) -> tuple[str, Any]:
+    try:
+        return scalar_value(ev)
+    except TooLong:
+        return _STR, ev.value
 
 
 class _Frame:
@@ -166,7 +181,11 @@ def build(text: str) -> tuple[Any, list[YamlProblem]]:
             if cls is ScalarEvent:
                 count += 1
                 total += 1
-                tag, value = scalar_value(ev)
+                try:
+                    tag, value = scalar_value(ev)
+                except TooLong as exc:
+                    problem(ev.start_mark, str(exc), "quote it if it is text")
+                    tag, value = _STR, None
                 if tag not in _PLAIN_TAGS and tag != _MERGE:
                     problem(ev.start_mark, f"custom YAML tag {tag!r} is not allowed", "remove the tag; the spec is plain YAML")
                 if ev.anchor:
@@ -219,8 +238,9 @@ def build(text: str) -> tuple[Any, list[YamlProblem]]:
     return root, problems
 
 
-def _walk(text: str) -> Iterator[tuple[tuple[Any, ...], bool, Any]]:
-    """(path, is_key, event) for every scalar, alias and collection start, in text order.
+def _walk(text: str, *, ends: bool = False) -> Iterator[tuple[tuple[Any, ...], bool, Any]]:
+    """(path, is_key, event) for every scalar, alias and collection start, in text order, and
+    with `ends` every collection end (at the collection's path).
 
     Keys are the text as written, as `build` keeps them. Stops quietly at a syntax error or
     a complex key (the loader reports those).
@@ -256,6 +276,8 @@ def _walk(text: str) -> Iterator[tuple[tuple[Any, ...], bool, Any]]:
                 stack.append([cls is MappingStartEvent, _NOKEY, 0])
             elif cls is MappingEndEvent or cls is SequenceEndEvent:
                 stack.pop()
+                if ends:
+                    yield here(), False, ev
                 finished()
     except yaml.YAMLError:
         return
@@ -304,6 +326,49 @@ def raw_plain_scalar(text: str, path: tuple[Any, ...]) -> str | None:
     return None
 
 
+def plain_scalars_under(text: str, prefix: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], Any, str, int, int]]:
+    """(path, value as `build` reads it, text as written, line, col) of every plain (unquoted)
+    scalar value at or under `prefix`, in one pass. Values an alias brings under `prefix` are
+    reported at the alias. Keys are not reported: `build` keeps them as written."""
+    n = len(prefix)
+    anchored: dict[str, list[tuple[Any, str]]] = {}
+    open_anchors: list[tuple[str, list[tuple[Any, str]]]] = []
+    depth_of: list[bool] = []  # per collection on the stack: does it carry an anchor
+    for path, is_key, ev in _walk(text, ends=True):
+        cls = type(ev)
+        under = path[:n] == prefix
+        if cls is ScalarEvent:
+            if ev.anchor:
+                anchored[ev.anchor] = []
+            if is_key or ev.style or not ev.implicit[0] or (ev.tag not in (None, "!")):
+                continue
+            tag, value = _value_or_text(ev)
+            if tag == _MERGE:
+                value = ev.value  # `<<` as a value is the text, as `build` reads it
+            for _, bucket in open_anchors:
+                bucket.append((value, ev.value))
+            if ev.anchor:
+                anchored[ev.anchor].append((value, ev.value))
+            if under:
+                yield path, value, ev.value, ev.start_mark.line + 1, ev.start_mark.column + 1
+        elif cls is AliasEvent:
+            if is_key:
+                continue
+            for value, raw in anchored.get(ev.anchor, ()):
+                for _, bucket in open_anchors:
+                    bucket.append((value, raw))
+                if under:
+                    yield path, value, raw, ev.start_mark.line + 1, ev.start_mark.column + 1
+        elif cls is MappingStartEvent or cls is SequenceStartEvent:
+            depth_of.append(bool(ev.anchor))
+            if ev.anchor:
+                open_anchors.append((ev.anchor, []))
+        elif cls is MappingEndEvent or cls is SequenceEndEvent:
+            if depth_of.pop():
+                name, bucket = open_anchors.pop()
+                anchored[name] = bucket
+
+
 def _same(value: Any, expected: Any) -> bool:
     # stricter than ==: True is not 1, and 1 is not 1.0
     return type(value) is type(expected) and value == expected
@@ -347,7 +412,10 @@ def first_difference(text: str, expected: Any) -> str | None:
         for ev in _events(text):
             cls = type(ev)
             if cls is ScalarEvent:
-                tag, value = scalar_value(ev)
+                try:
+                    tag, value = scalar_value(ev)
+                except TooLong as exc:
+                    return f"{at(ev)}: {exc}"
                 if tag not in _PLAIN_TAGS:
                     return f"{at(ev)}: tag {tag!r}"
                 if stack and stack[-1][1] and stack[-1][2] is _NOKEY:

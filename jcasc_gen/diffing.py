@@ -139,7 +139,8 @@ def semantic_changes(current: Mapping[str, Any] | None, target: Mapping[str, Any
     if c_kind != t_kind:
         out.realm = FieldChange("securityRealm", c_kind, t_kind)
     elif t_kind == "jwtAuth":
-        a, b = c_realm.get("jwtAuth") or {}, t_realm.get("jwtAuth") or {}
+        a, b = c_realm.get("jwtAuth"), t_realm.get("jwtAuth")
+        a, b = (a if isinstance(a, Mapping) else {}), (b if isinstance(b, Mapping) else {})
         for attr in sorted(set(JWT_ATTRIBUTES) | set(a) | set(b)):
             if a.get(attr) != b.get(attr):
                 out.realm_fields.append(FieldChange(attr, a.get(attr), b.get(attr)))

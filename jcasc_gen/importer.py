@@ -56,9 +56,24 @@ class StrategyParse:
     forms: set[str] = field(default_factory=set)  # which attributes were used
 
 
+def _shown(value: Any) -> str:
+    """A value of the export in a message: its repr, cut short (an export can hold anything)."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _list_of(value: Any, where: str, what: str) -> list[Any]:
+    """The list at `where`, [] when absent or empty; anything else is an ImportError_."""
+    if value is None or value == []:
+        return []
+    if not isinstance(value, list):
+        raise ImportError_(f"{where}: expected a list of {what}, got {_shown(value)}")
+    return value
+
+
 def _permission(raw: Any, where: str) -> str:
     if not isinstance(raw, str) or not raw.strip():
-        raise ImportError_(f"{where}: a permission must be a non-empty string, got {raw!r}")
+        raise ImportError_(f"{where}: a permission must be a non-empty string, got {_shown(raw)}")
     value = unescape_interpolation(raw.strip())
     if value in permissions.CATALOG:
         return value
@@ -82,12 +97,12 @@ def _split_legacy(line: Any, attr: str, i: int) -> tuple[str, str, str]:
     """(kind, permission, sid) of one `permissions`/`grantedPermissions` string."""
     where = f"{attr}[{i}]"
     if not isinstance(line, str) or ":" not in line:
-        raise ImportError_(f"{where}: expected \"TYPE:Permission:name\" or \"Permission:name\", got {line!r}")
+        raise ImportError_(f"{where}: expected \"TYPE:Permission:name\" or \"Permission:name\", got {_shown(line)}")
     first, _, rest = line.partition(":")
     if attr == "permissions" and first in _KIND_BY_TYPE:
         perm, sep, sid = rest.partition(":")
         if not sep:
-            raise ImportError_(f"{where}: expected \"{first}:Permission:name\", got {line!r}")
+            raise ImportError_(f"{where}: expected \"{first}:Permission:name\", got {_shown(line)}")
         return _KIND_BY_TYPE[first], _permission(perm, where), sid
     return "user_or_group", _permission(first, where), rest
 
@@ -107,22 +122,21 @@ def parse_strategy(strategy: Any) -> StrategyParse:
         raise ImportError_(f"jenkins.authorizationStrategy.{symbol}: unknown attribute(s) {sorted(unknown)}")
     out = StrategyParse(symbol, [])
     raw: list[tuple[str, str, str]] = []
-    for i, e in enumerate(body.get("entries") or []):
+    for i, e in enumerate(_list_of(body.get("entries"), "entries", "entries")):
         where = f"entries[{i}]"
         if not isinstance(e, Mapping) or len(e) != 1 or next(iter(e)) not in _KIND_BY_KEY:
             raise ImportError_(f"{where}: expected exactly one of user, group, userOrGroup")
         (key, child), = e.items()
         if not isinstance(child, Mapping) or not isinstance(child.get("name"), str):
             raise ImportError_(f"{where}.{key}: expected {{name: ..., permissions: [...]}}")
-        for j, p in enumerate(child.get("permissions") or []):
+        perms = _list_of(child.get("permissions"), f"{where}.{key}.permissions", "permissions")
+        for j, p in enumerate(perms):
             raw.append((_KIND_BY_KEY[key], _permission(p, f"{where}.{key}.permissions[{j}]"), child["name"]))
-        if not child.get("permissions"):
+        if not perms:
             raw.append((_KIND_BY_KEY[key], "", child["name"]))
         out.forms.add("entries")
     for attr in ("permissions", "grantedPermissions"):
-        items = body.get(attr) or []
-        if not isinstance(items, list):
-            raise ImportError_(f"{attr}: expected a list of strings")
+        items = _list_of(body.get(attr), attr, "strings")
         for i, line in enumerate(items):
             raw.append(_split_legacy(line, attr, i))
         if items:
@@ -171,21 +185,30 @@ _SPEC_DEFAULTS: Mapping[str, Any] = {
 
 
 def _realm_values(realm: Mapping[str, Any], notes: list[Note]) -> dict[str, Any]:
+    if not isinstance(realm, Mapping):
+        raise ImportError_(f"jenkins.securityRealm.jwtAuth: expected its attributes, got {_shown(realm)}")
     unknown = set(realm) - set(_REALM_MAP)
     if unknown:
         raise ImportError_(f"jenkins.securityRealm.jwtAuth: unknown attribute(s) {sorted(unknown)}")
     out: dict[str, Any] = {}
     for attr, (key, how) in _REALM_MAP.items():
         value = realm.get(attr)
+        if isinstance(value, (list, dict)):
+            raise ImportError_(f"jwtAuth.{attr}: expected a single value, got {_shown(value)}")
+        if how != "int" and how != "bool" and value is not None and not isinstance(value, str):
+            # JCasC binds a scalar to the String parameter as its text (`acceptedIssuer: 1` is "1")
+            value = str(value).lower() if isinstance(value, bool) else str(value)
         if isinstance(value, str):
             value = unescape_interpolation(value)
             if how != "str" or attr != "groupsClaimSeparator":
                 value = value.strip()  # jwt-auth: fixEmptyAndTrim
         if how == "int":
             try:
+                if isinstance(value, float) and not value.is_integer():
+                    raise ValueError(value)
                 out[key] = int(value or 0)
-            except (TypeError, ValueError):
-                raise ImportError_(f"jwtAuth.{attr}: expected a whole number, got {value!r}") from None
+            except (TypeError, ValueError, OverflowError):
+                raise ImportError_(f"jwtAuth.{attr}: expected a whole number, got {_shown(value)}") from None
         elif how == "bool":
             out[key] = value.strip().lower() == "true" if isinstance(value, str) else bool(value)
         elif how == _SPLIT:
@@ -291,7 +314,7 @@ def import_export(document: Any, options: ImportOptions = ImportOptions()) -> Im
     realm = jenkins.get("securityRealm")
     jwt: dict[str, Any] | None = None
     if isinstance(realm, Mapping) and set(realm) == {"jwtAuth"}:
-        jwt = _realm_values(realm["jwtAuth"] or {}, notes)
+        jwt = _realm_values({} if realm["jwtAuth"] is None else realm["jwtAuth"], notes)
     elif options.authenticate_url is None:
         kind = next(iter(realm)) if isinstance(realm, Mapping) and realm else "none"
         raise ImportError_(f"the security realm is {kind!r}, not jwtAuth; pass --authenticate-url (and --jenkins-url, "

@@ -79,7 +79,9 @@ def target_document(spec: Spec) -> dict[str, Any]:
 
 def managed_sections(document: Mapping[str, Any] | None) -> dict[str, Any]:
     """Only `jenkins.securityRealm` and `jenkins.authorizationStrategy` of a JCasC document."""
-    jenkins = (document or {}).get("jenkins") or {}
+    jenkins = document.get("jenkins") if isinstance(document, Mapping) else None
+    if not isinstance(jenkins, Mapping):
+        jenkins = {}  # an export of any shape: whatever is not a mapping holds no managed section
     out: dict[str, Any] = {}
     for key in ("authorizationStrategy", "securityRealm"):
         if key in jenkins:
@@ -101,7 +103,8 @@ def _norm_entries(entries: Any) -> Any:
         if isinstance(e, dict) and len(e) == 1:
             (kind, body), = e.items()
             if isinstance(body, dict):
-                perms = body.get("permissions") or []
+                perms = body.get("permissions")
+                perms = perms if isinstance(perms, list) else [] if perms is None else [perms]
                 body = {"name": _norm_scalar(body.get("name")),
                         "permissions": sorted({_norm_scalar(p) for p in perms if isinstance(p, str)}, key=java_sort_key)}
             out.append({kind: body})

@@ -17,7 +17,7 @@ import yaml
 from . import _events
 from .diagnostics import Diagnostic, PathItem, SpecError, format_path
 
-__all__ = ["LoadedDocument", "load_file", "load_text", "MAX_BYTES"]
+__all__ = ["LoadedDocument", "load_file", "load_text", "load_data", "MAX_BYTES"]
 
 MAX_BYTES = 64 * 1024 * 1024  # a 100,000-principal spec is about 14 MiB
 ALIAS_SLACK = _events.ALIAS_SLACK
@@ -154,3 +154,17 @@ def load_text(raw: bytes | str, name: str = "<spec>", *, keep_going: bool = Fals
     if located and (not keep_going or any(p.fatal for p in problems)):
         raise SpecError(located)
     return LoadedDocument(name, data, text, located)
+
+
+def load_data(raw: bytes | str, name: str, *, max_bytes: int | None = None) -> Any:
+    """YAML that is not a spec (a JCasC export from Jenkins, a file of the output folder) as
+    plain data, through the same reader and limits as a spec: the size cap, the alias budget,
+    no custom tags or duplicate keys. An empty document is None. Raises SpecError."""
+    limit = MAX_BYTES if max_bytes is None else max_bytes
+    size = len(raw) if isinstance(raw, bytes) else len(raw.encode("utf-8", "surrogatepass"))
+    if size > limit:
+        raise _fail(name, 1, 1, f"{size} bytes, over the {limit}-byte limit")
+    text = raw if isinstance(raw, str) else _decode(raw, name)
+    if not text.strip():
+        return None
+    return load_text(text, name).data

@@ -366,6 +366,9 @@ def semantic_check(doc: LoadedDocument) -> list[Diagnostic]:
 
     extras, granted = _check_authorization(doc, at)
     _check_plugins(doc, at, extras, needed_plugins(granted, {e.id: e.plugin for _, e in extras}))
+    from .values import check_values
+
+    check_values(doc, at)
     return out
 
 

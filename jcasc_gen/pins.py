@@ -32,7 +32,8 @@ from __future__ import annotations
 import re
 from typing import Mapping
 
-__all__ = ["KNOWN_GOOD", "REQUIRED", "MATRIX_AUTH_MIN", "JENKINS_IMAGE", "JENKINS_IMAGE_PINNED", "version_key", "older_than"]
+__all__ = ["KNOWN_GOOD", "REQUIRED", "MATRIX_AUTH_MIN", "JENKINS_IMAGE", "JENKINS_IMAGE_PINNED", "version_key", "older_than",
+           "version_problem", "MAX_VERSION_LENGTH"]
 
 JENKINS_IMAGE = "jenkins/jenkins:2.568.2-jdk21"
 JENKINS_IMAGE_PINNED = "2026-12-02"  # when JENKINS_IMAGE was last checked against jenkinsci/docker
@@ -61,10 +62,43 @@ def version_key(version: str) -> tuple[tuple[int, str], ...]:
     number first, which is what matters for "at least the pinned version".
     """
     parts: list[tuple[int, str]] = []
-    for token in re.findall(r"\d+|[A-Za-z]+", version):
-        parts.append((1, f"{int(token):012d}") if token.isdigit() else (0, token.lower()))
+    for token in re.findall(r"[0-9]+|[A-Za-z]+", version):
+        if token.isdigit():
+            digits = token.lstrip("0") or "0"  # as a number, without int(): a 5,000-digit run stays cheap
+            parts.append((1, f"{len(digits):06d}{digits}"))
+        else:
+            parts.append((0, token.lower()))
     return tuple(parts)
 
 
 def older_than(version: str, minimum: str) -> bool:
     return version_key(version) < version_key(minimum)
+
+
+MAX_VERSION_LENGTH = 100
+# What a plugin version may hold so that jenkins-plugin-cli reads it as that version and
+# builds the download URL from it unchanged (plugin-installation-manager-tool@2.15.0
+# PluginListParser.java:57-63,149-175 and PluginManager.java:1232-1263):
+# - plugins.txt lines lose every whitespace character and a ` #...` comment, then split on
+#   ':' into name, version and URL: a ':' makes the rest a download URL, `#` a comment;
+# - a version containing "incrementals" is split on ';' (an index error without two);
+# - "latest" and "experimental" are keywords, not versions;
+# - the version becomes a path segment of the download URL: '/', '?', '#', '%' change it.
+_VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z._+-]*")
+
+
+def version_problem(version: str) -> str | None:
+    """Why `version` is not a plugin version jenkins-plugin-cli installs as written, or None."""
+    if not version:
+        return "an empty version"
+    if version in ("latest", "experimental"):
+        return f"{version!r} is a jenkins-plugin-cli keyword, not a pinned version"
+    if len(version) > MAX_VERSION_LENGTH:
+        return f"a version of {len(version)} characters (at most {MAX_VERSION_LENGTH})"
+    if not _VERSION.fullmatch(version):
+        bad = next((c for c in version if not (c.isascii() and (c.isalnum() or c in "._+-"))), version[:1])
+        return (f"{version!r} is not a plugin version: {bad!r} " + ("cannot start one" if bad == version[:1] and bad in "._+-" else
+                "would change what jenkins-plugin-cli reads (it splits on ':', drops whitespace, and puts the version in a URL)"))
+    if "incrementals" in version:
+        return f"{version!r} contains 'incrementals', which jenkins-plugin-cli parses as an incrementals coordinate"
+    return None

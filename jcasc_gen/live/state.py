@@ -23,15 +23,19 @@ class LiveState:
 
 
 def parse_export(text: str) -> dict[str, Any]:
-    """The export as data. JCasC writes plain block YAML (jenkins-facts A.6)."""
-    import yaml
-
+    """The export as data. JCasC writes plain block YAML (jenkins-facts A.6); it is read like a
+    spec (loader.load_data: size cap, alias budget, no tags or duplicate keys), since whatever
+    answers at --url decides what it contains."""
     from ..client import ServerError
+    from ..diagnostics import SpecError
+    from ..loader import load_data
 
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
-        raise ServerError("the JCasC export is not valid YAML", hint="is --url the Jenkins root?") from None
+        data = load_data(text, "the JCasC export")
+    except SpecError as exc:
+        first = exc.diagnostics[0]
+        raise ServerError(f"the JCasC export is not usable YAML: line {first.line}: {first.message}",
+                          hint="is --url the Jenkins root?") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
