@@ -65,6 +65,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # the last resort: a bug never reaches the user as a traceback
+        return _internal_error(args.command, exc)
+
+
+def _internal_error(command: str, exc: Exception) -> int:
+    """Report a bug in one line (through the live commands' redactor when it is in use) and
+    exit 2, or 5 for apply, which may have changed Jenkins before it failed."""
+    text = f"{type(exc).__name__}: {exc}"
+    redactor = sys.modules.get("jcasc_gen.live.redact")
+    if redactor is not None:
+        text = redactor.redact(text)
+    print(f"{TOOL_NAME}: internal error in `{command}`: {text[:2000]} (a bug: please report it)", file=sys.stderr)
+    return ExitCode.NOT_ROLLED_BACK if command == "apply" else ExitCode.USAGE
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -129,10 +129,10 @@ def parse_strategy(strategy: Any) -> StrategyParse:
         (key, child), = e.items()
         if not isinstance(child, Mapping) or not isinstance(child.get("name"), str):
             raise ImportError_(f"{where}.{key}: expected {{name: ..., permissions: [...]}}")
-        perms = _list_of(child.get("permissions"), f"{where}.{key}.permissions", "permissions")
-        for j, p in enumerate(perms):
+        listed = _list_of(child.get("permissions"), f"{where}.{key}.permissions", "permissions")
+        for j, p in enumerate(listed):
             raw.append((_KIND_BY_KEY[key], _permission(p, f"{where}.{key}.permissions[{j}]"), child["name"]))
-        if not perms:
+        if not listed:
             raw.append((_KIND_BY_KEY[key], "", child["name"]))
         out.forms.add("entries")
     for attr in ("permissions", "grantedPermissions"):

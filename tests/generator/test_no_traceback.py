@@ -217,3 +217,17 @@ def test_the_examples_from_the_issue(tmp_path: pathlib.Path) -> None:
     code, out, err = _main(["import", "--from-export", str(export), "--jenkins-url", "https://jenkins.example.com"])
     _assert_clean(code, out, err, json_out=False)
     assert code == 2 and "permissions" in err
+
+
+def test_a_bug_is_one_line_never_a_traceback(monkeypatch: Any, tmp_path: pathlib.Path) -> None:
+    """The last resort in main(): an exception no command expected is reported in one line
+    (exit 2), so even a bug does not print a traceback to the user."""
+    from jcasc_gen.commands import validate
+
+    def broken(args: Any) -> int:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(validate, "run", broken)
+    code, out, err = _main(["validate", str(tmp_path / "x.yaml")])
+    assert code == 2 and out == ""
+    assert err == "jcasc-gen: internal error in `validate`: RuntimeError: boom (a bug: please report it)\n"
