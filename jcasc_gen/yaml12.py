@@ -1,8 +1,9 @@
 """How Pomerium reads a plain YAML scalar, and whether this tool reads it the same way.
 
 The spec is YAML 1.1 (PyYAML's resolver): `NO` is false, `010` is 8, `1:30` is 90. Pomerium
-reads its configuration with viper, which decodes YAML with go-yaml v3 (pomerium@v0.33.1
-go.mod: github.com/spf13/viper v1.21.0, gopkg.in/yaml.v3 v3.0.1; viper's YAML codec is yaml v3):
+reads its configuration with viper (pomerium@v0.33.1 config/options.go:388-404, go.mod: viper
+v1.21.0), whose YAML codec is go.yaml.in/yaml/v3 v3.0.4 (spf13/viper@v1.21.0
+internal/encoding/yaml/codec.go:3,13; its resolve.go is unchanged since go-yaml v3.0.1):
 there `NO` is the text "NO", `010` is still 8 (Go's ParseInt with base 0), `1:30` is the text
 "1:30", `0o17` is 15, `1e3` is 1000.0. A policy value the user wrote plain therefore means one
 thing here and another in Pomerium; the spec refuses such values (quote them, or write the
