@@ -318,15 +318,15 @@ def test_suggestions_cost_a_bounded_number_of_comparisons() -> None:
     assert Suggester(["developer", "reader"]).suggest("develoepr") == "developer"
 
 
-def test_three_thousand_misspelt_roles_validate(tmp_path: pathlib.Path) -> None:
+def test_a_thousand_misspelt_roles_validate_with_a_hint_each(tmp_path: pathlib.Path) -> None:
     import sys
 
     sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "benchmarks"))
     from make_spec import misspelt_roles_text
 
     path = tmp_path / "spec.yaml"
-    path.write_text(misspelt_roles_text(3000), encoding="utf-8")
+    path.write_text(misspelt_roles_text(1000), encoding="utf-8")
     result = run(["validate", str(path)])
     assert result.code == ExitCode.USAGE
-    assert result.err.count("hint: did you mean 'team-role-") == 3000
+    assert result.err.count("hint: did you mean 'team-role-") == 1000
     assert yaml.safe_load(path.read_text(encoding="utf-8"))

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from jcasc_gen.cli import main
 from jcasc_gen.live.state import parse_export
 
-SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+SETTINGS = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                             HealthCheck.too_slow])
 
 BASE: dict[str, Any] = {
