@@ -123,3 +123,21 @@ def test_given_jwt_from_an_older_pomerium_is_refused(env: Env) -> None:
     assert run.code == ExitCode.USAGE
     assert "iss 'authenticate.example.com' is not among the accepted issuers ['jenkins.example.com']" in run.err
     assert_untouched(env)
+
+
+@pytest.mark.parametrize("name", ["anonymou\u017f", "ANONYMOU\u017f", "role_everyone", "Role_Everyone"])
+def test_anonymous_in_disguise_with_administer_is_refused_before_any_request(make_env, pomerium_side, name: str) -> None:  # type: ignore[no-untyped-def]
+    """`user_or_group: anonymouſ` is `anonymous` to Jenkins before SECURITY-3924 (the simulator
+    shows every anonymous visitor administering then, tests/sim/test_matrix.py): apply refuses
+    it like `anonymous` itself (lint JG013), before touching Jenkins."""
+    grants = textwrap.dedent(f"""\
+        - user: {ADMIN}
+          permissions: [Overall/Administer]
+        - user_or_group: "{name}"
+          permissions: [Overall/Administer]
+        """)
+    env = make_env(spec_text(pomerium_side.jwks_url, grants=grants))
+    run = env.apply()
+    assert run.code == ExitCode.USAGE
+    assert "[JG013]" in run.err
+    assert env.sim.requests == []
