@@ -167,7 +167,6 @@ _CATEGORY_WHY = {
     "Co": "a private-use character",
     "Zl": "a line separator",
     "Zp": "a paragraph separator",
-    "Zs": "a space other than U+0020",
 }
 
 
@@ -196,9 +195,11 @@ def _unsafe_char(c: str) -> str | None:
 
 def unsafe_characters(text: str) -> list[tuple[str, str]]:
     """(character, why) for each distinct character `text` must not hold: control, format,
-    invisible and private-use characters, variation selectors, lone surrogates, separators
-    and spaces other than U+0020. A grant named with one matches nobody the IdP sends (a
-    zero-width space after an administrator's address leaves nobody administering)."""
+    invisible and private-use characters, variation selectors, lone surrogates, noncharacters
+    and line or paragraph separators. A grant named with one matches nobody the IdP sends (a
+    zero-width space after an administrator's address leaves nobody administering). Spaces
+    other than U+0020 are visible and may be real (an ideographic space in a Japanese display
+    name): they are look-alikes (`lookalike_problems`), not refused."""
     if text.isascii() and text.isprintable():
         return []
     out: dict[str, str] = {}
