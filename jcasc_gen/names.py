@@ -26,7 +26,7 @@ then `strategy.equals(entry.getSid(), sid)`); jwt-auth keeps core's default
 and the supplementary planes (checked by tests/generator/test_names.py against the tables), so
 folding per code point keeps the UTF-16 length and alignment that compareToCIImpl relies on.
 Names holding a character the two rules treat differently are `version_dependent`: lint warns
-(JG015) and the guard only trusts an exact match for them. For every other name the two rules
+(JG016) and the guard only trusts an exact match for them. For every other name the two rules
 agree (`fold(s) == s.toLowerCase(Locale.ENGLISH)` character by character).
 
 Java's per-character tables from Python
