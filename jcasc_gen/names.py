@@ -39,7 +39,7 @@ the single-character title case where there is one (the Greek letters with ypoge
 U+1F80..U+1FFC: 'ᾀ' -> 'ᾈ') and the character itself otherwise ('ß' stays 'ß'); for lower
 case only U+0130 has a longer mapping ('i' + U+0307) and its simple mapping is 'i'. This
 derivation was compared with every code point of OpenJDK 17 and Temurin 25 (the test
-`test_tables_match_the_jdk` does it again when a `java` is on PATH): they differ only where
+`test_tables_and_comparisons_match_the_jdk` does it again when a `java` is on PATH): they differ only where
 Unicode versions differ, listed in `_UNICODE_VERSION_DEPENDENT` (Java 17 has Unicode 13,
 Java 21 Unicode 15, Java 25 Unicode 16; Python 3.10 to 3.14 have 13 to 16). Those characters
 are version-dependent too, so the fold of any name that is not version-dependent is the same
