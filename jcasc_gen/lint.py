@@ -74,6 +74,8 @@ RULES: dict[str, Rule] = {r.code: r for r in (
          "jenkins.yaml (issuer, claims) is written for pomerium.version; an image of another release sends what that release sends."),
     Rule("JG027", "warning", "Pomerium image without a version",
          "An image tag that names no release (latest, a branch, a digest) can change what Pomerium sends under a spec written for one version."),
+    Rule("JG028", "error", "Pomerium cannot deny the reload endpoint",
+         "The generated route denies /reload-configuration-as-code (JCasC's token reload, whose token is the pod's name under the Helm chart) with the PPL criterion http_path, which Pomerium has from v0.16.0 on; an older release rejects the configuration."),
 )}
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping, Sequence
 from urllib.parse import urlsplit
 
-from . import permissions, pins, pomerium_facts
+from . import k8s_names, permissions, pins, pomerium_facts
 from .permission_plugins import ExtraPermission, needed_plugins, parse_extra
 from .diagnostics import Diagnostic, PathItem, SpecError
 from ._perf import gc_paused
@@ -22,7 +22,7 @@ from .loader import LoadedDocument, load_file, load_text
 from .schema import validate_shape
 
 __all__ = [
-    "SecretRef", "Idp", "Pomerium", "Jwt", "Grant", "Authorization", "PluginPin", "Output", "Spec",
+    "SecretRef", "Idp", "Pomerium", "Jwt", "Grant", "Authorization", "PluginPin", "Output", "KubernetesOutput", "Spec",
     "load_spec", "load_spec_text", "LoadedSpec", "build_spec", "semantic_check", "java_sort_key",
     "pomerium_issuers", "pomerium_jwks_url", "PrincipalKind",
 ]
@@ -130,10 +130,22 @@ class PluginPin:
 
 
 @dataclass(frozen=True)
+class KubernetesOutput:
+    """`output.kubernetes`: the ConfigMap the chart's reload sidecar collects (k8s_names checks
+    every name)."""
+
+    label: str  # the sidecar's LABEL; the chart sets it to `<release fullname>-jenkins-config`
+    name: str  # metadata.name
+    namespace: str | None  # None: the namespace the manifest is applied to
+
+
+@dataclass(frozen=True)
 class Output:
     dir: str  # absolute
     compose: bool
     images: Mapping[str, str]
+    helm: bool = False
+    kubernetes: KubernetesOutput | None = None
 
 
 DEFAULT_IMAGES: Mapping[str, str] = {
@@ -353,9 +365,37 @@ def semantic_check(doc: LoadedDocument) -> list[Diagnostic]:
                 at(path, f"the compose stack needs an ASCII host name (its certificate and network aliases), not {host!r}",
                    f"write the host in its IDNA form: {ascii_host}")
 
+    if isinstance(out_cfg, dict):
+        _check_kubernetes(out_cfg.get("kubernetes"), at)
+        if out_cfg.get("helm") is True and out_cfg.get("kubernetes") not in (None, False):
+            at(("output", "kubernetes"), "output.helm and output.kubernetes both hand jenkins.yaml to the chart's reload sidecar: "
+               "JCasC would read the security sections twice and refuse the duplicate values",
+               "keep `helm: true` for a controller installed with the chart's values, `kubernetes:` for one whose values are kept elsewhere")
+
     extras, granted = _check_authorization(doc, at)
     _check_plugins(doc, at, extras, needed_plugins(granted, {e.id: e.plugin for _, e in extras}))
     return out
+
+
+# `output.kubernetes` option -> (the rule it must follow, an example). The schema's patterns
+# catch most mistakes; these catch what a JSON Schema `$` lets through (a trailing newline) and
+# the label key's part lengths.
+_KUBERNETES_NAMES: Mapping[str, tuple[Any, str]] = {
+    "label": (k8s_names.label_key, "jenkins-jenkins-config (the chart's `<release fullname>-jenkins-config`)"),
+    "name": (k8s_names.dns1123_subdomain, "jcasc-gen"),
+    "namespace": (k8s_names.dns1123_label, "jenkins"),
+}
+
+
+def _check_kubernetes(cfg: Any, at: Any) -> None:
+    if not isinstance(cfg, dict):
+        return
+    for key, (rule, example) in _KUBERNETES_NAMES.items():
+        value = cfg.get(key)
+        if isinstance(value, str) and value:
+            problem = rule(value)
+            if problem:
+                at(("output", "kubernetes", key), f"{value!r}: {problem}", f"e.g. {example}")
 
 
 def _check_version(pom: Mapping[str, Any], at: Any) -> None:
@@ -512,7 +552,10 @@ def _check_plugins(doc: LoadedDocument, at: Any, extras: list[tuple[int, ExtraPe
     jwt = doc.data.get("jwt")
     if not isinstance(jwt, dict):
         jwt = {}
-    listed = set(pins.REQUIRED) | ({"skip-certificate-check"} if jwt.get("skip_certificate_check") is True else set()) | set(needed)
+    out_cfg = doc.data.get("output")
+    helm = isinstance(out_cfg, dict) and out_cfg.get("helm") is True
+    listed = (set(pins.REQUIRED) | ({"skip-certificate-check"} if jwt.get("skip_certificate_check") is True else set()) | set(needed)
+              | ({pins.HELM_DEFAULT_CONFIG_PLUGIN} if helm else set()))
     extra_versions: dict[str, tuple[str | None, int]] = {}
     versions = plugins.get("versions")
     if not isinstance(versions, dict):
@@ -571,6 +614,18 @@ def _secret(v: Any) -> SecretRef | None:
         (k, val), = v.items()
         return SecretRef(k, val)
     return None
+
+
+DEFAULT_CONFIGMAP_LABEL = "jenkins-jenkins-config"  # the chart's label for release `jenkins` (docs/kubernetes.md)
+DEFAULT_CONFIGMAP_NAME = "jcasc-gen"
+
+
+def _kubernetes_output(value: Any) -> KubernetesOutput | None:
+    if value is None or value is False:
+        return None
+    options = value if isinstance(value, dict) else {}
+    return KubernetesOutput(options.get("label", DEFAULT_CONFIGMAP_LABEL), options.get("name", DEFAULT_CONFIGMAP_NAME),
+                            options.get("namespace"))
 
 
 def build_spec(data: Mapping[str, Any], *, source: str = "<spec>", base_dir: str = ".") -> Spec:
@@ -642,13 +697,16 @@ def build_spec(data: Mapping[str, Any], *, source: str = "<spec>", base_dir: str
     pl = data.get("plugins") or {}
     overrides = dict(pl.get("versions") or {})
     extra_items = [item.partition(":")[::2] for item in pl.get("extra") or ()]
+    out = data.get("output") or {}
     names = list(pins.REQUIRED) + (["skip-certificate-check"] if jwt.skip_certificate_check else [])
     # then the plugins that declare granted permissions (permission_plugins.py), unless listed
     names += [n for n in authorization.needed_plugins() if n not in names and n not in dict(extra_items)]
+    if out.get("helm") and pins.HELM_DEFAULT_CONFIG_PLUGIN not in dict(extra_items):
+        # the chart's default JCasC (left on) configures a Kubernetes cloud (pins.py)
+        names.append(pins.HELM_DEFAULT_CONFIG_PLUGIN)
     plugin_list = [PluginPin(n, overrides.get(n, pins.KNOWN_GOOD.get(n))) for n in names]
     for name, version in extra_items:
         plugin_list.append(PluginPin(name, overrides.get(name) or version or pins.KNOWN_GOOD.get(name)))
-    out = data.get("output") or {}
     images = dict(DEFAULT_IMAGES)
     if pom is not None:
         images["pomerium"] = pomerium_facts.image_for(pom.version)  # the release the spec names
@@ -662,6 +720,7 @@ def build_spec(data: Mapping[str, Any], *, source: str = "<spec>", base_dir: str
         jwt=jwt,
         authorization=authorization,
         plugins=tuple(plugin_list),
-        output=Output(os.path.normpath(os.path.join(base_dir, out.get("dir", "generated"))), bool(out.get("compose", False)), images),
+        output=Output(os.path.normpath(os.path.join(base_dir, out.get("dir", "generated"))), bool(out.get("compose", False)), images,
+                      helm=bool(out.get("helm", False)), kubernetes=_kubernetes_output(out.get("kubernetes"))),
         data=data,
     )
