@@ -1,5 +1,8 @@
 """`jcasc-gen plan SPEC --url ...`: what `apply` would change on the live Jenkins.
-Exit 0 when nothing would change, 1 when something would; nothing is changed."""
+Exit 0 when nothing would change, 1 when something would; nothing is changed.
+
+It also says when Jenkins reads JCasC files from disk (live/disk.py): then `apply` waits for
+the deployed files instead of posting the sections, which JCasC would merge with them."""
 
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..client import JenkinsClient, JenkinsError
     from ..live.command import emit_json, prepare
+    from ..live.disk import read_disk_config
     from ..live.plan import make_plan
     from ..live.redact import redact, say
     from ..live.state import read_state
@@ -41,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
                                    hint="once jwtAuth is the realm, API tokens are anonymous: pass --signing-key-file or --jwt"
                                    if creds.post is None else "check the API token's user")
             state = read_state(client)
+            disk = read_disk_config(client)
             break
         except JenkinsError as exc:
             error = exc
@@ -52,8 +57,12 @@ def run(args: argparse.Namespace) -> int:
         return error.exit_code
     plan = make_plan(live.loaded.spec, state)
     if args.format == "json":
-        emit_json({"command": "plan", "jenkins_version": state.version, **plan.to_json()})
+        emit_json({"command": "plan", "jenkins_version": state.version, **plan.to_json(), "disk": disk.to_json()})
     else:
         for line in plan.lines():
             print(redact(line))
+        if disk.from_disk:
+            print(redact(f"disk     {disk.describe()}; `apply` waits for them to equal the spec (--via-reload)"))
+        elif disk.sources is None and plan.changed:
+            print(redact(f"disk     {disk.describe()}"))
     return ExitCode.DIFFERENCES if plan.changed else ExitCode.OK

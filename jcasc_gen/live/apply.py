@@ -62,6 +62,10 @@ class ApplyOptions:
     generated_name: str = "jenkins.yaml"  # where check messages are located
     jwks_check: bool = True  # refuse a realm switch when Jenkins could not fetch our key
     confirm: Callable[[str], bool] | None = None
+    # "auto": wait for the deployed files (live/reload.py) when Jenkins reads JCasC from disk,
+    # else post; "api": always post (`--via-reload` runs live/reload.py on its own)
+    via: str = "auto"
+    reload_timeout: float = 600.0
 
 
 @dataclass
@@ -190,6 +194,8 @@ class Applier:
                 self.log("preflight", "nothing to change; skipping every step")
                 self.record("preflight", "passed", "nothing to change")
                 return self.result
+            if self.opts.via != "api" and self.reads_from_disk(state):
+                return self.result
             self.guard(plan)
             self.confirm(plan)
             self.plugins(plan)
@@ -255,6 +261,31 @@ class Applier:
                        f"strategy {strategy_symbol(state.document)}")
         self.record(step, "passed", f"acting as {self.acting_name}")
         return state
+
+    def reads_from_disk(self, state: LiveState) -> bool:
+        """When Jenkins reads JCasC files from disk, posting the sections would merge with them:
+        wait for the deployed files instead (live/reload.py). True when that took over."""
+        from .disk import read_disk_config
+        from .reload import ReloadOptions, ReloadWaiter
+
+        assert self.acting is not None
+        disk = read_disk_config(self.acting)
+        if not disk.from_disk:
+            if disk.sources is None:
+                self.log("preflight", f"note: {disk.describe()}; posting the realm and matrix")
+            return False
+        self.log("preflight", disk.describe())
+        if self.opts.dry_run:
+            self.emit("dry run: apply would wait for the deployed files to equal the spec (`--via-api` posts anyway); "
+                      "nothing was changed")
+            return True
+        self.log("preflight", "waiting for the deployed files instead of posting (`--via-api` posts anyway)")
+        waiter = ReloadWaiter(self.spec, self.creds, ReloadOptions(self.opts.reload_timeout, self.opts.poll), self.emit)
+        reloaded = waiter.run(acting=self.acting, acting_name=self.acting_name, state=state, disk=disk)
+        self.result.code, self.result.checks = reloaded.code, reloaded.checks
+        self.result.steps += reloaded.steps
+        self.result.plan = reloaded.plan or self.result.plan
+        return True
 
     # 2 ---------------------------------------------------------------------
     def guard(self, plan: Plan) -> None:
@@ -490,9 +521,9 @@ class Applier:
         merge = ("`apply`/`configure` merge the posted YAML with the on-disk configuration (CASC_JENKINS_CONFIG or "
                  "$JENKINS_HOME/jenkins.yaml), and a key set in both fails with `Found conflicting configuration`")
         lines.append(("  1. (this one) " if conflict else "  1. ") + merge)
-        lines.append("     ways out: deploy the generated jenkins.yaml as a file in CASC_JENKINS_CONFIG and reload "
-                     "(POST /configuration-as-code/reload, or restart), or remove securityRealm/authorizationStrategy "
-                     "from the on-disk file")
+        lines.append("     ways out: deploy the generated jenkins.yaml as a file in CASC_JENKINS_CONFIG (or the Helm chart's "
+                     "config script) and reload, then `apply --via-reload` waits for it and verifies; or remove "
+                     "securityRealm/authorizationStrategy from the on-disk file")
         if not conflict:
             lines.append("  2. a plugin failed while configuring (the Jenkins log has the stack trace)")
         return "\n".join(lines)
