@@ -170,3 +170,21 @@ def test_the_oracle_agrees_with_go(go_tpl: pathlib.Path) -> None:
             assert real["err"], text
             continue
         assert not real["err"] and real["out"] == mine, text
+
+
+@pytest.mark.parametrize("url,written", [
+    ("https://jenkins.example.com", True), ("https://jenkins.example.com:8443/ci/", True),
+    ("https://jenkins.example.com/a${X}", False),  # JCasC would interpolate it in the chart's default config
+    ("https://bücher.example/ci", False), ("https://jenkins.example.com/a#b", False),
+])
+def test_jenkins_url_is_written_only_where_the_chart_cannot_misread_it(url: str, written: bool) -> None:
+    """The chart writes controller.jenkinsUrl unquoted into its default JCasC
+    (templates/_helpers.tpl:97-114, :370-375); anything else is left to the user, and said."""
+    text = (CASES / "helm-tricky-names.spec.yaml").read_text(encoding="utf-8").replace("https://jenkins.example.com", url, 1)
+    files = prepare(load_spec_text(text)).files
+    controller = yaml.safe_load(files["helm/values.yaml"])["controller"]
+    assert ("jenkinsUrl" in controller) is written
+    if written:
+        assert controller["jenkinsUrl"] == url
+    else:
+        assert "# - controller.jenkinsUrl is not set" in files["helm/values.yaml"]
