@@ -188,3 +188,15 @@ def test_jenkins_url_is_written_only_where_the_chart_cannot_misread_it(url: str,
         assert controller["jenkinsUrl"] == url
     else:
         assert "# - controller.jenkinsUrl is not set" in files["helm/values.yaml"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.text(st.sampled_from(["a", " ", "\n", "#", ":", "-", "|", '"', "\\", "\t", "é", "\x85", "\u2028", "{"]), max_size=20))
+def test_the_quoting_filter_writes_any_text_as_a_block_that_reads_back(value: str) -> None:
+    """The literal-block style the config script uses: any text reads back exactly, as a block
+    where YAML allows one and double-quoted otherwise."""
+    from jcasc_gen.render import yaml_scalar
+
+    written = yaml_scalar(value, block_indent=4)
+    assert yaml.safe_load("key: " + written + "\n")["key"] == value
+    assert yaml.safe_load("a:\n  key: " + written + "\n")["a"]["key"] == value
