@@ -11,15 +11,16 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping, Sequence
+from typing import Any, Callable, Literal, Mapping, Sequence
 from urllib.parse import urlsplit
 
 from . import k8s_names, permissions, pins, pomerium_facts
 from .permission_plugins import ExtraPermission, needed_plugins, parse_extra
-from .diagnostics import Diagnostic, PathItem, SpecError
+from .diagnostics import Diagnostic, PathItem, SpecError, format_path
 from ._perf import gc_paused
 from .loader import LoadedDocument, load_file, load_text
 from .schema import validate_shape
+from .items import ItemMatrix, build_items
 
 __all__ = [
     "SecretRef", "Idp", "Pomerium", "Jwt", "Grant", "Authorization", "PluginPin", "Output", "KubernetesOutput", "Spec",
@@ -104,6 +105,7 @@ class Authorization:
     extras: tuple[ExtraPermission, ...]
     roles: Mapping[str, tuple[str, ...]]
     grants: tuple[Grant, ...]
+    items: tuple[ItemMatrix, ...] = ()  # in the order Jenkins lists items (item_paths.sort_key)
 
     @property
     def extra_permissions(self) -> tuple[str, ...]:
@@ -111,7 +113,8 @@ class Authorization:
 
     def needed_plugins(self) -> dict[str, tuple[str, ...]]:
         """plugin -> the permissions the matrix grants that it declares (permission_plugins)."""
-        return needed_plugins({p for g in self.grants for p in g.effective}, {e.id: e.plugin for e in self.extras})
+        granted = {p for g in self.grants for p in g.effective} | {p for item in self.items for p in item.permissions()}
+        return needed_plugins(granted, {e.id: e.plugin for e in self.extras}, items=bool(self.items))
 
     @property
     def symbol(self) -> str:
@@ -146,6 +149,7 @@ class Output:
     images: Mapping[str, str]
     helm: bool = False
     kubernetes: KubernetesOutput | None = None
+    job_dsl: bool = False  # also declare the items as Job DSL folders in jenkins.yaml
 
 
 DEFAULT_IMAGES: Mapping[str, str] = {
@@ -373,7 +377,9 @@ def semantic_check(doc: LoadedDocument) -> list[Diagnostic]:
                "keep `helm: true` for a controller installed with the chart's values, `kubernetes:` for one whose values are kept elsewhere")
 
     extras, granted = _check_authorization(doc, at)
-    _check_plugins(doc, at, extras, needed_plugins(granted, {e.id: e.plugin for _, e in extras}))
+    authz = data.get("authorization")
+    has_items = isinstance(authz, dict) and isinstance(authz.get("items"), list) and bool(authz["items"])
+    _check_plugins(doc, at, extras, needed_plugins(granted, {e.id: e.plugin for _, e in extras}, items=has_items))
     return out
 
 
@@ -478,16 +484,29 @@ def _check_authorization(doc: LoadedDocument, at: Any) -> tuple[list[tuple[int, 
             for j, pid in enumerate(plist):
                 check_perm(("authorization", "roles", rname, j), pid)
     used: set[str] = set()
+    all_granted = check_grants(doc, at, authz.get("grants"), ("authorization", "grants"), roles, check_perm, used)
+    from .items import check_items
+
+    all_granted |= check_items(doc, at, roles, check_perm, used)
+    for rname in roles:
+        if rname not in used:
+            at(("authorization", "roles", rname), f"role {rname!r} is not used by any grant", "remove it or grant it", key=True, warn=True)
+    return extras, all_granted
+
+
+def check_grants(doc: LoadedDocument, at: Any, grants: Any, where: tuple[PathItem, ...], roles: Mapping[str, Any],
+                 check_perm: Callable[[tuple[PathItem, ...], Any], None], used: set[str]) -> set[str]:
+    """Checks one list of grants (authorization.grants, or an item's); returns every permission
+    they give and records the roles they use in `used`."""
     seen: dict[tuple[str, str], int] = {}
     all_granted: set[str] = set()
-    grants = authz.get("grants")
     if not isinstance(grants, list):
-        return extras, all_granted
+        return all_granted
     for i, g in enumerate(grants):
         if not isinstance(g, dict):
             continue
         kinds = [k for k in ("user", "group", "user_or_group") if k in g]
-        base: tuple[PathItem, ...] = ("authorization", "grants", i)
+        base: tuple[PathItem, ...] = where + (i,)
         granted: set[str] = set()
         unknown_role = False
         for j, rname in enumerate(_list(g.get("roles"))):
@@ -525,14 +544,11 @@ def _check_authorization(doc: LoadedDocument, at: Any) -> tuple[list[tuple[int, 
                 first = seen[key]
                 other = grants[first]
                 other_kind = next(k for k in ("user", "group", "user_or_group") if k in other)
-                at(base + (kind,), f"{kind} {name!r} is already granted by authorization.grants[{first}] ({other_kind} {other[other_kind]!r})",
+                at(base + (kind,), f"{kind} {name!r} is already granted by {format_path(where + (first,))} ({other_kind} {other[other_kind]!r})",
                    "Jenkins matches names case-insensitively; merge the two grants into one")
                 break
         seen.setdefault((kind, low), i)
-    for rname in roles:
-        if rname not in used:
-            at(("authorization", "roles", rname), f"role {rname!r} is not used by any grant", "remove it or grant it", key=True, warn=True)
-    return extras, all_granted
+    return all_granted
 
 
 def _plugin_item_pattern() -> re.Pattern[str]:
@@ -679,20 +695,24 @@ def build_spec(data: Mapping[str, Any], *, source: str = "<spec>", base_dir: str
     )
     authz = data["authorization"]
     roles = {name: tuple(perms or ()) for name, perms in (authz.get("roles") or {}).items()}
-    grants = []
-    for i, g in enumerate(authz["grants"]):
-        kind = next(k for k in ("user", "group", "user_or_group") if k in g)
-        rnames = tuple(g.get("roles") or ())
-        explicit = tuple(g.get("permissions") or ())
-        eff: set[str] = set(explicit)
-        for r in rnames:
-            eff.update(roles.get(r, ()))
-        grants.append(Grant(kind, g[kind], rnames, explicit, tuple(sorted(eff, key=java_sort_key)), i))  # type: ignore[arg-type]
+    def make_grants(items: Sequence[Mapping[str, Any]]) -> tuple[Grant, ...]:
+        out = []
+        for i, g in enumerate(items):
+            kind = next(k for k in ("user", "group", "user_or_group") if k in g)
+            rnames = tuple(g.get("roles") or ())
+            explicit = tuple(g.get("permissions") or ())
+            eff: set[str] = set(explicit)
+            for r in rnames:
+                eff.update(roles.get(r, ()))
+            out.append(Grant(kind, g[kind], rnames, explicit, tuple(sorted(eff, key=java_sort_key)), i))  # type: ignore[arg-type]
+        return tuple(out)
+
     authorization = Authorization(
         strategy=authz.get("strategy", "global"),
         extras=tuple(e for e in map(parse_extra, authz.get("extra_permissions") or ()) if e is not None),
         roles=roles,
-        grants=tuple(grants),
+        grants=make_grants(authz["grants"]),
+        items=build_items(authz, make_grants),
     )
     pl = data.get("plugins") or {}
     overrides = dict(pl.get("versions") or {})
@@ -721,6 +741,7 @@ def build_spec(data: Mapping[str, Any], *, source: str = "<spec>", base_dir: str
         authorization=authorization,
         plugins=tuple(plugin_list),
         output=Output(os.path.normpath(os.path.join(base_dir, out.get("dir", "generated"))), bool(out.get("compose", False)), images,
-                      helm=bool(out.get("helm", False)), kubernetes=_kubernetes_output(out.get("kubernetes"))),
+                      helm=bool(out.get("helm", False)), kubernetes=_kubernetes_output(out.get("kubernetes")),
+                      job_dsl=bool(out.get("job_dsl", False))),
         data=data,
     )

@@ -64,9 +64,15 @@ def plugin_of(pid: str, extras: Mapping[str, str | None]) -> str | None:
     return extras.get(pid)
 
 
-def needed_plugins(granted: Iterable[str], extras: Mapping[str, str | None]) -> dict[str, tuple[str, ...]]:
-    """plugin -> the granted permissions that need it; plugins by name, permissions sorted."""
-    out: dict[str, set[str]] = {}
+def needed_plugins(granted: Iterable[str], extras: Mapping[str, str | None], *, items: bool = False) -> dict[str, tuple[str, ...]]:
+    """plugin -> the granted permissions that need it; plugins by name, permissions sorted.
+
+    With `items` (the spec has folder or job matrices) cloudbees-folder is needed too: folders
+    are its items, and matrix-auth registers its folder property only when it is loaded
+    (jcasc_gen/items.py, ITEMS_PLUGIN)."""
+    from .items import ITEMS_PLUGIN
+
+    out: dict[str, set[str]] = {ITEMS_PLUGIN: set()} if items else {}
     for pid in granted:
         plugin = plugin_of(pid, extras)
         if plugin is not None:
