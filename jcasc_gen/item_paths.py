@@ -45,7 +45,7 @@ def name_problem(name: str) -> tuple[str, str] | None:
     if name == "":
         return "an empty item name (two '/' in a row?)", "write the full name as Jenkins shows it, e.g. team-a/ci"
     if name.strip() in (".", ".."):
-        return f"{name.strip()!r} is not allowed as an item name", "name the folder itself"
+        return f"{name.strip()!r} is not allowed as an item name", "write the full name from the top, naming each folder"
     for c in name:
         if _iso_control(c):
             return f"an item name must not contain control characters (U+{ord(c):04X})", "remove it"

@@ -22,7 +22,7 @@ from . import item_paths, permissions
 from .diagnostics import PathItem
 from .loader import LoadedDocument
 
-__all__ = ["Inherit", "INHERIT_CLASSES", "INHERIT_SYMBOLS", "FOLDER_PROPERTY", "JOB_PROPERTY", "ItemMatrix", "check_items",
+__all__ = ["items_document", "Inherit", "INHERIT_CLASSES", "INHERIT_SYMBOLS", "FOLDER_PROPERTY", "JOB_PROPERTY", "ItemMatrix", "check_items",
            "ITEMS_PLUGIN", "folder_only"]
 
 Inherit = Literal["parent", "global", "none"]
@@ -136,9 +136,9 @@ def check_items(doc: LoadedDocument, at: Callable[..., None], roles: Mapping[str
             for k, pid in enumerate(_list(g.get("permissions"))):
                 if not isinstance(pid, str):
                     continue
-                problem = _scope_problem(pid)
-                if problem:
-                    at(where + ("grants", j, "permissions", k), problem, _GLOBAL_HINT)
+                scope = _scope_problem(pid)
+                if scope:
+                    at(where + ("grants", j, "permissions", k), scope, _GLOBAL_HINT)
                 elif pid in extras and pid not in permissions.CATALOG:
                     at(where + ("grants", j, "permissions", k),
                        f"{pid} is a plugin permission whose scope this tool does not know; matrix-auth drops it from an item "
@@ -165,3 +165,14 @@ def build_items(authz: Mapping[str, Any], make_grants: Callable[[Sequence[Any]],
     for i, item in enumerate(authz.get("items") or ()):
         out.append(ItemMatrix(item["path"], item.get("inherit", "parent"), make_grants(item["grants"]), i))
     return tuple(sorted(out, key=lambda m: item_paths.sort_key(m.path)))
+
+
+def items_document(spec: Any) -> dict[str, Any]:
+    """What items.yaml holds (and `apply` sets): each item's path, inheritance and typed
+    entries, items in the order Jenkins lists them, entries and permissions in JCasC export order."""
+    from .jcasc import ENTRY_KEYS
+
+    return {"items": [
+        {"path": m.path, "inherit": m.inherit,
+         "entries": [{ENTRY_KEYS[g.kind]: {"name": g.name, "permissions": list(g.effective)}} for g in m.entries()]}
+        for m in spec.authorization.items]}

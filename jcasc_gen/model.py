@@ -379,7 +379,11 @@ def semantic_check(doc: LoadedDocument) -> list[Diagnostic]:
     extras, granted = _check_authorization(doc, at)
     authz = data.get("authorization")
     has_items = isinstance(authz, dict) and isinstance(authz.get("items"), list) and bool(authz["items"])
-    _check_plugins(doc, at, extras, needed_plugins(granted, {e.id: e.plugin for _, e in extras}, items=has_items))
+    job_dsl = isinstance(out_cfg, dict) and out_cfg.get("job_dsl") is True
+    if job_dsl and not has_items:
+        at(("output", "job_dsl"), "job_dsl has nothing to declare: the spec has no authorization.items",
+           "remove it, or list the folders under authorization.items", key=True, warn=True)
+    _check_plugins(doc, at, extras, needed_plugins(granted, {e.id: e.plugin for _, e in extras}, items=has_items, job_dsl=job_dsl))
     return out
 
 
@@ -724,6 +728,10 @@ def build_spec(data: Mapping[str, Any], *, source: str = "<spec>", base_dir: str
     if out.get("helm") and pins.HELM_DEFAULT_CONFIG_PLUGIN not in dict(extra_items):
         # the chart's default JCasC (left on) configures a Kubernetes cloud (pins.py)
         names.append(pins.HELM_DEFAULT_CONFIG_PLUGIN)
+    if out.get("job_dsl") and authorization.items:
+        from .job_dsl import JOB_DSL_PLUGIN
+
+        names += [JOB_DSL_PLUGIN] if JOB_DSL_PLUGIN not in names and JOB_DSL_PLUGIN not in dict(extra_items) else []
     plugin_list = [PluginPin(n, overrides.get(n, pins.KNOWN_GOOD.get(n))) for n in names]
     for name, version in extra_items:
         plugin_list.append(PluginPin(name, overrides.get(name) or version or pins.KNOWN_GOOD.get(name)))

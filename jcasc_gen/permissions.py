@@ -48,6 +48,7 @@ __all__ = [
     "FOLDER_SCOPE",
     "JOB_SCOPE",
     "allowed_on",
+    "ultimately_implied_by_administer",
 ]
 
 ADMINISTER = "Overall/Administer"
@@ -325,3 +326,10 @@ def allowed_on(permission_id: str, container: str) -> bool | None:
     if found is None:
         return None
     return any(_contained(s, container) for s in found)
+
+
+def ultimately_implied_by_administer(permission_id: str) -> bool:
+    """Does the implication chain of `permission_id` end at Overall/Administer? matrix-auth's
+    NonInheritingStrategy lets global administrators through for exactly these
+    (matrix-auth-3.2.8 inheritance/NonInheritingStrategy.java:47-67, isUltimatelyImpliedByAdminister)."""
+    return _chain(permission_id)[-1] == ADMINISTER

@@ -30,6 +30,8 @@ newest LTS of jenkinsci/docker (tag 2.568.2, 2026-08-04) on the default JDK. doc
 tag: `jdks_to_build = [21, 25]`, `default_jdk = 21` (lines 2-12); JDK 17 images stopped with
 commit 1180511a (2026-01-24), so `lts-jdk17` no longer moves. debian_tags (lines 372-389) publishes
 `<JENKINS_VERSION>-jdk21`, the tag that never changes under a build.
+Listed only with `output.job_dsl: true` and items (the `jobs:` key of jenkins.yaml is its):
+- job-dsl 3654.vdf58f53e2d15: jenkinsci/job-dsl-plugin tag, 2026-02-11, needs Jenkins 2.479.3.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ KNOWN_GOOD: Mapping[str, str] = {
     "credentials": "1502.v5c95e620ddfe",
     "workflow-cps": "4350.vcc65d4958821",
     "kubernetes": "4540.v612369217f87",
+    "job-dsl": "3654.vdf58f53e2d15",
 }
 
 # Listed when `output.helm` is on (see above).

@@ -15,9 +15,10 @@ from typing import Any, Callable, Literal, Mapping
 import jinja2
 import yaml
 
-from . import TOOL_NAME, __version__, _events
+from . import TOOL_NAME, __version__, _events, job_dsl
 from ._perf import gc_paused
 from .jcasc import TOKEN_RELOAD_URL_NAME, escape_interpolation, target_document
+from .items import items_document
 from .model import Spec, SecretRef
 from .resources import data_dir
 
@@ -218,7 +219,23 @@ def _jenkins_context(spec: Spec) -> dict[str, Any]:
     doc = target_document(spec)["jenkins"]
     (symbol, body), = doc["authorizationStrategy"].items()
     entries = [{"key": k, "name": b["name"], "permissions": b["permissions"]} for e in body["entries"] for k, b in e.items()]
-    return {"symbol": symbol, "entries": entries, "realm": sorted(doc["securityRealm"]["jwtAuth"].items())}
+    return {"symbol": symbol, "entries": entries, "realm": sorted(doc["securityRealm"]["jwtAuth"].items()), "jobs": job_dsl.scripts(spec)}
+
+
+def _jenkins_expected(spec: Spec) -> Any:
+    """The JCasC document jenkins.yaml must read back as: the managed sections, and the
+    items as Job DSL folders when output.job_dsl asks for them."""
+    doc = target_document(spec)
+    jobs = job_dsl.scripts(spec)
+    if jobs:
+        doc["jobs"] = [{"script": s} for s in jobs]
+    return _escape_all(doc)
+
+
+def _items_context(spec: Spec) -> dict[str, Any]:
+    items = items_document(spec)["items"]
+    return {"items": [dict(item, entries=[{"key": k, "name": b["name"], "permissions": b["permissions"]}
+                                          for e in item["entries"] for k, b in e.items()]) for item in items]}
 
 
 def parse_yaml(text: str) -> Any:
@@ -345,7 +362,8 @@ def _pomerium_context(spec: Spec) -> dict[str, Any]:
 
 
 FILES: dict[str, _FileRule] = {
-    "jenkins.yaml": _FileRule("jenkins.yaml.j2", "jcasc", _jenkins_context, lambda s: _escape_all(target_document(s)), None),
+    "jenkins.yaml": _FileRule("jenkins.yaml.j2", "jcasc", _jenkins_context, _jenkins_expected, None),
+    "items.yaml": _FileRule("items.yaml.j2", "plain", _items_context, items_document, None, when=lambda s: bool(s.authorization.items)),
     "plugins.txt": _FileRule("plugins.txt.j2", "plain", lambda s: {"plugins": _plugins_expected(s)}, _plugins_expected, _parse_plugins_txt),
     "plugins.yaml": _FileRule("plugins.yaml.j2", "plain", lambda s: {"plugins": _plugins_expected(s)}, _plugins_expected, _parse_plugins_yaml),
     "pomerium/config.yaml": _FileRule("pomerium/config.yaml.j2", "plain", _pomerium_context, pomerium_config, None,
