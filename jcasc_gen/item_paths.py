@@ -35,6 +35,11 @@ def _fold(name: str) -> str:
     return fold(name)
 
 
+def _java_trim(s: str) -> str:
+    """Java's String.trim(): only characters up to U+0020 go (not U+00A0 and other spaces)."""
+    return s.strip("".join(chr(c) for c in range(0x21)))
+
+
 def _iso_control(c: str) -> bool:
     code = ord(c)
     return code <= 0x1F or 0x7F <= code <= 0x9F
@@ -44,14 +49,14 @@ def name_problem(name: str) -> tuple[str, str] | None:
     """(message, hint) when Jenkins would refuse `name` as an item name (or no item can have it)."""
     if name == "":
         return "an empty item name (two '/' in a row?)", "write the full name as Jenkins shows it, e.g. team-a/ci"
-    if name.strip() in (".", ".."):
-        return f"{name.strip()!r} is not allowed as an item name", "write the full name from the top, naming each folder"
+    if _java_trim(name) in (".", ".."):
+        return f"{_java_trim(name)!r} is not allowed as an item name", "write the full name from the top, naming each folder"
     for c in name:
         if _iso_control(c):
             return f"an item name must not contain control characters (U+{ord(c):04X})", "remove it"
         if c in UNSAFE_CHARACTERS:
             return f"{c!r} is not allowed in an item name", f"Jenkins refuses these characters in item names: {UNSAFE_CHARACTERS}"
-    if name != name.strip():
+    if name != _java_trim(name):
         return f"item name {name!r} has leading or trailing spaces", "Jenkins trims item names when it creates them: remove the spaces"
     if name.endswith("."):
         return f"item name {name!r} ends with '.'", "Jenkins refuses item names ending with a dot (SECURITY-2424)"
