@@ -82,8 +82,9 @@ class Matrix:
     entries: frozenset[Entry]
     unknown: tuple[str, ...] = ()  # <permission> texts that are no `[TYPE:]permission:sid`
 
-    def by_principal(self) -> dict[tuple[EntryType, str], set[str]]:
-        out: dict[tuple[EntryType, str], set[str]] = {}
+    def by_principal(self) -> dict[tuple[str, str], set[str]]:
+        """(type, sid) -> its permissions."""
+        out: dict[tuple[str, str], set[str]] = {}
         for e in self.entries:
             out.setdefault((e.type, e.sid), set()).add(e.permission)
         return out

@@ -7,6 +7,7 @@ the deployed files instead of posting the sections, which JCasC would merge with
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from ..exitcodes import ExitCode
 from ._common import add_format_argument, add_spec_argument, add_strict_argument
@@ -18,6 +19,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_spec_argument(p)
     add_format_argument(p)
     add_strict_argument(p)
+    p.add_argument("--create-folders", action="store_true", help="show missing items as folders apply --create-folders would create")
+    p.add_argument("--no-walk", action="store_true",
+                   help="do not walk every folder for item matrices the spec does not list (one request per folder and per "
+                        "unlisted item)")
     add_credentials(p)
 
 
@@ -28,12 +33,15 @@ def run(args: argparse.Namespace) -> int:
     from ..live.plan import make_plan
     from ..live.redact import redact, say
     from ..live.state import read_state
+    from ..live.items import read_live_items
 
     live = prepare(args, command="plan")
     creds = live.creds
     auths = ([creds.pre] if creds.pre else []) + ([creds.post.auth()] if creds.post else [])
     error: JenkinsError | None = None
     state = None
+    spec = live.loaded.spec
+    items: tuple[Any, Any, Any, bool] = ([], {}, [], False)
     for auth in auths:
         try:
             client = JenkinsClient(creds.conn, auth)
@@ -46,8 +54,10 @@ def run(args: argparse.Namespace) -> int:
                                    if creds.post is None else "check the API token's user")
             state = read_state(client)
             disk = read_disk_config(client)
+            items = read_live_items(client, spec, state.document, create_folders=args.create_folders, walk=not args.no_walk)
             break
         except JenkinsError as exc:
+            state = None
             error = exc
     if state is None:
         assert error is not None
@@ -55,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
             emit_json({"command": "plan", "ok": False, "error": error.message})
         say(f"error: {error}")
         return error.exit_code
-    plan = make_plan(live.loaded.spec, state)
+    plan = make_plan(spec, state, *items)
     if args.format == "json":
         emit_json({"command": "plan", "jenkins_version": state.version, **plan.to_json(), "disk": disk.to_json()})
     else:

@@ -38,6 +38,7 @@ from ..jcasc import managed_sections, normalize_managed, target_document, unesca
 from ..model import Spec
 from ..render import yaml_document
 from .guard import Refusal, check as guard_check
+from .item_step import ItemRun, apply_items, plan_items, rollback_items
 from .credentials import Credentials
 from .plan import Plan, make_plan
 from .redact import say
@@ -66,6 +67,7 @@ class ApplyOptions:
     # else post; "api": always post (`--via-reload` runs live/reload.py on its own)
     via: str = "auto"
     reload_timeout: float = 600.0
+    create_folders: bool = False  # create missing items of authorization.items as empty folders
 
 
 @dataclass
@@ -134,6 +136,7 @@ class Applier:
         self.snapshot: dict[str, Any] | None = None
         self.use_configure = False
         self.known: dict[str, str] = {}  # what we last applied successfully, for exit-5 reports
+        self.items = ItemRun()  # the item matrices this run writes (live/item_step.py)
 
     # ------------------------------------------------------------------ reporting
 
@@ -186,7 +189,8 @@ class Applier:
     def run(self) -> ApplyResult:
         try:
             state = self.preflight()
-            plan = make_plan(self.spec, state)
+            changes, effects = self.read_items(state)
+            plan = make_plan(self.spec, state, changes, effects)
             self.result.plan = plan
             for line in plan.lines():
                 self.emit("    " + line if line else "")
@@ -209,7 +213,9 @@ class Applier:
                     self.apply_change(plan)
                 else:
                     self.log("apply", "realm and matrix already match the spec")
-                    self.record("apply", "skipped")
+                    self.record("apply", "skipped" if not plan.item_changes else "passed")
+                if plan.item_changes:
+                    apply_items(self, self.items, plan.items)
                 self.verify()
             except _Stop:
                 raise
@@ -286,10 +292,23 @@ class Applier:
         self.result.steps += reloaded.steps
         self.result.plan = reloaded.plan or self.result.plan
         return True
+    def read_items(self, state: LiveState) -> tuple[list[Any], dict[str, list[str]]]:
+        """Every item of authorization.items as Jenkins has it now (the items' snapshot)."""
+        if not self.spec.authorization.items:
+            return [], {}
+        assert self.acting is not None
+        try:
+            changes, effects = plan_items(self.acting, self.spec, state.document, create_folders=self.opts.create_folders)
+        except JenkinsError as exc:
+            raise self.stop("preflight", exc.exit_code, f"reading the items: {exc.message}", exc.hint) from None
+        self.log("preflight", f"read {len(changes)} item{'s' if len(changes) != 1 else ''} of authorization.items")
+        return changes, effects
 
     # 2 ---------------------------------------------------------------------
     def guard(self, plan: Plan) -> None:
         refusals = guard_check(self.spec, plan, self.creds.post)
+        refusals += [Refusal(p, "create the item in Jenkins first, or pass --create-folders to create missing ones as empty folders"
+                             if "does not exist" in p else "fix the spec or the item, then run again") for p in plan.item_problems]
         if not refusals and plan.realm_changes and self.creds.post is not None:
             refusals = self.jwks_refusals()
         if refusals:
@@ -559,6 +578,10 @@ class Applier:
             client = self.working_admin()
             if client is None:
                 return self.fatal("no credential administers Jenkins any more (neither the JWT nor the API token)")
+            if self.items.records:
+                item_problems = rollback_items(self, self.items, client)
+                if item_problems:
+                    return self.fatal("items not restored: " + "; ".join(item_problems))
             live = parse_export(client.casc_export())
             snap_j = snap["jenkins"]
             pre_name = self.pre_name()
