@@ -32,7 +32,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from . import item_paths, permissions
 from .explain import Identity, MatrixEntry, MatrixIndex
 
-__all__ = ["ItemNode", "Decision", "ItemAcl", "READ", "DISCOVER", "ITEM_PERMISSIONS", "from_spec", "all_paths"]
+__all__ = ["ItemNode", "Decision", "ItemAcl", "READ", "DISCOVER", "ITEM_PERMISSIONS", "from_spec", "all_paths", "item_universe"]
 
 READ = "Job/Read"
 DISCOVER = "Job/Discover"
@@ -74,6 +74,18 @@ class _Matrix:
 
 
 ITEM_PERMISSIONS: tuple[str, ...] = tuple(p for p in permissions.CATALOG if permissions.allowed_on(p, permissions.FOLDER_SCOPE))
+
+
+def item_universe(spec: Any) -> tuple[str, ...]:
+    """The item permissions worth showing for this spec: enabled by default, and core's or of
+    a plugin in the spec's plugin lists (the others do not exist in that Jenkins)."""
+    listed = {p.name for p in spec.plugins}
+    out = []
+    for pid in ITEM_PERMISSIONS:
+        perm = permissions.CATALOG[pid]
+        if perm.enabled and (perm.plugin is None or perm.plugin in listed):
+            out.append(pid)
+    return tuple(out)
 
 
 class ItemAcl:

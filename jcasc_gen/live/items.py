@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable, Literal, Sequence, TypeVar
 from .. import item_paths
 from ..client import ItemNotFound, JenkinsClient, JenkinsError
 from ..explain import Identity, MatrixEntry, identity_for
-from ..item_acl import ITEM_PERMISSIONS, ItemAcl, ItemNode
+from ..item_acl import ItemAcl, ItemNode, item_universe
 from ..item_xml import Entry, ItemConfig, ItemXmlError, Matrix, parse
 from ..items import folder_only
 from ..model import Spec
@@ -226,9 +226,10 @@ def effective_lines(spec: Spec, change: ItemChange, live_global: Sequence[Matrix
     for e in all_entries:
         who_keys.setdefault((e.kind, e.name.casefold()), identity_for(e.kind, e.name, (), all_entries))
     lines = []
+    universe = item_universe(spec)
     for (kind, _), who in sorted(who_keys.items()):
-        now = {p for p in ITEM_PERMISSIONS if after.decide(change.path, who, p).allowed}
-        was = {p for p in ITEM_PERMISSIONS if before.decide(change.path, who, p).allowed} if before is not None else None
+        now = {p for p in universe if after.decide(change.path, who, p).allowed}
+        was = {p for p in universe if before.decide(change.path, who, p).allowed} if before is not None else None
         if was is None:
             lines.append(f"{who.label}: can then {', '.join(sorted(now)) or 'nothing here'}")
         elif now != was:
