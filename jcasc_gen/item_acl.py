@@ -32,7 +32,8 @@ from typing import Any, Iterable, Mapping, Sequence
 from . import item_paths, permissions
 from .explain import Identity, MatrixEntry, MatrixIndex
 
-__all__ = ["ItemNode", "Decision", "ItemAcl", "READ", "DISCOVER", "ITEM_PERMISSIONS", "from_spec", "all_paths", "item_universe"]
+__all__ = ["ItemNode", "Decision", "ItemAcl", "READ", "DISCOVER", "ITEM_PERMISSIONS", "from_spec", "all_paths", "item_universe",
+           "ItemExplanation", "explain_items"]
 
 READ = "Job/Read"
 DISCOVER = "Job/Discover"
@@ -177,3 +178,28 @@ def all_paths(items: Mapping[str, object] | Iterable[str]) -> list[str]:
         for p in [*reversed(list(item_paths.ancestors(path))), path]:
             seen.setdefault(item_paths.item_key(p), p)
     return sorted(seen.values(), key=item_paths.sort_key)
+
+
+@dataclass(frozen=True)
+class ItemExplanation:
+    path: str
+    inherit: str | None  # None: the spec does not list it (a folder above a listed item)
+    visible: bool
+    rows: tuple[tuple[str, Decision], ...]
+
+    def to_json(self) -> dict[str, object]:
+        return {"path": self.path, "inherit": self.inherit, "visible": self.visible,
+                "permissions": [{"permission": p, "allowed": d.allowed, "why": d.why} for p, d in self.rows]}
+
+
+def explain_items(spec: Any, who: Identity) -> list[ItemExplanation]:
+    """Effective item permissions of `who` on every listed item and the folders above them,
+    in Jenkins' order, each with the reason (inheritance included)."""
+    acl = from_spec(spec)
+    listed = {item_paths.item_key(m.path): m.inherit for m in spec.authorization.items}
+    universe = item_universe(spec)
+    out = []
+    for path in all_paths([m.path for m in spec.authorization.items]):
+        rows = tuple((p, acl.decide(path, who, p)) for p in universe)
+        out.append(ItemExplanation(path, listed.get(item_paths.item_key(path)), acl.visible(path, who), rows))
+    return out
