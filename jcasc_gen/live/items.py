@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Literal, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Literal, Mapping, Sequence, TypeVar
 
 from .. import item_paths
 from ..client import ItemNotFound, JenkinsClient, JenkinsError
@@ -24,7 +24,7 @@ from ..items import folder_only
 from ..model import Spec
 
 __all__ = ["WORKERS", "Target", "LiveItem", "ItemChange", "targets", "read_items", "item_changes", "walk_unmanaged",
-           "parallel", "entries_of", "matrix_entries", "read_live_items", "describe_matrix", "effective_lines"]
+           "parallel", "entries_of", "matrix_entries", "read_live_items", "describe_matrix", "effective_lines", "walk_matrices", "item_lines", "unmanaged_lines"]
 
 WORKERS = 4  # concurrent item requests at most
 
@@ -239,11 +239,13 @@ def effective_lines(spec: Spec, change: ItemChange, live_global: Sequence[Matrix
     return lines
 
 
-def walk_unmanaged(client: JenkinsClient, spec: Spec, workers: int = WORKERS, limit: int = 10_000) -> tuple[list[tuple[str, Matrix]], bool]:
-    """Item matrices Jenkins has on items the spec does not list: walk every folder (api/json,
-    one request per folder), then read the config.xml of each unlisted item. Returns the
-    matrices and whether the walk stopped at `limit` items."""
-    listed = {item_paths.item_key(m.path) for m in spec.authorization.items}
+def walk_matrices(client: JenkinsClient, skip: Iterable[str] = (), workers: int = WORKERS,
+                  limit: int = 10_000) -> tuple[list[tuple[str, Matrix]], bool]:
+    """Every item matrix Jenkins has, except on the items `skip` names: walk every folder
+    (api/json at depth 1, one request per folder), then read the config.xml of each item (one
+    request each, `workers` at a time). Returns the matrices in Jenkins' order and whether the
+    walk stopped at `limit` items."""
+    skipped = {item_paths.item_key(p) for p in skip}
     found: list[str] = []
     folders: list[str | None] = [None]
     truncated = False
@@ -254,11 +256,11 @@ def walk_unmanaged(client: JenkinsClient, spec: Spec, workers: int = WORKERS, li
         for parent, result in zip(batch, results):
             if isinstance(result, BaseException):
                 if isinstance(result, ItemNotFound):
-                    continue
+                    continue  # gone (or hidden) since its folder was listed
                 raise result
             for name, is_folder in result:
                 path = name if parent is None else f"{parent}/{name}"
-                if item_paths.item_key(path) not in listed:
+                if item_paths.item_key(path) not in skipped:
                     found.append(path)
                 if is_folder:
                     folders.append(path)
@@ -267,6 +269,12 @@ def walk_unmanaged(client: JenkinsClient, spec: Spec, workers: int = WORKERS, li
     items = read_items(client, found, workers)
     out = [(p, li.matrix) for p, li in items.items() if li.matrix is not None]
     return sorted(out, key=lambda pm: item_paths.sort_key(pm[0])), truncated
+
+
+def walk_unmanaged(client: JenkinsClient, spec: Spec, workers: int = WORKERS) -> tuple[list[tuple[str, Matrix]], bool]:
+    """Item matrices on items the spec does not list (plan and diff report them; nothing
+    changes them)."""
+    return walk_matrices(client, [m.path for m in spec.authorization.items], workers)
 
 
 def describe_matrix(matrix: Matrix) -> str:
@@ -286,3 +294,41 @@ def read_live_items(client: JenkinsClient, spec: Spec, document: Any, *, create_
     if walk:
         unmanaged, truncated = walk_unmanaged(client, spec)
     return changes, effects, unmanaged, truncated
+
+
+def item_lines(changes: Sequence[ItemChange], effects: Mapping[str, Sequence[str]]) -> list[str]:
+    """What plan and diff --live print for the listed items that change (or are refused)."""
+    out: list[str] = []
+    for c in changes:
+        if c.action == "none" and not c.problems:
+            continue
+        m = c.live.matrix
+        if c.action == "create":
+            head = (f"create folder{'s' if len(c.create) > 1 else ''} {', '.join(c.create)} (empty), then set its matrix"
+                    if c.create else "set its matrix")
+        elif m is None:
+            head = f"add a matrix (inherit {c.target.inherit})"
+        else:
+            head = "change its matrix" + (f" (inherit {m.inherit} -> {c.target.inherit})" if m.inherit != c.target.inherit else "")
+        out.append(f"item     {c.path}: {head}")
+        for problem in c.problems:
+            out.append(f"           refused: {problem}")
+        for t, sid, added, removed in c.principal_changes():
+            who = f"{t.lower()} {sid}"
+            if added:
+                out.append(f"           + {who}: {', '.join(added)}")
+            if removed:
+                out.append(f"           - {who}: {', '.join(removed)}")
+        if m is not None and m.unknown:
+            out.append(f"           - {len(m.unknown)} entr{'y' if len(m.unknown) == 1 else 'ies'} Jenkins cannot read")
+        for line in effects.get(c.path, ()):
+            out.append(f"           effective: {line}")
+    return out
+
+
+def unmanaged_lines(unmanaged: Sequence[tuple[str, Matrix]], truncated: bool) -> list[str]:
+    out = [f"not managed: {p} has its own matrix ({describe_matrix(m)}); the spec does not list it, apply leaves it"
+           for p, m in unmanaged]
+    if truncated:
+        out.append("not managed: the walk stopped at its item limit; there may be more")
+    return out

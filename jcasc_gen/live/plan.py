@@ -112,42 +112,14 @@ class Plan:
         return out
 
     def item_lines(self) -> list[str]:
-        out: list[str] = []
-        effects = dict(self.item_effects)
-        for c in self.items:
-            if c.action == "none" and not c.problems:
-                continue
-            m = c.live.matrix
-            if c.action == "create":
-                head = (f"create folder{'s' if len(c.create) > 1 else ''} {', '.join(c.create)} (empty), then set its matrix"
-                        if c.create else "set its matrix")
-            elif m is None:
-                head = f"add a matrix (inherit {c.target.inherit})"
-            else:
-                head = "change its matrix" + (f" (inherit {m.inherit} -> {c.target.inherit})" if m.inherit != c.target.inherit else "")
-            out.append(f"item     {c.path}: {head}")
-            for problem in c.problems:
-                out.append(f"           refused: {problem}")
-            for t, sid, added, removed in c.principal_changes():
-                who = f"{t.lower()} {sid}"
-                if added:
-                    out.append(f"           + {who}: {', '.join(added)}")
-                if removed:
-                    out.append(f"           - {who}: {', '.join(removed)}")
-            if m is not None and m.unknown:
-                out.append(f"           - {len(m.unknown)} entr{'y' if len(m.unknown) == 1 else 'ies'} Jenkins cannot read")
-            for line in effects.get(c.path, ()):
-                out.append(f"           effective: {line}")
-        return out
+        from .items import item_lines
+
+        return item_lines(self.items, dict(self.item_effects))
 
     def unmanaged_lines(self) -> list[str]:
-        from .items import describe_matrix
+        from .items import unmanaged_lines
 
-        out = [f"not managed: {p} has its own matrix ({describe_matrix(m)}); the spec does not list it, apply leaves it"
-               for p, m in self.unmanaged]
-        if self.unmanaged_truncated:
-            out.append("not managed: the walk stopped at its item limit; there may be more")
-        return out
+        return unmanaged_lines(self.unmanaged, self.unmanaged_truncated)
 
 
 def plugin_changes(spec: Spec, live: dict[str, Any]) -> list[PluginChange]:

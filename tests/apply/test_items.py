@@ -197,3 +197,42 @@ def test_dropped_permission_ids_fail_and_roll_back(teams: Env) -> None:
     run = env.apply()
     assert run.code == ExitCode.USAGE, run.err
     assert "'team-a/app' is a job, and matrix-auth keeps Job/Create only on folders" in run.err
+
+
+def test_diff_live_shows_item_changes_and_unlisted_matrices(teams: Env) -> None:
+    env = teams
+    assert env.apply().code == ExitCode.OK
+    env.write_spec(team_spec(env.pomerium.jwks_url, items=textwrap.dedent("""\
+        - path: team-a
+          inherit: global
+          grants:
+            - group: team-a
+              permissions: [Job/Read, Job/Build, Job/Cancel, Job/Configure, Job/Workspace, Run/Update]
+        """)))
+    run = env.run("diff", "--live", str(env.spec), *env.base())
+    assert run.code == ExitCode.DIFFERENCES, run.err
+    assert "item     team-a: change its matrix (inherit none -> global)" in run.out
+    assert "not managed: team-b has its own matrix" in run.out and "not managed: unlisted has its own matrix" in run.out
+
+
+def test_import_reads_item_matrices_into_the_spec(teams: Env, tmp_path: Any) -> None:
+    """import --url walks the folders and writes each matrix into authorization.items; the
+    imported spec generates the very matrices Jenkins holds."""
+    from jcasc_gen.live.items import targets
+    from jcasc_gen.model import load_spec
+
+    env = teams
+    assert env.apply().code == ExitCode.OK
+    out = tmp_path / "imported.yaml"
+    token = env.pomerium.mint(ADMIN, [])
+    run = env.run("import", "--url", env.sim.url, "--jwt", token, "--jenkins-url", "https://jenkins.example.com", "-o", str(out))
+    assert run.code == ExitCode.OK, run.err
+    spec = load_spec(out).spec
+    assert spec.authorization.strategy == "project"
+    got = {t.path: (t.inherit, {(e.type, e.sid, e.permission) for e in t.entries}) for t in targets(spec)}
+    assert set(got) == {*TEAMS, "unlisted"}
+    for team in TEAMS:
+        assert got[team] == ("none", {("GROUP", team, p) for p in (
+            "Job/Read", "Job/Build", "Job/Cancel", "Job/Configure", "Job/Workspace", "Run/Update")})
+    assert got["unlisted"] == ("global", {("GROUP", "ops", "Job/Read")})
+    assert token not in run.text()
