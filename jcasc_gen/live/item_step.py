@@ -86,9 +86,7 @@ def plan_items(client: JenkinsClient, spec: Any, document: Any, *, create_folder
         for path, li in read_items(client, ancestors, workers).items():
             existing[path] = not li.missing
     changes = item_changes(spec, live, create_folders=create_folders, existing=lambda p: existing.get(p, False))
-    live_global = _live_global(document)
-    effects = {c.path: effective_lines(spec, c, live_global, live) for c in changes if c.action != "none"}
-    return changes, effects
+    return changes, effective_lines(spec, changes, _live_global(document), live)
 
 
 def _matches(matrix: Matrix | None, target: Matrix) -> list[str]:

@@ -207,11 +207,12 @@ def matrix_entries(matrix: Matrix | None) -> tuple[MatrixEntry, ...]:
                  for (t, sid), perms in sorted(matrix.by_principal().items()))
 
 
-def effective_lines(spec: Spec, change: ItemChange, live_global: Sequence[MatrixEntry] | None,
-                    live_items: dict[str, LiveItem]) -> list[str]:
-    """Per principal of the item (before or after): the item permissions it gains or loses,
-    inheritance and implications included. Without `live_global` (the live strategy is not the
-    project matrix) only the spec's side is known."""
+def effective_lines(spec: Spec, changes: Sequence[ItemChange], live_global: Sequence[MatrixEntry] | None,
+                    live_items: dict[str, LiveItem]) -> dict[str, list[str]]:
+    """Per changing item, per principal of the item (before or after): the item permissions it
+    gains or loses, inheritance and implications included. Without `live_global` (the live
+    strategy is not the project matrix) only the spec's side is known. The two ACLs are built
+    once for all items."""
     from ..item_acl import from_spec
 
     after = from_spec(spec)
@@ -220,23 +221,29 @@ def effective_lines(spec: Spec, change: ItemChange, live_global: Sequence[Matrix
         nodes = [ItemNode(p, li.matrix.inherit or "parent", matrix_entries(li.matrix))
                  for p, li in live_items.items() if li.matrix is not None]
         before = ItemAcl(live_global, nodes)
-    who_keys: dict[tuple[str, str], Identity] = {}
-    all_entries = list(matrix_entries(change.live.matrix)) + [
-        MatrixEntry(g.kind, g.name, frozenset(g.effective)) for m in spec.authorization.items if m.path == change.path for g in m.grants]
-    for e in all_entries:
-        who_keys.setdefault((e.kind, e.name.casefold()), identity_for(e.kind, e.name, (), all_entries))
-    lines = []
+    by_path = {m.path: m for m in spec.authorization.items}
     universe = item_universe(spec)
-    for (kind, _), who in sorted(who_keys.items()):
-        now = {p for p in universe if after.decide(change.path, who, p).allowed}
-        was = {p for p in universe if before.decide(change.path, who, p).allowed} if before is not None else None
-        if was is None:
-            lines.append(f"{who.label}: can then {', '.join(sorted(now)) or 'nothing here'}")
-        elif now != was:
-            gained, lost = sorted(now - was), sorted(was - now)
-            lines.append(f"{who.label}: " + "; ".join(x for x in (
-                ("gains " + ", ".join(gained)) if gained else "", ("loses " + ", ".join(lost)) if lost else "") if x))
-    return lines
+    out: dict[str, list[str]] = {}
+    for change in changes:
+        if change.action == "none":
+            continue
+        who_keys: dict[tuple[str, str], Identity] = {}
+        all_entries = list(matrix_entries(change.live.matrix)) + [
+            MatrixEntry(g.kind, g.name, frozenset(g.effective)) for g in by_path[change.path].grants]
+        for e in all_entries:
+            who_keys.setdefault((e.kind, e.name.casefold()), identity_for(e.kind, e.name, (), all_entries))
+        lines = []
+        for _, who in sorted(who_keys.items()):
+            now = {p for p in universe if after.decide(change.path, who, p).allowed}
+            was = {p for p in universe if before.decide(change.path, who, p).allowed} if before is not None else None
+            if was is None:
+                lines.append(f"{who.label}: can then {', '.join(sorted(now)) or 'nothing here'}")
+            elif now != was:
+                gained, lost = sorted(now - was), sorted(was - now)
+                lines.append(f"{who.label}: " + "; ".join(x for x in (
+                    ("gains " + ", ".join(gained)) if gained else "", ("loses " + ", ".join(lost)) if lost else "") if x))
+        out[change.path] = lines
+    return out
 
 
 def walk_matrices(client: JenkinsClient, skip: Iterable[str] = (), workers: int = WORKERS,

@@ -236,3 +236,17 @@ def test_import_reads_item_matrices_into_the_spec(teams: Env, tmp_path: Any) -> 
             "Job/Read", "Job/Build", "Job/Cancel", "Job/Configure", "Job/Workspace", "Run/Update")})
     assert got["unlisted"] == ("global", {("GROUP", "ops", "Job/Read")})
     assert token not in run.text()
+
+
+def test_the_walk_finds_matrices_in_nested_folders(teams: Env) -> None:
+    """plan walks every folder (api/json at depth 1), so a matrix deep in an unlisted folder,
+    or on a job inside a listed one, is reported; apply never touches it."""
+    env = teams
+    env.sim.items.add_folder("unlisted/deep", inherit="none", entries=[("USER", "eve", "Job/Read")])
+    env.sim.items.add_job("team-a/app2", inherit="global", entries=[("GROUP", "qa", "Job/Build")])
+    before = (_config(env, "unlisted/deep"), _config(env, "team-a/app2"))
+    assert env.apply().code == ExitCode.OK
+    plan = env.plan()
+    assert "not managed: team-a/app2 has its own matrix (inherit global; group qa: Job/Build)" in plan.out
+    assert "not managed: unlisted/deep has its own matrix (inherit none; user eve: Job/Read)" in plan.out
+    assert (_config(env, "unlisted/deep"), _config(env, "team-a/app2")) == before

@@ -770,7 +770,7 @@ class _Handler(BaseHTTPRequestHandler):
             "nodeName": "",
             "numExecutors": sim.num_executors,
             "description": sim.system_message,
-            "jobs": item_routes.root_jobs(sim, self.ident),
+            "jobs": item_routes.root_jobs(sim, self.ident, int(self.query.get("depth", "0") or 0)),
             "overallLoad": {},
             "primaryView": {"_class": "hudson.model.AllView", "name": "all", "url": sim.url},
             "quietDownReason": None,
