@@ -52,6 +52,8 @@ def name_problem(name: str) -> tuple[str, str] | None:
     if _java_trim(name) in (".", ".."):
         return f"{_java_trim(name)!r} is not allowed as an item name", "write the full name from the top, naming each folder"
     for c in name:
+        if 0xD800 <= ord(c) <= 0xDFFF:
+            return f"an item name must not contain a lone surrogate (U+{ord(c):04X})", "it cannot be written as UTF-8 in a URL; retype the name"
         if _iso_control(c):
             return f"an item name must not contain control characters (U+{ord(c):04X})", "remove it"
         if c in UNSAFE_CHARACTERS:
