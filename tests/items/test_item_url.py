@@ -8,7 +8,7 @@ from hypothesis import assume, given, settings, strategies as st
 
 from jcasc_gen import item_paths
 from jcasc_gen.client import item_url
-from tests.jenkins_sim.items import stapler_decode, url_tokens
+from tests.jenkins_sim.item_names import stapler_decode, url_tokens
 
 _names = st.text(min_size=1, max_size=12).filter(lambda n: item_paths.name_problem(n) is None)
 
