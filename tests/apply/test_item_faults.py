@@ -21,28 +21,44 @@ from .conftest import Env, assert_no_secret
 from .test_items import MATRIX, TEAMS, team_spec
 
 
-def _items_env(make_env: Callable[..., Env], pomerium_side: Any, spec: str | None = None, **plugins: str) -> Env:
-    text = spec or team_spec(pomerium_side.jwks_url)
+def _items(teams: tuple[str, ...]) -> str:
+    return "".join(textwrap.dedent(f"""\
+        - path: {team}
+          inherit: none
+          grants:
+            - group: {team}
+              permissions: [Job/Read, Job/Build, Job/Cancel, Job/Configure, Job/Workspace, Run/Update]
+        """) for team in teams)
+
+
+def _items_env(make_env: Callable[..., Env], pomerium_side: Any, spec: str | None = None, teams: tuple[str, ...] = TEAMS,
+               **plugins: str) -> Env:
+    text = spec or team_spec(pomerium_side.jwks_url, items=_items(teams))
     env = make_env(text, plugins={**DEFAULT_PLUGINS, **ITEM_PLUGINS, "jwt-auth": "0.3.0", **plugins})
     for team in TEAMS:
         env.sim.items.add_folder(team)
         env.sim.items.add_job(f"{team}/app")
     env.sim.apply(without_job_dsl(render(load_spec_text(text).spec)["jenkins.yaml"]))
     env.originals = {t: env.sim.items.config_xml(t) for t in TEAMS}  # type: ignore[attr-defined]
+    env.teams = teams  # type: ignore[attr-defined]
     return env
 
 
 def _item_state(env: Env) -> str:
-    """'before' (no listed item has a matrix), 'after' (all have), or a failure."""
+    """'before' (no listed item has a matrix), 'after' (all have), or a failure; items the
+    spec does not list never change."""
     have = []
     for team in TEAMS:
+        if team not in env.teams:  # type: ignore[attr-defined]
+            assert env.sim.items.config_xml(team) == env.originals[team], f"{team} is not in the spec but changed"  # type: ignore[attr-defined]
+            continue
         text = env.sim.items.config_xml(team).encode()
         original = env.originals[team].encode()  # type: ignore[attr-defined]
         assert MATRIX.sub(b"", text) == original, f"{team}: a byte outside the matrix changed"
         have.append(bool(MATRIX.search(text)))
     assert all(have) or not any(have), f"a mix of items with and without their matrix: {dict(zip(TEAMS, have))}"
     if all(have):
-        for team in TEAMS:
+        for team in env.teams:  # type: ignore[attr-defined]
             m = env.sim.items.matrix(team)
             assert m is not None and {(e.type, e.sid, e.short) for e in m.entries} == {
                 ("GROUP", team, p) for p in ("Job/Read", "Job/Build", "Job/Cancel", "Job/Configure", "Job/Workspace", "Run/Update")}
@@ -76,22 +92,22 @@ def test_an_items_only_run(make_env: Callable[..., Env], pomerium_side: Any) -> 
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("kind", ["drop", "status"])
-def test_any_single_request_failing(make_env: Callable[..., Env], pomerium_side: Any, kind: str) -> None:
-    """Every request of an items run from the first item request on, in turn, is dropped (or,
-    every third, answered 503, which reads retry): a documented exit code, and the items all
-    before or all after, never a mix. (The requests before the first item request are the
-    preflight of every apply, swept in test_faults.py.)"""
-    probe = _items_env(make_env, pomerium_side)
+def test_any_single_request_failing(make_env: Callable[..., Env], pomerium_side: Any) -> None:
+    """Every request of a run that sets two items' matrices, from the first item request on,
+    is dropped in turn: a documented exit code, and the items both before or both after, never
+    a mix; the third folder, not in the spec, never changes. (The requests before the first item
+    request are the preflight of every apply, swept in test_faults.py.)"""
+    two = TEAMS[:2]
+    probe = _items_env(make_env, pomerium_side, teams=two)
     start = len(probe.sim.requests)
     assert probe.apply().code == ExitCode.OK
     requests = probe.sim.requests[start:]
     first = next(i for i, (_, path) in enumerate(requests, 1) if path.startswith("/job/"))
     seen_codes = set()
-    for k in range(first, len(requests) + 1, 1 if kind == "drop" else 3):
-        env = _items_env(make_env, pomerium_side)
+    for k in range(first, len(requests) + 1):
+        env = _items_env(make_env, pomerium_side, teams=two)
         start = len(env.sim.requests)
-        _on_request(env, start + k, kind)
+        _on_request(env, start + k, "drop")
         run = env.apply("--retry-backoff", "0.01")
         assert run.code in (ExitCode.OK, ExitCode.UNREACHABLE, ExitCode.ROLLED_BACK), (k, run.err)
         end = _item_state(env)
@@ -99,6 +115,20 @@ def test_any_single_request_failing(make_env: Callable[..., Env], pomerium_side:
         assert "Traceback" not in run.err
         seen_codes.add(run.code)
     assert ExitCode.ROLLED_BACK in seen_codes  # the sweep reached the item writes
+
+
+@pytest.mark.parametrize("method,status,code,end", [
+    ("GET", 503, ExitCode.OK, "after"),  # a read is retried
+    ("POST", 500, ExitCode.ROLLED_BACK, "before"),  # a write is not
+    ("POST", 503, ExitCode.ROLLED_BACK, "before"),
+])
+def test_an_item_request_answered_with_an_error(make_env: Callable[..., Env], pomerium_side: Any, method: str, status: int,
+                                                code: int, end: str) -> None:
+    env = _items_env(make_env, pomerium_side)
+    env.sim.fail_next("/job/team-b/config.xml", status=status, method=method, skip=1 if method == "GET" else 0)
+    run = env.apply("--retry-backoff", "0.01")
+    assert run.code == code, run.err
+    assert _item_state(env) == end
 
 
 @pytest.mark.parametrize("n", [1, 2, 3])

@@ -250,3 +250,18 @@ def test_the_walk_finds_matrices_in_nested_folders(teams: Env) -> None:
     assert "not managed: team-a/app2 has its own matrix (inherit global; group qa: Job/Build)" in plan.out
     assert "not managed: unlisted/deep has its own matrix (inherit none; user eve: Job/Read)" in plan.out
     assert (_config(env, "unlisted/deep"), _config(env, "team-a/app2")) == before
+
+
+def test_job_dsl_output_is_left_out_of_the_live_check(make_env: Callable[..., Env], pomerium_side: Any) -> None:
+    """With output.job_dsl the generated jenkins.yaml ends with a `jobs:` section (for a Job DSL
+    deployment); apply checks and applies without it (the simulator, like a JCasC without Job
+    DSL's configurator, refuses the key) and sets the matrices through config.xml."""
+    spec = team_spec(pomerium_side.jwks_url).replace("output:\n", "output:\n  job_dsl: true\n", 1)
+    env = make_env(spec, plugins={**DEFAULT_PLUGINS, **ITEM_PLUGINS, "job-dsl": "3654.vdf58f53e2d15"})
+    for team in TEAMS:
+        env.sim.items.add_folder(team)
+    run = env.apply()
+    assert run.code == ExitCode.OK, run.err
+    assert "[JG032]" in run.err
+    for team in TEAMS:
+        assert MATRIX.search(_config(env, team))

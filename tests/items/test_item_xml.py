@@ -107,7 +107,7 @@ def _document(draw: Any) -> tuple[bytes, bool]:
     return (f"{decl}<{root}{plugin}>\n  {body}\n</{root}>\n").encode("utf-8"), has_matrix
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(doc=_document(), inherit=st.sampled_from(["parent", "global", "none"]), target=_entries)
 def test_only_the_matrix_changes(doc: tuple[bytes, bool], inherit: str, target: frozenset[Entry]) -> None:
     raw, has_matrix = doc
