@@ -581,7 +581,12 @@ class Applier:
             if self.items.records:
                 item_problems = rollback_items(self, self.items, client)
                 if item_problems:
-                    return self.fatal("items not restored: " + "; ".join(item_problems))
+                    snapshots = "\n".join(f"  {path}: " + (rec.previous.decode("utf-8", "replace") if rec.previous is not None
+                                                             else "(no matrix property)")
+                                           for path, rec in self.items.records.items())
+                    return self.fatal("items not restored: " + "; ".join(item_problems)
+                                      + "\nthe items' matrix properties before this run (put them back into each config.xml):\n"
+                                      + snapshots)
             live = parse_export(client.casc_export())
             snap_j = snap["jenkins"]
             pre_name = self.pre_name()

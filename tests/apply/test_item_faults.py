@@ -176,3 +176,17 @@ def test_a_permission_jenkins_drops_fails_the_run_and_rolls_back(make_env: Calla
     assert "Jenkins dropped GROUP:Frob Plugin/Frobnicate:team-c" in run.err
     assert _item_state(env) == "before"
     assert env.sim.items.matrix("team-c/app") is None
+
+
+def test_an_item_rollback_that_fails_is_exit_5_with_the_snapshot(make_env: Callable[..., Env], pomerium_side: Any) -> None:
+    """The third item write fails, and Jenkins then refuses every further item write: the
+    rollback cannot put the first two back; exit 5 names them and prints their matrix
+    properties from before the run (here: none)."""
+    env = _items_env(make_env, pomerium_side)
+    env.sim.fail_next("/job/*/config.xml", count=50, status=500, method="POST", skip=2)
+    run = env.apply("--retry-backoff", "0.01")
+    assert run.code == ExitCode.NOT_ROLLED_BACK, run.err
+    assert "items not restored" in run.err
+    assert "the items' matrix properties before this run" in run.err and "team-a: (no matrix property)" in run.err
+    assert "Traceback" not in run.err
+    assert_no_secret(run, env)
