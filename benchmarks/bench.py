@@ -190,12 +190,24 @@ def bench_stages(repeat: int) -> None:
         print(f"stage {name:<62} {t * 1000:8.1f} ms")
 
 
+def bench_items(repeat: int) -> None:
+    try:
+        from item_requests import count  # type: ignore[import-not-found]
+    except ImportError as exc:  # pragma: no cover - depends on the simulator
+        print(f"items: skipped ({exc})")
+        return
+    for n in (10, 1000):
+        for step, figures in count(n).items():
+            print(f"items {n:>5,} {step:<26} {figures}")
+
+
 BENCHES: dict[str, Callable[[int], None]] = {
     "stages": bench_stages,
     "startup": bench_startup,
     "generate": bench_generate,
     "requests": bench_requests,
     "misspelt": bench_misspelt,
+    "items": bench_items,
 }
 
 

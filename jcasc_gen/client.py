@@ -17,6 +17,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Literal, Mapping, Sequence
+from urllib.parse import quote, urlencode
 from xml.sax.saxutils import quoteattr
 
 from .exitcodes import ExitCode
@@ -25,6 +26,7 @@ from .jcasc import CASC_ENDPOINTS
 __all__ = [
     "Auth", "Connection", "Reply", "WhoAmI", "PluginInfo", "CascMessage", "JenkinsClient",
     "JenkinsError", "Unreachable", "CredentialsRefused", "Denied", "ServerError", "CascRejected", "fetch",
+    "ItemNotFound", "item_url", "FOLDER_CLASS",
 ]
 
 # --------------------------------------------------------------------------------------------
@@ -64,6 +66,13 @@ class Denied(JenkinsError):
 
 class ServerError(JenkinsError):
     """Any other unexpected status."""
+
+
+class ItemNotFound(JenkinsError):
+    """404 for an item: it does not exist, or the credential cannot read it (Jenkins answers
+    both the same way, core Jenkins.getItem / cloudbees-folder AbstractFolder.getItem)."""
+
+    exit_code = ExitCode.USAGE
 
 
 @dataclass(frozen=True)
@@ -134,6 +143,7 @@ class Reply:
     status: int
     text: str
     headers: Mapping[str, str]
+    content: bytes = b""  # the body as sent (config.xml is edited byte for byte)
 
     @property
     def ok(self) -> bool:
@@ -274,7 +284,7 @@ class JenkinsClient:
         except self._jenkins.JenkinsException as exc:  # auth negotiation (python-jenkins _maybe_add_auth)
             raise CredentialsRefused(f"{self.conn.url}: authentication failed ({type(exc).__name__})",
                                      hint="check the credentials") from None
-        return Reply(resp.status_code, resp.text, dict(resp.headers))
+        return Reply(resp.status_code, resp.text, dict(resp.headers), resp.content)
 
     def call(self, method: str, path: str, *, what: str, read: bool = False, **kw: Any) -> Reply:
         """`request`, with a non-2xx answer turned into the matching error."""
@@ -446,6 +456,75 @@ class JenkinsClient:
     def probe(self, method: str, path: str) -> Reply:
         """A behaviour probe: the raw answer, whatever its status."""
         return self.request(method, path, read=method == "GET")
+
+    # ---------------------------------------------------------------- items (folders and jobs)
+
+    def _item_call(self, method: str, path: str, endpoint: str, what: str, **kw: Any) -> Reply:
+        reply = self.request(method, item_url(path) + endpoint, **kw)
+        if reply.status == 404:
+            raise ItemNotFound(f"{what}: {path!r} was not found (404)",
+                               hint="check the path in authorization.items; Jenkins also answers 404 when the credential cannot read "
+                                    "the item", status=404, body=reply.text)
+        if not reply.ok:
+            raise self.error_for(reply, what)
+        return reply
+
+    def item_config(self, path: str) -> bytes:
+        """GET the item's config.xml (core AbstractItem.doConfigDotXml; needs Configure or
+        ExtendedRead), as the exact bytes Jenkins sent."""
+        return self._item_call("GET", path, "config.xml", f"reading the configuration of {path!r}", read=True).content
+
+    def post_item_config(self, path: str, xml: bytes) -> None:
+        """POST config.xml: Jenkins replaces the item's whole configuration with it
+        (AbstractItem.updateByXml; needs Configure). UTF-8, declared, so the servlet does not
+        read it as ISO-8859-1."""
+        self._item_call("POST", path, "config.xml", f"writing the configuration of {path!r}", body=xml,
+                        content_type="application/xml; charset=utf-8")
+
+    def item_children(self, path: str | None) -> list[tuple[str, bool]]:
+        """(name, is a folder) for each item directly in `path` (None: the top level) that the
+        credential can read, from api/json at depth 1: a folder's entry lists `jobs`
+        (cloudbees-folder AbstractFolder.getItems is exported as `jobs`)."""
+        where = "" if path is None else item_url(path)
+        what = "listing the items of " + ("Jenkins" if path is None else repr(path))
+        reply = self.request("GET", where + "api/json", read=True, params={"depth": "1"})
+        if reply.status == 404 and path is not None:
+            raise ItemNotFound(f"{what}: not found (404)", status=404, body=reply.text)
+        if not reply.ok:
+            raise self.error_for(reply, what)
+        data = self._json(reply, what)
+        out = []
+        for job in data.get("jobs") or []:
+            if isinstance(job, dict) and isinstance(job.get("name"), str):
+                out.append((job["name"], "jobs" in job))
+        return out
+
+    def create_folder(self, path: str) -> None:
+        """Create an empty folder (cloudbees-folder) at `path`; its parent must exist. The form
+        `createItem?name=N&mode=<class>` (core ItemGroupMixIn.createTopLevelItem: `mode` is the
+        item type's descriptor id; Jenkins answers with a redirect to the new item's configure
+        page). matrix-auth then adds Read and Configure for the creator when it lacks them."""
+        parent, _, name = path.rpartition("/")
+        where = (item_url(parent) if parent else "") + "createItem"
+        body = urlencode({"name": name, "mode": FOLDER_CLASS})
+        reply = self.request("POST", where, body=body, content_type="application/x-www-form-urlencoded", follow=False)
+        if reply.status in (200, 302, 303):
+            return
+        if reply.status == 404:
+            raise ItemNotFound(f"creating the folder {path!r}: its parent {parent!r} was not found (404)", status=404, body=reply.text)
+        raise self.error_for(reply, f"creating the folder {path!r}")
+
+
+# cloudbees-folder's Folder class: its descriptor id, the `mode` createItem takes.
+FOLDER_CLASS = "com.cloudbees.hudson.plugins.folder.Folder"
+
+
+def item_url(path: str) -> str:
+    """`team-a/ci` -> `job/team-a/job/ci/`: the one place item names become URL paths. Each name
+    is percent-encoded as UTF-8, everything but letters, digits and `-._~` (Stapler splits the
+    path on '/' and decodes each token, stapler TokenList; core AbstractItem.getShortUrl writes
+    `job/<rawEncode(name)>/`)."""
+    return "".join(f"job/{quote(name, safe='')}/" for name in path.split("/"))
 
 
 def fetch(url: str, *, timeout: float = 10.0, verify: bool | str = True) -> Reply:

@@ -301,8 +301,9 @@ def _parse_version(text: str | None) -> pomerium_facts.PomeriumVersion:
         raise ImportError_(f"--pomerium-version: {exc}") from None
 
 
-def import_export(document: Any, options: ImportOptions = ImportOptions()) -> ImportResult:
-    """A parsed JCasC document -> spec data and commented spec text. Raises ImportError_."""
+def import_export(document: Any, options: ImportOptions = ImportOptions(), items: Sequence[tuple[str, Any]] = ()) -> ImportResult:
+    """A parsed JCasC document (and the item matrices read from the same Jenkins: (path,
+    item_xml.Matrix)) -> spec data and commented spec text. Raises ImportError_."""
     if not isinstance(document, Mapping) or not isinstance(document.get("jenkins"), Mapping):
         raise ImportError_("not a JCasC document: there is no `jenkins:` section")
     jenkins = document["jenkins"]
@@ -399,6 +400,11 @@ def import_export(document: Any, options: ImportOptions = ImportOptions()) -> Im
     if roles:
         authz["roles"] = {name: _sorted_perms(perms) for perms, name in sorted(roles.items(), key=lambda kv: kv[1])}
     authz["grants"] = grants
+    from .item_import import item_section
+
+    item_data = item_section(items, parsed.symbol, notes)
+    if item_data:
+        authz["items"] = item_data
     data["authorization"] = authz
     data["output"] = {"dir": options.output_dir}
     for name in ambiguous:

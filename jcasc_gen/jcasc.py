@@ -13,7 +13,7 @@ from .model import Spec, java_sort_key
 from .names import fold
 
 __all__ = [
-    "JWT_ATTRIBUTES", "ENTRY_KEYS", "CASC_ENDPOINTS", "target_document", "managed_sections",
+    "JWT_ATTRIBUTES", "ENTRY_KEYS", "CASC_ENDPOINTS", "TOKEN_RELOAD_URL_NAME", "target_document", "managed_sections",
     "normalize_managed", "escape_interpolation", "unescape_interpolation",
 ]
 
@@ -35,6 +35,11 @@ _ENTRY_RANK = {"userOrGroup": 0, "group": 1, "user": 2}
 CASC_ENDPOINTS: Mapping[str, str] = {
     name: f"configuration-as-code/{name}" for name in ("check", "apply", "configure", "export", "schema", "reload")
 }
+
+# configuration-as-code-plugin TokenReloadAction.java: an UnprotectedRootAction at this URL name
+# that reconfigures Jenkins as SYSTEM for whoever knows the token (`casc.reload.token`, which
+# the Helm chart sets to the pod's name, or CASC_RELOAD_TOKEN). Never reachable through Pomerium.
+TOKEN_RELOAD_URL_NAME = "reload-configuration-as-code"
 
 
 def escape_interpolation(value: str) -> str:

@@ -82,6 +82,20 @@ RULES: dict[str, Rule] = {r.code: r for r in (
          "Jenkins up to 2.575 (LTS 2.568.1) compares ids with Java's equalsIgnoreCase, so 'ı' is 'i' and 'ſ' is 's'; "
          "from 2.576 (LTS 2.568.2, SECURITY-3924) it lower-cases them, and they are not. A name with such a letter "
          "matches different principals depending on the Jenkins version; the guard and verify trust only an exact match."),
+    Rule("JG028", "error", "Pomerium cannot deny the reload endpoint",
+         "The generated route denies /reload-configuration-as-code (JCasC's token reload, whose token is the pod's name under the Helm chart) with the PPL criterion http_path, which Pomerium has from v0.16.0 on; an older release rejects the configuration."),
+    Rule("JG030", "warning", "item nobody can read",
+         "An item with `inherit: none` whose own grants let nobody read it: only global administrators see it "
+         "(matrix-auth's NonInheritingStrategy lets Overall/Administer through and nothing else)."),
+    Rule("JG031", "warning", "redundant item grant",
+         "The item already inherits every permission of this grant from its folder (inherit: parent) or the global matrix "
+         "(inherit: global); the grant changes nothing and hides where access really comes from."),
+    Rule("JG032", "warning", "Job DSL replaces whole folders",
+         "Job DSL regenerates each folder it declares from the script alone: every other setting of the folder (views, "
+         "other properties, its description) is replaced each time the seed runs (job-dsl JenkinsJobManagement)."),
+    Rule("JG033", "warning", "item grant to someone who cannot see the item",
+         "Jenkins answers 404 for an item its requester cannot read, and reading it needs Overall/Read and Job/Read on the "
+         "item and every folder above; without those the grant's permissions cannot be used."),
 )}
 
 
@@ -193,6 +207,9 @@ def _findings(spec: Spec) -> Iterator[tuple[str, tuple[PathItem, ...], str, str 
     if pom is not None:
         if spec.jenkins_url.startswith("http://"):
             yield ("JG010", ("jenkins", "url"), "jenkins.url is http:// while Pomerium is in front", "use the https route URL")
+    from .item_lint import item_findings
+
+    yield from item_findings(spec)
 
 
 def lint(spec: Spec, doc: LoadedDocument, *, strict: bool = False) -> list[Diagnostic]:
@@ -201,6 +218,6 @@ def lint(spec: Spec, doc: LoadedDocument, *, strict: bool = False) -> list[Diagn
         rule = RULES[code]
         severity = "error" if strict and rule.severity == "warning" else rule.severity
         key = path and path[-1] in ("allow_verification_failures", "skip_certificate_check", "jwks_url", "header", "issuers",
-                                    "audiences", "username_claim", "groups_claim", "email_claim", "full_name_claim")
+                                    "audiences", "username_claim", "groups_claim", "email_claim", "full_name_claim", "job_dsl")
         out.append(doc.diag(path, message, hint, key=bool(key), severity=severity, code=code))
     return sorted(doc.resolve(out), key=lambda d: (d.line, d.col, d.code or ""))

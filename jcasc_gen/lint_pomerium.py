@@ -44,6 +44,10 @@ def findings(spec: Spec) -> Iterator[Finding]:
     vtext = version.text
     route = facts.route_host(spec.jenkins_url)
 
+    if version.before(facts.HTTP_PATH_CRITERION):
+        yield ("JG028", ("pomerium", "version"), f"Pomerium {vtext} has no `http_path` policy criterion (added in v0.16.0), "
+               "so the route cannot deny /reload-configuration-as-code", "use Pomerium v0.16.0 or newer (the spec's facts start at v0.21.0)")
+
     # -- the header
     if jwt.header.lower() != facts.HEADER.lower():
         extra = "; with `Authorization` every API-token call becomes anonymous too" if jwt.header.lower() == "authorization" else ""

@@ -11,18 +11,19 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping, Sequence
+from typing import Any, Callable, Literal, Mapping, Sequence
 from urllib.parse import urlsplit
 
-from . import names, permissions, pins, pomerium_facts, suggest
+from . import k8s_names, names, permissions, pins, pomerium_facts, suggest
 from .permission_plugins import ExtraPermission, needed_plugins, parse_extra
-from .diagnostics import Diagnostic, PathItem, SpecError
+from .diagnostics import Diagnostic, PathItem, SpecError, format_path
 from ._perf import gc_paused
 from .loader import LoadedDocument, load_file, load_text
 from .schema import validate_shape
+from .items import ItemMatrix, build_items
 
 __all__ = [
-    "SecretRef", "Idp", "Pomerium", "Jwt", "Grant", "Authorization", "PluginPin", "Output", "Spec",
+    "SecretRef", "Idp", "Pomerium", "Jwt", "Grant", "Authorization", "PluginPin", "Output", "KubernetesOutput", "Spec",
     "load_spec", "load_spec_text", "LoadedSpec", "build_spec", "semantic_check", "java_sort_key",
     "pomerium_issuers", "pomerium_jwks_url", "PrincipalKind",
 ]
@@ -104,6 +105,7 @@ class Authorization:
     extras: tuple[ExtraPermission, ...]
     roles: Mapping[str, tuple[str, ...]]
     grants: tuple[Grant, ...]
+    items: tuple[ItemMatrix, ...] = ()  # in the order Jenkins lists items (item_paths.sort_key)
 
     @property
     def extra_permissions(self) -> tuple[str, ...]:
@@ -111,7 +113,8 @@ class Authorization:
 
     def needed_plugins(self) -> dict[str, tuple[str, ...]]:
         """plugin -> the permissions the matrix grants that it declares (permission_plugins)."""
-        return needed_plugins({p for g in self.grants for p in g.effective}, {e.id: e.plugin for e in self.extras})
+        granted = {p for g in self.grants for p in g.effective} | {p for item in self.items for p in item.permissions()}
+        return needed_plugins(granted, {e.id: e.plugin for e in self.extras}, items=bool(self.items))
 
     @property
     def symbol(self) -> str:
@@ -130,10 +133,23 @@ class PluginPin:
 
 
 @dataclass(frozen=True)
+class KubernetesOutput:
+    """`output.kubernetes`: the ConfigMap the chart's reload sidecar collects (k8s_names checks
+    every name)."""
+
+    label: str  # the sidecar's LABEL; the chart sets it to `<release fullname>-jenkins-config`
+    name: str  # metadata.name
+    namespace: str | None  # None: the namespace the manifest is applied to
+
+
+@dataclass(frozen=True)
 class Output:
     dir: str  # absolute
     compose: bool
     images: Mapping[str, str]
+    helm: bool = False
+    kubernetes: KubernetesOutput | None = None
+    job_dsl: bool = False  # also declare the items as Job DSL folders in jenkins.yaml
 
 
 DEFAULT_IMAGES: Mapping[str, str] = {
@@ -364,12 +380,46 @@ def semantic_check(doc: LoadedDocument) -> list[Diagnostic]:
                 at(path, f"the compose stack needs an ASCII host name (its certificate and network aliases), not {host!r}",
                    f"write the host in its IDNA form: {ascii_host}")
 
+    if isinstance(out_cfg, dict):
+        _check_kubernetes(out_cfg.get("kubernetes"), at)
+        if out_cfg.get("helm") is True and out_cfg.get("kubernetes") not in (None, False):
+            at(("output", "kubernetes"), "output.helm and output.kubernetes both hand jenkins.yaml to the chart's reload sidecar: "
+               "JCasC would read the security sections twice and refuse the duplicate values",
+               "keep `helm: true` for a controller installed with the chart's values, `kubernetes:` for one whose values are kept elsewhere")
+
     extras, granted = _check_authorization(doc, at)
-    _check_plugins(doc, at, extras, needed_plugins(granted, {e.id: e.plugin for _, e in extras}))
+    authz = data.get("authorization")
+    has_items = isinstance(authz, dict) and isinstance(authz.get("items"), list) and bool(authz["items"])
+    job_dsl = isinstance(out_cfg, dict) and out_cfg.get("job_dsl") is True
+    if job_dsl and not has_items:
+        at(("output", "job_dsl"), "job_dsl has nothing to declare: the spec has no authorization.items",
+           "remove it, or list the folders under authorization.items", key=True, warn=True)
+    _check_plugins(doc, at, extras, needed_plugins(granted, {e.id: e.plugin for _, e in extras}, items=has_items, job_dsl=job_dsl))
     from .values import check_values
 
     check_values(doc, at)
     return out
+
+
+# `output.kubernetes` option -> (the rule it must follow, an example). The schema's patterns
+# catch most mistakes; these catch what a JSON Schema `$` lets through (a trailing newline) and
+# the label key's part lengths.
+_KUBERNETES_NAMES: Mapping[str, tuple[Any, str]] = {
+    "label": (k8s_names.label_key, "jenkins-jenkins-config (the chart's `<release fullname>-jenkins-config`)"),
+    "name": (k8s_names.dns1123_subdomain, "jcasc-gen"),
+    "namespace": (k8s_names.dns1123_label, "jenkins"),
+}
+
+
+def _check_kubernetes(cfg: Any, at: Any) -> None:
+    if not isinstance(cfg, dict):
+        return
+    for key, (rule, example) in _KUBERNETES_NAMES.items():
+        value = cfg.get(key)
+        if isinstance(value, str) and value:
+            problem = rule(value)
+            if problem:
+                at(("output", "kubernetes", key), f"{value!r}: {problem}", f"e.g. {example}")
 
 
 def _check_version(pom: Mapping[str, Any], at: Any) -> None:
@@ -458,17 +508,30 @@ def _check_authorization(doc: LoadedDocument, at: Any) -> tuple[list[tuple[int, 
             for j, pid in enumerate(plist):
                 check_perm(("authorization", "roles", rname, j), pid)
     used: set[str] = set()
+    all_granted = check_grants(doc, at, authz.get("grants"), ("authorization", "grants"), roles, check_perm, used)
+    from .items import check_items
+
+    all_granted |= check_items(doc, at, roles, check_perm, used)
+    for rname in roles:
+        if rname not in used:
+            at(("authorization", "roles", rname), f"role {rname!r} is not used by any grant", "remove it or grant it", key=True, warn=True)
+    return extras, all_granted
+
+
+def check_grants(doc: LoadedDocument, at: Any, grants: Any, where: tuple[PathItem, ...], roles: Mapping[str, Any],
+                 check_perm: Callable[[tuple[PathItem, ...], Any], None], used: set[str]) -> set[str]:
+    """Checks one list of grants (authorization.grants, or an item's); returns every permission
+    they give and records the roles they use in `used`."""
     seen: dict[tuple[str, str], int] = {}
     all_granted: set[str] = set()
     role_names = suggest.Suggester(list(roles))
-    grants = authz.get("grants")
     if not isinstance(grants, list):
-        return extras, all_granted
+        return all_granted
     for i, g in enumerate(grants):
         if not isinstance(g, dict):
             continue
         kinds = [k for k in ("user", "group", "user_or_group") if k in g]
-        base: tuple[PathItem, ...] = ("authorization", "grants", i)
+        base: tuple[PathItem, ...] = where + (i,)
         granted: set[str] = set()
         unknown_role = False
         for j, rname in enumerate(_list(g.get("roles"))):
@@ -507,14 +570,11 @@ def _check_authorization(doc: LoadedDocument, at: Any) -> tuple[list[tuple[int, 
                 first = seen[key]
                 other = grants[first]
                 other_kind = next(k for k in ("user", "group", "user_or_group") if k in other)
-                at(base + (kind,), f"{kind} {name!r} is already granted by authorization.grants[{first}] ({other_kind} {other[other_kind]!r})",
+                at(base + (kind,), f"{kind} {name!r} is already granted by {format_path(where + (first,))} ({other_kind} {other[other_kind]!r})",
                    "Jenkins matches names case-insensitively; merge the two grants into one")
                 break
         seen.setdefault((kind, low), i)
-    for rname in roles:
-        if rname not in used:
-            at(("authorization", "roles", rname), f"role {rname!r} is not used by any grant", "remove it or grant it", key=True, warn=True)
-    return extras, all_granted
+    return all_granted
 
 
 def _plugin_item_pattern() -> re.Pattern[str]:
@@ -534,7 +594,10 @@ def _check_plugins(doc: LoadedDocument, at: Any, extras: list[tuple[int, ExtraPe
     jwt = doc.data.get("jwt")
     if not isinstance(jwt, dict):
         jwt = {}
-    listed = set(pins.REQUIRED) | ({"skip-certificate-check"} if jwt.get("skip_certificate_check") is True else set()) | set(needed)
+    out_cfg = doc.data.get("output")
+    helm = isinstance(out_cfg, dict) and out_cfg.get("helm") is True
+    listed = (set(pins.REQUIRED) | ({"skip-certificate-check"} if jwt.get("skip_certificate_check") is True else set()) | set(needed)
+              | ({pins.HELM_DEFAULT_CONFIG_PLUGIN} if helm else set()))
     extra_versions: dict[str, tuple[str | None, int]] = {}
     versions = plugins.get("versions")
     if not isinstance(versions, dict):
@@ -596,6 +659,18 @@ def _secret(v: Any) -> SecretRef | None:
     return None
 
 
+DEFAULT_CONFIGMAP_LABEL = "jenkins-jenkins-config"  # the chart's label for release `jenkins` (docs/kubernetes.md)
+DEFAULT_CONFIGMAP_NAME = "jcasc-gen"
+
+
+def _kubernetes_output(value: Any) -> KubernetesOutput | None:
+    if value is None or value is False:
+        return None
+    options = value if isinstance(value, dict) else {}
+    return KubernetesOutput(options.get("label", DEFAULT_CONFIGMAP_LABEL), options.get("name", DEFAULT_CONFIGMAP_NAME),
+                            options.get("namespace"))
+
+
 def build_spec(data: Mapping[str, Any], *, source: str = "<spec>", base_dir: str = ".") -> Spec:
     jen = data["jenkins"]
     url = jen["url"]
@@ -647,31 +722,42 @@ def build_spec(data: Mapping[str, Any], *, source: str = "<spec>", base_dir: str
     )
     authz = data["authorization"]
     roles = {name: tuple(perms or ()) for name, perms in (authz.get("roles") or {}).items()}
-    grants = []
-    for i, g in enumerate(authz["grants"]):
-        kind = next(k for k in ("user", "group", "user_or_group") if k in g)
-        rnames = tuple(g.get("roles") or ())
-        explicit = tuple(g.get("permissions") or ())
-        eff: set[str] = set(explicit)
-        for r in rnames:
-            eff.update(roles.get(r, ()))
-        grants.append(Grant(kind, g[kind], rnames, explicit, tuple(sorted(eff, key=java_sort_key)), i))  # type: ignore[arg-type]
+    def make_grants(items: Sequence[Mapping[str, Any]]) -> tuple[Grant, ...]:
+        out = []
+        for i, g in enumerate(items):
+            kind = next(k for k in ("user", "group", "user_or_group") if k in g)
+            rnames = tuple(g.get("roles") or ())
+            explicit = tuple(g.get("permissions") or ())
+            eff: set[str] = set(explicit)
+            for r in rnames:
+                eff.update(roles.get(r, ()))
+            out.append(Grant(kind, g[kind], rnames, explicit, tuple(sorted(eff, key=java_sort_key)), i))  # type: ignore[arg-type]
+        return tuple(out)
+
     authorization = Authorization(
         strategy=authz.get("strategy", "global"),
         extras=tuple(e for e in map(parse_extra, authz.get("extra_permissions") or ()) if e is not None),
         roles=roles,
-        grants=tuple(grants),
+        grants=make_grants(authz["grants"]),
+        items=build_items(authz, make_grants),
     )
     pl = data.get("plugins") or {}
     overrides = dict(pl.get("versions") or {})
     extra_items = [item.partition(":")[::2] for item in pl.get("extra") or ()]
+    out = data.get("output") or {}
     names = list(pins.REQUIRED) + (["skip-certificate-check"] if jwt.skip_certificate_check else [])
     # then the plugins that declare granted permissions (permission_plugins.py), unless listed
     names += [n for n in authorization.needed_plugins() if n not in names and n not in dict(extra_items)]
+    if out.get("helm") and pins.HELM_DEFAULT_CONFIG_PLUGIN not in dict(extra_items):
+        # the chart's default JCasC (left on) configures a Kubernetes cloud (pins.py)
+        names.append(pins.HELM_DEFAULT_CONFIG_PLUGIN)
+    if out.get("job_dsl") and authorization.items:
+        from .job_dsl import JOB_DSL_PLUGIN
+
+        names += [JOB_DSL_PLUGIN] if JOB_DSL_PLUGIN not in names and JOB_DSL_PLUGIN not in dict(extra_items) else []
     plugin_list = [PluginPin(n, overrides.get(n, pins.KNOWN_GOOD.get(n))) for n in names]
     for name, version in extra_items:
         plugin_list.append(PluginPin(name, overrides.get(name) or version or pins.KNOWN_GOOD.get(name)))
-    out = data.get("output") or {}
     images = dict(DEFAULT_IMAGES)
     if pom is not None:
         images["pomerium"] = pomerium_facts.image_for(pom.version)  # the release the spec names
@@ -685,6 +771,8 @@ def build_spec(data: Mapping[str, Any], *, source: str = "<spec>", base_dir: str
         jwt=jwt,
         authorization=authorization,
         plugins=tuple(plugin_list),
-        output=Output(os.path.normpath(os.path.join(base_dir, out.get("dir", "generated"))), bool(out.get("compose", False)), images),
+        output=Output(os.path.normpath(os.path.join(base_dir, out.get("dir", "generated"))), bool(out.get("compose", False)), images,
+                      helm=bool(out.get("helm", False)), kubernetes=_kubernetes_output(out.get("kubernetes")),
+                      job_dsl=bool(out.get("job_dsl", False))),
         data=data,
     )

@@ -64,9 +64,20 @@ def plugin_of(pid: str, extras: Mapping[str, str | None]) -> str | None:
     return extras.get(pid)
 
 
-def needed_plugins(granted: Iterable[str], extras: Mapping[str, str | None]) -> dict[str, tuple[str, ...]]:
-    """plugin -> the granted permissions that need it; plugins by name, permissions sorted."""
-    out: dict[str, set[str]] = {}
+def needed_plugins(granted: Iterable[str], extras: Mapping[str, str | None], *, items: bool = False,
+                   job_dsl: bool = False) -> dict[str, tuple[str, ...]]:
+    """plugin -> the granted permissions that need it; plugins by name, permissions sorted.
+
+    With `items` (the spec has folder or job matrices) cloudbees-folder is needed too: folders
+    are its items, and matrix-auth registers its folder property only when it is loaded
+    (jcasc_gen/items.py, ITEMS_PLUGIN); with `job_dsl` as well, job-dsl, whose `jobs:` key
+    jenkins.yaml then has (jcasc_gen/job_dsl.py)."""
+    from .items import ITEMS_PLUGIN
+    from .job_dsl import JOB_DSL_PLUGIN
+
+    out: dict[str, set[str]] = {ITEMS_PLUGIN: set()} if items else {}
+    if items and job_dsl:
+        out[JOB_DSL_PLUGIN] = set()
     for pid in granted:
         plugin = plugin_of(pid, extras)
         if plugin is not None:

@@ -44,6 +44,11 @@ __all__ = [
     "READ",
     "suggest",
     "java_id_of_declaring_class",
+    "scopes",
+    "FOLDER_SCOPE",
+    "JOB_SCOPE",
+    "allowed_on",
+    "ultimately_implied_by_administer",
 ]
 
 ADMINISTER = "Overall/Administer"
@@ -256,3 +261,68 @@ def suggest(value: str, candidates: Iterable[str] | None = None) -> str | None:
         if misplaced is not None and misplaced in pool:
             return misplaced
     return Suggester(pool).suggest(value)
+
+
+# --- Permission scopes: where a permission may be granted -------------------------------------
+#
+# core PermissionScope.java:96-116: JENKINS; ITEM_GROUP in JENKINS; ITEM in ITEM_GROUP; RUN in
+# ITEM; COMPUTER in JENKINS (Cloud's own scope, Cloud.java:272, is in JENKINS too).
+# `Permission.isContainedBy(s)` (Permission.java:200-206): one of the permission's scopes is
+# `s` or inside it. matrix-auth adds a permission read from an item's config.xml only when it is
+# contained by the property's scope (AuthorizationContainer.java:211-217, "Tried to add
+# inapplicable permission ... skipping", a WARNING only): ITEM_GROUP for the folder property
+# (folder/properties/AuthorizationMatrixProperty.java:164-167), ITEM for the job property
+# (hudson/security/AuthorizationMatrixProperty.java, DescriptorImpl.getPermissionScope).
+FOLDER_SCOPE = "ITEM_GROUP"
+JOB_SCOPE = "ITEM"
+_SCOPE_PARENT: Mapping[str, str | None] = {
+    "JENKINS": None, "ITEM_GROUP": "JENKINS", "ITEM": "ITEM_GROUP", "RUN": "ITEM", "COMPUTER": "JENKINS", "CLOUD": "JENKINS",
+}
+# By permission group, then the exceptions (each from the `new Permission(...)` cited above the
+# catalog rows): Item.CREATE is ITEM_GROUP (Item.java:259-265); Computer.CREATE is JENKINS
+# (Computer.java:1767-1773); Cloud.PROVISION is Cloud's scope (Cloud.java:272,279-281);
+# credentials' UseOwn/UseItem are ITEM only (CredentialsProvider.java:134-158), its others
+# ITEM, ITEM_GROUP and JENKINS (:165-201); View's are ITEM_GROUP (View.java:1129-1132); Run's
+# RUN (Run.java:2566-2570; workflow-cps ReplayAction.java:467-468 too); SCM/Tag ITEM
+# (SCM.java:761); cloudbees-folder's Job/Move ITEM (RelocationAction.java:55).
+_GROUP_SCOPES: Mapping[str, tuple[str, ...]] = {
+    "Overall": ("JENKINS",), "Job": ("ITEM",), "Run": ("RUN",), "View": ("ITEM_GROUP",), "Agent": ("COMPUTER",),
+    "SCM": ("ITEM",), "Credentials": ("ITEM", "ITEM_GROUP", "JENKINS"),
+}
+_SCOPE_EXCEPTIONS: Mapping[str, tuple[str, ...]] = {
+    "Job/Create": ("ITEM_GROUP",), "Agent/Create": ("JENKINS",), "Agent/Provision": ("CLOUD",),
+    "Credentials/UseOwn": ("ITEM",), "Credentials/UseItem": ("ITEM",),
+}
+
+
+def scopes(permission_id: str) -> tuple[str, ...] | None:
+    """The PermissionScopes of a catalog permission (None: not in the catalog, scope unknown)."""
+    p = CATALOG.get(permission_id)
+    if p is None:
+        return None
+    return _SCOPE_EXCEPTIONS.get(p.id) or _GROUP_SCOPES[p.group]
+
+
+def _contained(scope: str, container: str) -> bool:
+    cur: str | None = scope
+    while cur is not None:
+        if cur == container:
+            return True
+        cur = _SCOPE_PARENT[cur]
+    return False
+
+
+def allowed_on(permission_id: str, container: str) -> bool | None:
+    """Does matrix-auth keep `permission_id` in a matrix of scope `container` (FOLDER_SCOPE or
+    JOB_SCOPE)? None when the permission's scopes are unknown (a plugin's extra permission)."""
+    found = scopes(permission_id)
+    if found is None:
+        return None
+    return any(_contained(s, container) for s in found)
+
+
+def ultimately_implied_by_administer(permission_id: str) -> bool:
+    """Does the implication chain of `permission_id` end at Overall/Administer? matrix-auth's
+    NonInheritingStrategy lets global administrators through for exactly these
+    (matrix-auth-3.2.8 inheritance/NonInheritingStrategy.java:47-67, isUltimatelyImpliedByAdminister)."""
+    return _chain(permission_id)[-1] == ADMINISTER

@@ -20,11 +20,18 @@ delivery: the tag is the release version), with its core baseline from the tag's
 - workflow-cps 4350.vcc65d4958821: jenkinsci/workflow-cps-plugin tag, 2026-07-01, needs
   Jenkins 2.516.3 (`Run/Replay`).
 
+- kubernetes 4540.v612369217f87: the pin in jenkinsci/helm-charts charts/jenkins/values.yaml
+  (`controller.installPlugins`, chart 5.9.53). Listed only with `output.helm`: the chart's default
+  JCasC, which the generated values leave on, configures `jenkins.clouds[0].kubernetes`
+  (templates/_helpers.tpl `jenkins.casc.defaults`), and without the plugin JCasC fails at boot.
+
 The Jenkins image of the compose stack, pinned 2026-12-02: `jenkins/jenkins:2.568.2-jdk21`, the
 newest LTS of jenkinsci/docker (tag 2.568.2, 2026-08-04) on the default JDK. docker-bake.hcl at that
 tag: `jdks_to_build = [21, 25]`, `default_jdk = 21` (lines 2-12); JDK 17 images stopped with
 commit 1180511a (2026-01-24), so `lts-jdk17` no longer moves. debian_tags (lines 372-389) publishes
 `<JENKINS_VERSION>-jdk21`, the tag that never changes under a build.
+Listed only with `output.job_dsl: true` and items (the `jobs:` key of jenkins.yaml is its):
+- job-dsl 3654.vdf58f53e2d15: jenkinsci/job-dsl-plugin tag, 2026-02-11, needs Jenkins 2.479.3.
 """
 
 from __future__ import annotations
@@ -32,8 +39,8 @@ from __future__ import annotations
 import re
 from typing import Mapping
 
-__all__ = ["KNOWN_GOOD", "REQUIRED", "MATRIX_AUTH_MIN", "JENKINS_IMAGE", "JENKINS_IMAGE_PINNED", "version_key", "older_than",
-           "version_problem", "MAX_VERSION_LENGTH"]
+__all__ = ["KNOWN_GOOD", "REQUIRED", "HELM_DEFAULT_CONFIG_PLUGIN", "MATRIX_AUTH_MIN", "JENKINS_IMAGE", "JENKINS_IMAGE_PINNED",
+           "version_key", "older_than", "version_problem", "MAX_VERSION_LENGTH"]
 
 JENKINS_IMAGE = "jenkins/jenkins:2.568.2-jdk21"
 JENKINS_IMAGE_PINNED = "2026-12-02"  # when JENKINS_IMAGE was last checked against jenkinsci/docker
@@ -46,7 +53,12 @@ KNOWN_GOOD: Mapping[str, str] = {
     "cloudbees-folder": "6.1100.ve9eed61d16c4",
     "credentials": "1502.v5c95e620ddfe",
     "workflow-cps": "4350.vcc65d4958821",
+    "kubernetes": "4540.v612369217f87",
+    "job-dsl": "3654.vdf58f53e2d15",
 }
+
+# Listed when `output.helm` is on (see above).
+HELM_DEFAULT_CONFIG_PLUGIN = "kubernetes"
 
 # Always in the lists, in this order; skip-certificate-check only when asked.
 REQUIRED: tuple[str, ...] = ("configuration-as-code", "jwt-auth", "matrix-auth")

@@ -21,8 +21,15 @@ __all__ = [
     "PomeriumVersion", "VersionError", "parse_version", "NEWEST_KNOWN", "DEFAULT_VERSION_TEXT",
     "ISSUER_IS_ROUTE_HOST", "GROUPS_NULL", "GROUPS_NULL_FIXED", "RANDOM_JTI", "HEADER", "JWKS_PATH", "CLAIMS",
     "PERSON_CLAIMS", "issuers", "route_host", "authenticate_host", "jwks_url", "groups_may_be_null",
-    "PROVIDERS", "Provider", "IMAGE_REPOSITORY", "image_for", "image_version",
+    "PROVIDERS", "Provider", "IMAGE_REPOSITORY", "image_for", "image_version", "HTTP_PATH_CRITERION",
 ]
+
+# The PPL criterion `http_path` (with the string matchers `is`, `starts_with`, `contains`, ...) came
+# with v0.16.0 (commit 2d04106e6, "ppl: add support for http_path and http_method (#2813)"); it
+# matches the request's path after percent-decoding (authorize/checkrequest/checkrequest.go
+# GetURL: `url.PathUnescape` of the raw path; v0.21.0 authorize/grpc.go getCheckRequestURL), and
+# a matching `deny` rule wins over every `allow` (authorize/check_response.go).
+HTTP_PATH_CRITERION = (0, 16, 0)
 
 _PATCH_UNKNOWN = 1 << 30  # stands for "any patch release" in range comparisons
 

@@ -190,6 +190,15 @@ def _explain(doc: LoadedDocument, err: Any) -> Iterator[Diagnostic]:
             yield doc.diag(path, f"expected `Group/Name` or `{{id: Group/Name, plugin: NAME}}`, got {_type_name(value)}",
                            "e.g. `{id: Lockable Resources/Reserve, plugin: lockable-resources}`")
         return
+    if kw == "anyOf" and path == ["output", "kubernetes"]:
+        if isinstance(value, dict):
+            for branch in err.context or ():
+                if branch.schema_path and branch.schema_path[0] == 1 and (branch.path or branch.validator != "type"):
+                    yield from _explain(doc, branch)
+        else:
+            yield doc.diag(path, f"expected true, false or a mapping of options, got {_type_name(value)}",
+                           _unquote_hint("boolean", value) or "e.g. `kubernetes: true` or `kubernetes: {label: jenkins-jenkins-config}`")
+        return
     if kw in ("anyOf", "oneOf") and path and path[-1] == "policy":
         yield doc.diag(path, "expected a Pomerium policy rule (a mapping) or a list of rules", "e.g. `- allow: {or: [{domain: {is: example.com}}]}`")
         return

@@ -26,7 +26,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-jwks-check", action="store_true",
                    help="do not refuse a realm switch when neither Jenkins nor this machine can confirm the JWKS lists the key "
                         "(if Jenkins cannot fetch it, nobody can log in afterwards)")
+    p.add_argument("--create-folders", action="store_true",
+                   help="create items of authorization.items that do not exist as empty folders (reported as such); "
+                        "without it apply refuses them before changing anything")
     p.add_argument("--junit", metavar="FILE", help="write the verification checks as a JUnit XML report")
+    via = p.add_mutually_exclusive_group()
+    via.add_argument("--via-reload", action="store_true",
+                     help="post nothing: wait until the live Jenkins equals the spec (after your GitOps sync deployed the "
+                          "generated files and the reload sidecar or a restart applied them), then verify. The default when "
+                          "Jenkins reads JCasC files from disk")
+    via.add_argument("--via-api", action="store_true",
+                     help="post the realm and matrix through /configuration-as-code even when Jenkins reads JCasC files "
+                          "from disk (JCasC merges them with the files)")
+    p.add_argument("--reload-timeout", type=float, default=600.0, metavar="SECONDS",
+                   help="how long to wait for the deployed files to take effect (default 600)")
     add_credentials(p)
 
 
@@ -48,15 +61,25 @@ def run(args: argparse.Namespace) -> int:
     from ..live.command import emit_json, generated_path, prepare
     from ..live.redact import say
     from ..live.verify import to_junit
+    from ..render import without_job_dsl
 
     live = prepare(args, command="apply")
-    if args.restart_timeout <= 0 or args.poll_interval <= 0:
-        say("error: --restart-timeout and --poll-interval must be positive")
+    if args.restart_timeout <= 0 or args.poll_interval <= 0 or args.reload_timeout <= 0:
+        say("error: --restart-timeout, --poll-interval and --reload-timeout must be positive")
         return ExitCode.USAGE
-    opts = ApplyOptions(yes=args.yes, dry_run=args.dry_run, restart_timeout=args.restart_timeout, poll=args.poll_interval,
-                        generated_name=generated_path(args, live.loaded), confirm=_ask,
-                        jwks_check=not args.no_jwks_check)
-    result = Applier(live.loaded.spec, live.creds, live.files["jenkins.yaml"], opts).run()
+    if args.via_reload:
+        from ..live.reload import ReloadOptions, ReloadWaiter
+
+        if args.dry_run:
+            say("error: --via-reload changes nothing anyway; to see what differs, run `jcasc-gen plan`")
+            return ExitCode.USAGE
+        result = ReloadWaiter(live.loaded.spec, live.creds, ReloadOptions(args.reload_timeout, args.poll_interval)).run()
+    else:
+        opts = ApplyOptions(yes=args.yes, dry_run=args.dry_run, restart_timeout=args.restart_timeout, poll=args.poll_interval,
+                            generated_name=generated_path(args, live.loaded), confirm=_ask,
+                            jwks_check=not args.no_jwks_check, via="api" if args.via_api else "auto",
+                            reload_timeout=args.reload_timeout, create_folders=args.create_folders)
+        result = Applier(live.loaded.spec, live.creds, without_job_dsl(live.files["jenkins.yaml"]), opts).run()
     if args.junit and result.checks:
         try:
             write_atomic(args.junit, to_junit(result.checks, suite="jcasc-gen apply verify"))

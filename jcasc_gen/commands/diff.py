@@ -79,12 +79,14 @@ def _file_report(root: str, files: dict[str, str]) -> list[dict[str, Any]]:
     return out
 
 
-def _live_document(args: argparse.Namespace, spec: Any) -> tuple[dict[str, Any], str]:
-    """The live export and the URL it came from (--url or JENKINS_URL); tries the pre-switch
-    credential, then the JWT one (exit 3 on failure)."""
+def _live_document(args: argparse.Namespace, spec: Any) -> tuple[dict[str, Any], str, Any]:
+    """The live export, the URL it came from (--url or JENKINS_URL) and the item matrices
+    (live/items.read_live_items); tries the pre-switch credential, then the JWT one (exit 3 on
+    failure)."""
     from ..client import CredentialsRefused, Denied, JenkinsClient, JenkinsError
     from ..live import credentials
     from ..live.redact import say
+    from ..live.items import read_live_items
     from ..live.state import parse_export
 
     try:
@@ -96,7 +98,9 @@ def _live_document(args: argparse.Namespace, spec: Any) -> tuple[dict[str, Any],
     last: JenkinsError | None = None
     for auth in auths:
         try:
-            return parse_export(JenkinsClient(creds.conn, auth).casc_export()), creds.conn.url
+            client = JenkinsClient(creds.conn, auth)
+            document = parse_export(client.casc_export())
+            return document, creds.conn.url, read_live_items(client, spec, document)
         except (Denied, CredentialsRefused) as exc:
             last = exc  # the realm may already be jwt-auth (API tokens become anonymous): try the next
         except JenkinsError as exc:
@@ -139,17 +143,22 @@ def run(args: argparse.Namespace) -> int:
     colour = use_color(sys.stdout, args.color)
 
     if args.live:
-        live, url = _live_document(args, loaded.spec)
+        from ..live.items import item_lines, unmanaged_lines
+
+        live, url, (item_changes, effects, unmanaged, truncated) = _live_document(args, loaded.spec)
         target = target_document(loaded.spec)
         changes = semantic_changes(live, target)
-        different = not changes.empty
+        different = not changes.empty or any(c.action != "none" for c in item_changes)
         if args.format == "json":
             emit_json({"command": "diff", "ok": not different, "spec": args.spec, "against": "live", "url": _shown_url(url),
-                       "changes": changes.to_json(), "diagnostics": [d.to_json() for d in gen.diagnostics]})
+                       "changes": changes.to_json(), "diagnostics": [d.to_json() for d in gen.diagnostics],
+                       "items": [dict(c.to_json(), effective=effects.get(c.path, [])) for c in item_changes],
+                       "unmanaged_items": [{"path": p, "inherit": m.inherit} for p, m in unmanaged]})
         else:
             lines = summary_lines(changes)
-            if different:
+            if not changes.empty:
                 lines += unified(canonical_yaml(live), canonical_yaml(target), "live", "spec")
+            lines += [line + "\n" for line in item_lines(item_changes, effects) + unmanaged_lines(unmanaged, truncated)]
             sys.stdout.write(colorize(lines, colour))
             print("live Jenkins: " + ("differs from the spec" if different else "matches the spec"), file=sys.stderr)
         return ExitCode.DIFFERENCES if different else ExitCode.OK

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
+
+if TYPE_CHECKING:
+    from ..item_acl import ItemExplanation
 
 from ..exitcodes import ExitCode
 from ._common import add_format_argument, add_spec_argument, emit_json, load_or_report
@@ -32,7 +35,8 @@ def _table(rows: Sequence[Sequence[str]]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..explain import entries_from_spec, explain, identity_for, matrix, parse_principal, universe_for
+    from ..explain import MatrixEntry, entries_from_spec, explain, identity_for, matrix, parse_principal, universe_for
+    from ..item_acl import explain_items
 
     loaded = load_or_report(args, command="explain")
     spec = loaded.spec
@@ -63,10 +67,12 @@ def run(args: argparse.Namespace) -> int:
         return ExitCode.OK
 
     kind, name = parse_principal(args.principal)
-    who = identity_for(kind, name, args.groups, entries)
+    item_entries = [MatrixEntry(g.kind, g.name, frozenset(g.effective)) for m in spec.authorization.items for g in m.grants]
+    who = identity_for(kind, name, args.groups, entries + item_entries)
     result = explain(entries, who, universe)
+    items = explain_items(spec, who)
     if args.format == "json":
-        emit_json({"command": "explain", "spec": args.spec, **result.to_json()})
+        emit_json({"command": "explain", "spec": args.spec, **result.to_json(), "items": [i.to_json() for i in items]})
         return ExitCode.OK
     lines = [f"{who.label}\n"]
     if result.matching:
@@ -84,4 +90,23 @@ def run(args: argparse.Namespace) -> int:
             why = f"disabled in Jenkins ({r.note})" if r.note else "disabled in Jenkins"
         rows.append([r.permission, "yes" if r.allowed else "no", why])
     sys.stdout.write("".join(lines) + _table(rows))
+    if items:
+        sys.stdout.write(_items_text(items, args.allowed_only))
     return ExitCode.OK
+
+
+def _items_text(items: Sequence["ItemExplanation"], allowed_only: bool) -> str:
+    """Per item: whether the principal can see it at all, then each item permission and why."""
+    out = ["\nitems (folders and jobs of authorization.items and the folders above them; an item the spec does not list "
+           "has no matrix of its own here and takes its folder's):\n"]
+    rows = [["ITEM", "PERMISSION", "ALLOWED", "WHY"]]
+    for item in items:
+        label = item.path + ("" if item.inherit is None else f" (inherit {item.inherit})")
+        rows.append([label, "(sees it)", "yes" if item.visible else "no",
+                     "Overall/Read and Job/Read on it and every folder above" if item.visible else
+                     "404: it lacks Overall/Read, or Job/Read on it or a folder above"])
+        for pid, d in item.rows:
+            if allowed_only and not d.allowed:
+                continue
+            rows.append(["", pid, "yes" if d.allowed else "no", d.why])
+    return "".join(out) + _table(rows)

@@ -59,7 +59,7 @@ def _read_export_file(path: str) -> tuple[Any, str]:
     return doc.data, os.path.basename(path)
 
 
-def _read_export_live(args: argparse.Namespace) -> tuple[Any, str]:
+def _read_export_live(args: argparse.Namespace) -> tuple[Any, str, list[Any]]:
     from urllib.parse import urlsplit
 
     from ..client import Auth, Connection, JenkinsClient, JenkinsError
@@ -85,15 +85,22 @@ def _read_export_live(args: argparse.Namespace) -> tuple[Any, str]:
         raise _Failed(ExitCode.USAGE, "--ca-bundle and --insecure contradict each other")
     conn = Connection(args.url, timeout=args.timeout, verify=False if args.insecure else (args.ca_bundle or True),
                       jwt_options="--jwt (or JENKINS_JWT), with --jwt-header if jwt-auth reads another header")
+    from ..live.items import walk_matrices
+
     try:
-        text = JenkinsClient(conn, auth).casc_export()
-        return parse_export(text), f"the live export of {parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}"
+        client = JenkinsClient(conn, auth)
+        text = client.casc_export()
+        items, truncated = walk_matrices(client)
+        if truncated:
+            raise _Failed(ExitCode.USAGE, "the Jenkins has more items than the walk reads (10,000); nothing written")
+        return parse_export(text), f"the live export of {parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}", items
     except JenkinsError as exc:
         raise _Failed(int(exc.exit_code), redact(str(exc))) from None
 
 
-def _check(result: Any, document: Any) -> None:
-    """The spec must load and generate the same matrix as the export held."""
+def _check(result: Any, document: Any, items: list[Any]) -> None:
+    """The spec must load and generate the same matrix as the export held, and the same item
+    matrices as the items held (less what the import notes left out)."""
     from ..diagnostics import SpecError
     from ..explain import entries_from_spec
     from ..importer import equivalence_problems, parse_strategy
@@ -106,6 +113,13 @@ def _check(result: Any, document: Any) -> None:
                       + "\n".join(d.format() for d in exc.diagnostics)) from None
     before = parse_strategy(document["jenkins"]["authorizationStrategy"]).entries
     problems = equivalence_problems(before, entries_from_spec(loaded.spec))
+    from ..live.items import targets
+
+    live = dict(items)
+    for target in targets(loaded.spec):
+        have = live.get(target.path)
+        if have is None or have.inherit != target.inherit or not target.entries <= have.entries:
+            problems.append(f"item {target.path!r}: the imported grants differ from its matrix")
     if problems:
         raise _Failed(ExitCode.USAGE, "the imported spec would not reproduce the effective permissions (a bug; nothing written):\n"
                       + "\n".join(problems))
@@ -119,15 +133,19 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.output and os.path.lexists(args.output) and not args.force:
             raise _Failed(ExitCode.USAGE, f"{args.output}: exists; left untouched (use --force to overwrite)")
-        document, source = _read_export_file(args.from_export) if args.from_export else _read_export_live(args)
+        if args.from_export:
+            document, source = _read_export_file(args.from_export)
+            items: list[Any] = []  # a JCasC export holds no item matrices (jenkins-facts H.1)
+        else:
+            document, source, items = _read_export_live(args)
         options = ImportOptions(jenkins_url=args.jenkins_url, authenticate_url=args.authenticate_url,
                                 pomerium_version=args.pomerium_version, idp_provider=args.idp_provider,
                                 idp_url=args.idp_url, output_dir=args.output_dir, source=source)
         try:
-            result = import_export(document, options)
+            result = import_export(document, options, items)
         except ImportError_ as exc:
             raise _Failed(ExitCode.USAGE, f"{source}: {exc}") from None
-        _check(result, document)
+        _check(result, document, items)
         if args.output:
             try:
                 write_atomic(args.output, result.text)

@@ -1,9 +1,13 @@
 """`jcasc-gen plan SPEC --url ...`: what `apply` would change on the live Jenkins.
-Exit 0 when nothing would change, 1 when something would; nothing is changed."""
+Exit 0 when nothing would change, 1 when something would; nothing is changed.
+
+It also says when Jenkins reads JCasC files from disk (live/disk.py): then `apply` waits for
+the deployed files instead of posting the sections, which JCasC would merge with them."""
 
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from ..exitcodes import ExitCode
 from ._common import add_format_argument, add_spec_argument, add_strict_argument
@@ -15,21 +19,29 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_spec_argument(p)
     add_format_argument(p)
     add_strict_argument(p)
+    p.add_argument("--create-folders", action="store_true", help="show missing items as folders apply --create-folders would create")
+    p.add_argument("--no-walk", action="store_true",
+                   help="do not walk every folder for item matrices the spec does not list (one request per folder and per "
+                        "unlisted item)")
     add_credentials(p)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..client import JenkinsClient, JenkinsError
     from ..live.command import emit_json, prepare
+    from ..live.disk import read_disk_config
     from ..live.plan import make_plan
     from ..live.redact import redact, say
     from ..live.state import read_state
+    from ..live.items import read_live_items
 
     live = prepare(args, command="plan")
     creds = live.creds
     auths = ([creds.pre] if creds.pre else []) + ([creds.post.auth()] if creds.post else [])
     error: JenkinsError | None = None
     state = None
+    spec = live.loaded.spec
+    items: tuple[Any, Any, Any, bool] = ([], {}, [], False)
     for auth in auths:
         try:
             client = JenkinsClient(creds.conn, auth)
@@ -41,8 +53,11 @@ def run(args: argparse.Namespace) -> int:
                                    hint="once jwtAuth is the realm, API tokens are anonymous: pass --signing-key-file or --jwt"
                                    if creds.post is None else "check the API token's user")
             state = read_state(client)
+            disk = read_disk_config(client)
+            items = read_live_items(client, spec, state.document, create_folders=args.create_folders, walk=not args.no_walk)
             break
         except JenkinsError as exc:
+            state = None
             error = exc
     if state is None:
         assert error is not None
@@ -50,10 +65,14 @@ def run(args: argparse.Namespace) -> int:
             emit_json({"command": "plan", "ok": False, "error": error.message})
         say(f"error: {error}")
         return error.exit_code
-    plan = make_plan(live.loaded.spec, state)
+    plan = make_plan(spec, state, *items)
     if args.format == "json":
-        emit_json({"command": "plan", "jenkins_version": state.version, **plan.to_json()})
+        emit_json({"command": "plan", "jenkins_version": state.version, **plan.to_json(), "disk": disk.to_json()})
     else:
         for line in plan.lines():
             print(redact(line))
+        if disk.from_disk:
+            print(redact(f"disk     {disk.describe()}; `apply` waits for them to equal the spec (--via-reload)"))
+        elif disk.sources is None and plan.changed:
+            print(redact(f"disk     {disk.describe()}"))
     return ExitCode.DIFFERENCES if plan.changed else ExitCode.OK

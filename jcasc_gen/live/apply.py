@@ -38,6 +38,7 @@ from ..jcasc import managed_sections, normalize_managed, target_document, unesca
 from ..model import Spec
 from ..render import yaml_document
 from .guard import Refusal, check as guard_check
+from .item_step import ItemRun, apply_items, plan_items, rollback_items
 from .credentials import Credentials
 from .plan import Plan, make_plan
 from .redact import say
@@ -62,6 +63,11 @@ class ApplyOptions:
     generated_name: str = "jenkins.yaml"  # where check messages are located
     jwks_check: bool = True  # refuse a realm switch when Jenkins could not fetch our key
     confirm: Callable[[str], bool] | None = None
+    # "auto": wait for the deployed files (live/reload.py) when Jenkins reads JCasC from disk,
+    # else post; "api": always post (`--via-reload` runs live/reload.py on its own)
+    via: str = "auto"
+    reload_timeout: float = 600.0
+    create_folders: bool = False  # create missing items of authorization.items as empty folders
 
 
 @dataclass
@@ -130,6 +136,7 @@ class Applier:
         self.snapshot: dict[str, Any] | None = None
         self.use_configure = False
         self.known: dict[str, str] = {}  # what we last applied successfully, for exit-5 reports
+        self.items = ItemRun()  # the item matrices this run writes (live/item_step.py)
 
     # ------------------------------------------------------------------ reporting
 
@@ -182,13 +189,16 @@ class Applier:
     def run(self) -> ApplyResult:
         try:
             state = self.preflight()
-            plan = make_plan(self.spec, state)
+            changes, effects = self.read_items(state)
+            plan = make_plan(self.spec, state, changes, effects)
             self.result.plan = plan
             for line in plan.lines():
                 self.emit("    " + line if line else "")
             if not plan.changed:
                 self.log("preflight", "nothing to change; skipping every step")
                 self.record("preflight", "passed", "nothing to change")
+                return self.result
+            if self.opts.via != "api" and self.reads_from_disk(state):
                 return self.result
             self.guard(plan)
             self.confirm(plan)
@@ -203,7 +213,9 @@ class Applier:
                     self.apply_change(plan)
                 else:
                     self.log("apply", "realm and matrix already match the spec")
-                    self.record("apply", "skipped")
+                    self.record("apply", "skipped" if not plan.item_changes else "passed")
+                if plan.item_changes:
+                    apply_items(self, self.items, plan.items)
                 self.verify()
             except _Stop:
                 raise
@@ -256,9 +268,47 @@ class Applier:
         self.record(step, "passed", f"acting as {self.acting_name}")
         return state
 
+    def reads_from_disk(self, state: LiveState) -> bool:
+        """When Jenkins reads JCasC files from disk, posting the sections would merge with them:
+        wait for the deployed files instead (live/reload.py). True when that took over."""
+        from .disk import read_disk_config
+        from .reload import ReloadOptions, ReloadWaiter
+
+        assert self.acting is not None
+        disk = read_disk_config(self.acting)
+        if not disk.from_disk:
+            if disk.sources is None:
+                self.log("preflight", f"note: {disk.describe()}; posting the realm and matrix")
+            return False
+        self.log("preflight", disk.describe())
+        if self.opts.dry_run:
+            self.emit("dry run: apply would wait for the deployed files to equal the spec (`--via-api` posts anyway); "
+                      "nothing was changed")
+            return True
+        self.log("preflight", "waiting for the deployed files instead of posting (`--via-api` posts anyway)")
+        waiter = ReloadWaiter(self.spec, self.creds, ReloadOptions(self.opts.reload_timeout, self.opts.poll), self.emit)
+        reloaded = waiter.run(acting=self.acting, acting_name=self.acting_name, state=state, disk=disk)
+        self.result.code, self.result.checks = reloaded.code, reloaded.checks
+        self.result.steps += reloaded.steps
+        self.result.plan = reloaded.plan or self.result.plan
+        return True
+    def read_items(self, state: LiveState) -> tuple[list[Any], dict[str, list[str]]]:
+        """Every item of authorization.items as Jenkins has it now (the items' snapshot)."""
+        if not self.spec.authorization.items:
+            return [], {}
+        assert self.acting is not None
+        try:
+            changes, effects = plan_items(self.acting, self.spec, state.document, create_folders=self.opts.create_folders)
+        except JenkinsError as exc:
+            raise self.stop("preflight", exc.exit_code, f"reading the items: {exc.message}", exc.hint) from None
+        self.log("preflight", f"read {len(changes)} item{'s' if len(changes) != 1 else ''} of authorization.items")
+        return changes, effects
+
     # 2 ---------------------------------------------------------------------
     def guard(self, plan: Plan) -> None:
         refusals = guard_check(self.spec, plan, self.creds.post)
+        refusals += [Refusal(p, "create the item in Jenkins first, or pass --create-folders to create missing ones as empty folders"
+                             if "does not exist" in p else "fix the spec or the item, then run again") for p in plan.item_problems]
         if not refusals and plan.realm_changes and self.creds.post is not None:
             refusals = self.jwks_refusals()
         if refusals:
@@ -490,9 +540,9 @@ class Applier:
         merge = ("`apply`/`configure` merge the posted YAML with the on-disk configuration (CASC_JENKINS_CONFIG or "
                  "$JENKINS_HOME/jenkins.yaml), and a key set in both fails with `Found conflicting configuration`")
         lines.append(("  1. (this one) " if conflict else "  1. ") + merge)
-        lines.append("     ways out: deploy the generated jenkins.yaml as a file in CASC_JENKINS_CONFIG and reload "
-                     "(POST /configuration-as-code/reload, or restart), or remove securityRealm/authorizationStrategy "
-                     "from the on-disk file")
+        lines.append("     ways out: deploy the generated jenkins.yaml as a file in CASC_JENKINS_CONFIG (or the Helm chart's "
+                     "config script) and reload, then `apply --via-reload` waits for it and verifies; or remove "
+                     "securityRealm/authorizationStrategy from the on-disk file")
         if not conflict:
             lines.append("  2. a plugin failed while configuring (the Jenkins log has the stack trace)")
         return "\n".join(lines)
@@ -528,6 +578,15 @@ class Applier:
             client = self.working_admin()
             if client is None:
                 return self.fatal("no credential administers Jenkins any more (neither the JWT nor the API token)")
+            if self.items.records:
+                item_problems = rollback_items(self, self.items, client)
+                if item_problems:
+                    snapshots = "\n".join(f"  {path}: " + (rec.previous.decode("utf-8", "replace") if rec.previous is not None
+                                                             else "(no matrix property)")
+                                           for path, rec in self.items.records.items())
+                    return self.fatal("items not restored: " + "; ".join(item_problems)
+                                      + "\nthe items' matrix properties before this run (put them back into each config.xml):\n"
+                                      + snapshots)
             live = parse_export(client.casc_export())
             snap_j = snap["jenkins"]
             pre_name = self.pre_name()

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Mapping, Sequence
 
 from .. import pins
 from ..jcasc import normalize_managed, target_document
 from ..model import Spec
+from .items import ItemChange
 from .state import LiveState, realm_symbol
+from ..item_xml import Matrix
 
 __all__ = ["PluginChange", "Plan", "make_plan", "plugin_changes", "dump_yaml"]
 
@@ -41,6 +43,18 @@ class Plan:
     strategy_changes: bool
     current_realm: str | None
     diff: str  # unified diff of the normalised managed sections; "" when equal
+    items: tuple[ItemChange, ...] = ()  # one per spec item (live/items.py)
+    item_effects: tuple[tuple[str, tuple[str, ...]], ...] = ()  # path -> effective changes per principal
+    unmanaged: tuple[tuple[str, Matrix], ...] = ()  # matrices on items the spec does not list (never touched)
+    unmanaged_truncated: bool = False
+
+    @property
+    def item_changes(self) -> bool:
+        return any(c.action != "none" for c in self.items)
+
+    @property
+    def item_problems(self) -> list[str]:
+        return [p for c in self.items for p in c.problems]
 
     @property
     def restart(self) -> bool:
@@ -54,7 +68,7 @@ class Plan:
 
     @property
     def changed(self) -> bool:
-        return bool(self.plugins) or self.config_changes
+        return bool(self.plugins) or self.config_changes or self.item_changes
 
     @property
     def switches_to_jwt(self) -> bool:
@@ -69,12 +83,18 @@ class Plan:
             "strategy_changes": self.strategy_changes,
             "current_realm": self.current_realm,
             "diff": self.diff,
+            "items": [dict(c.to_json(), effective=list(dict(self.item_effects).get(c.path, ()))) for c in self.items],
+            "unmanaged_items": [{"path": p, "inherit": m.inherit, "principals": [
+                {"type": t, "sid": sid, "permissions": sorted(perms)} for (t, sid), perms in sorted(m.by_principal().items())]}
+                for p, m in self.unmanaged],
+            "unmanaged_items_truncated": self.unmanaged_truncated,
         }
 
     def lines(self) -> list[str]:
         out: list[str] = []
         if not self.changed:
-            return ["nothing to change: plugins, realm and matrix match the spec"]
+            return ["nothing to change: plugins, realm and matrix match the spec" + (", and so do the item matrices" if self.items else ""),
+                    *self.unmanaged_lines()]
         for p in self.plugins:
             out.append(f"plugin   {p.describe()}")
         if self.plugins:
@@ -84,10 +104,22 @@ class Plan:
                        else "realm    jwtAuth attributes change")
         if self.strategy_changes:
             out.append("matrix   the authorization strategy changes")
+        out.extend(self.item_lines())
         if self.diff:
             out.append("")
             out.extend(self.diff.rstrip("\n").splitlines())
+        out.extend(self.unmanaged_lines())
         return out
+
+    def item_lines(self) -> list[str]:
+        from .items import item_lines
+
+        return item_lines(self.items, dict(self.item_effects))
+
+    def unmanaged_lines(self) -> list[str]:
+        from .items import unmanaged_lines
+
+        return unmanaged_lines(self.unmanaged, self.unmanaged_truncated)
 
 
 def plugin_changes(spec: Spec, live: dict[str, Any]) -> list[PluginChange]:
@@ -109,7 +141,8 @@ def dump_yaml(data: Any) -> str:
     return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, allow_unicode=True, width=1000)
 
 
-def make_plan(spec: Spec, state: LiveState) -> Plan:
+def make_plan(spec: Spec, state: LiveState, items: Sequence[ItemChange] = (), item_effects: Mapping[str, Sequence[str]] | None = None,
+              unmanaged: Sequence[tuple[str, Matrix]] = (), unmanaged_truncated: bool = False) -> Plan:
     current = normalize_managed(state.document)
     target = normalize_managed(target_document(spec))
     cur_j, tgt_j = current["jenkins"], target["jenkins"]
@@ -119,4 +152,6 @@ def make_plan(spec: Spec, state: LiveState) -> Plan:
     if realm_changes or strategy_changes:
         diff = "".join(difflib.unified_diff(dump_yaml(current).splitlines(keepends=True), dump_yaml(target).splitlines(keepends=True),
                                             fromfile="live (managed sections)", tofile="spec (managed sections)"))
-    return Plan(tuple(plugin_changes(spec, state.plugins)), realm_changes, strategy_changes, realm_symbol(state.document), diff)
+    return Plan(tuple(plugin_changes(spec, state.plugins)), realm_changes, strategy_changes, realm_symbol(state.document), diff,
+                tuple(items), tuple((p, tuple(lines)) for p, lines in (item_effects or {}).items()), tuple(unmanaged),
+                unmanaged_truncated)

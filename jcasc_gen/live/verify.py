@@ -17,6 +17,7 @@ from ..jcasc import CASC_ENDPOINTS, normalize_managed, target_document
 from ..model import Spec
 from .credentials import PostCredential
 from .guard import jwt_authorities, spec_allows
+from .item_verify import item_checks
 from .redact import redact
 
 __all__ = ["CheckResult", "PROBES", "run_checks", "to_json", "to_junit", "print_checks", "summary"]
@@ -164,9 +165,12 @@ def run_checks(spec: Spec, *, admin_client: Any, anonymous_client: Any, post: Po
     results.append(_whoami_check_anonymous(anonymous_client))
     results.extend(_probe_checks(anonymous_client, spec, "anonymous", "anonymous", ("anonymous",)))
 
+    def items() -> list[CheckResult]:
+        return item_checks(spec, admin_client=admin_client, post=post, jwt_client=jwt_client)
+
     if post is None:
         results.append(_skipped("JWT behaviour", "no JWT credential: pass --signing-key-file or --jwt"))
-        return results
+        return results + items()
     name, groups = post.principal, post.groups
     admin_jwt = jwt_client(post.token(), name)
     who = f"JWT {name}"
@@ -176,7 +180,7 @@ def run_checks(spec: Spec, *, admin_client: Any, anonymous_client: Any, post: Po
     if not post.can_mint:
         results.append(_skipped("a non-administrator is refused", "needs --signing-key-file to mint its token"))
         results.append(_skipped("a token with a wrong issuer or audience is anonymous", "needs --signing-key-file"))
-        return results
+        return results + items()
     reader = _reader(spec)
     if reader is None:
         results.append(_skipped("a non-administrator is refused", "every principal of the spec is an administrator"))
@@ -194,7 +198,7 @@ def run_checks(spec: Spec, *, admin_client: Any, anonymous_client: Any, post: Po
             continue
         results.append(_passed(label) if me.anonymous else
                        _failed(label, f"Jenkins accepted it as {me.name!r}: the realm does not check {claim}"))
-    return results
+    return results + items()
 
 
 def _whoami_check_anonymous(client: Any) -> CheckResult:

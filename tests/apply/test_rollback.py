@@ -121,15 +121,16 @@ def test_rollback_impossible_exits_5_with_state_and_recovery(env: Env) -> None:
 
 
 def test_merge_conflict_with_on_disk_file_is_explained(make_env: Any, pomerium_side: Any) -> None:
-    # The compose stack mounts the generated jenkins.yaml via CASC_JENKINS_CONFIG; an `apply`
-    # posting the realm again collides with the on-disk scalars ("Found conflicting configuration").
+    # The compose stack mounts the generated jenkins.yaml via CASC_JENKINS_CONFIG; an `apply
+    # --via-api` posting the realm again collides with the on-disk scalars ("Found conflicting
+    # configuration"). Without --via-api, apply waits for the files instead (test_reload.py).
     text = spec_text(pomerium_side.jwks_url)
     on_disk = render(load_spec_text(text.replace("jwt:\n", "jwt:\n  leeway_seconds: 5\n")).spec)["jenkins.yaml"]
     env = make_env(text, plugins={**DEFAULT_PLUGINS, "jwt-auth": "0.3.0"}, casc_files=[on_disk])
     before = env.sim.export_yaml()
-    run = env.apply()
+    run = env.apply("--via-api")
     assert run.code == ExitCode.ROLLED_BACK, run.err
     assert "conflicting configuration" in run.err
-    assert "(this one)" in run.err and "CASC_JENKINS_CONFIG and reload" in run.err
+    assert "(this one)" in run.err and "config script) and reload, then `apply --via-reload`" in run.err
     assert "remove securityRealm/authorizationStrategy" in run.err
     assert env.sim.export_yaml() == before

@@ -140,7 +140,9 @@ def test_urls_and_policy_values_survive(tmp_path: pathlib.Path, host: str, path:
     pom = out["pomerium/config.yaml"]
     assert pom["routes"][0]["from"] == url
     assert pom["routes"][0]["to"] == f"http://{host}:8080/{path}"
-    assert pom["routes"][0]["policy"] == policy and pom["routes"][1]["policy"] == policy
+    # the Jenkins route denies JCasC's token reload before the spec's rules, kept as written
+    deny = {"deny": {"or": [{"http_path": {"contains": "/reload-configuration-as-code"}}, {"http_path": {"is": ""}}]}}
+    assert pom["routes"][0]["policy"] == [deny, *policy] and pom["routes"][1]["policy"] == policy
     assert pom["routes"][1]["from"] == f"https://verify.{host}/"
     realm = out["jenkins.yaml"]["jenkins"]["securityRealm"]["jwtAuth"]
     assert realm["acceptedAudience"] == _jcasc(parsed_host)

@@ -16,7 +16,7 @@ from ._cli import REPO, run, tree
 SAMPLES = REPO / "samples"
 
 
-@pytest.mark.parametrize("name", ["pomerium-jenkins.yaml", "minimal.yaml", "large-org.yaml"])
+@pytest.mark.parametrize("name", ["pomerium-jenkins.yaml", "minimal.yaml", "large-org.yaml", "team-folders.yaml"])
 def test_sample_is_clean_and_generates(name: str, tmp_path: pathlib.Path) -> None:
     r = run(["lint", str(SAMPLES / name), "--strict"])
     assert r.code == ExitCode.OK, r.err
@@ -69,3 +69,21 @@ def test_guide_sample_comment_names_the_folder_generate_writes() -> None:
     spec = load_spec(SAMPLES / "pomerium-jenkins.yaml").spec
     assert pathlib.Path(spec.output.dir) == REPO / "generated"
     assert "-> generated/ at the repository's top" in text and "samples/generated" not in text
+
+
+def test_team_folders_sample_gives_each_team_its_folder(tmp_path: pathlib.Path) -> None:
+    """samples/team-folders.yaml: items.yaml has the three team folders and the deploy job,
+    cloudbees-folder is in the plugin lists, and explain agrees that a team member sees only
+    their own folder."""
+    import json
+
+    out = tmp_path / "out"
+    assert run(["generate", str(SAMPLES / "team-folders.yaml"), "-o", str(out), "--strict"]).code == ExitCode.OK
+    files = tree(out)
+    items = yaml.safe_load(files["items.yaml"])["items"]
+    assert [i["path"] for i in items] == ["team-payments", "team-payments/deploy", "team-search", "team-web"]
+    assert "projectMatrix" in yaml.safe_load(files["jenkins.yaml"])["jenkins"]["authorizationStrategy"]
+    assert any(line.startswith("cloudbees-folder:") for line in files["plugins.txt"].decode().splitlines())
+    r = run(["explain", str(SAMPLES / "team-folders.yaml"), "dev@corp.example.com", "-g", "team-search", "--format", "json"])
+    seen = {i["path"]: i["visible"] for i in json.loads(r.out)["items"]}
+    assert seen == {"team-payments": False, "team-payments/deploy": False, "team-search": True, "team-web": False}

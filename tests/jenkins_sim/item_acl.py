@@ -56,8 +56,8 @@ SCOPES: dict[str, tuple[str, ...]] = {
     "hudson.model.Run.Replay": ("RUN",),  # workflow-cps ReplayAction.java:467-468
     **{f"hudson.model.View.{n}": ("ITEM_GROUP",) for n in ("Create", "Delete", "Configure", "Read")},  # View.java:1129-1132
     **{f"hudson.model.Computer.{n}": ("COMPUTER",) for n in (  # Computer.java:1742-1794
-        "Configure", "ExtendedRead", "Delete", "Create", "Connect", "Build")},
-    "hudson.model.Computer.Disconnect": ("JENKINS",),  # Computer.java:1768-1773
+        "Configure", "ExtendedRead", "Delete", "Disconnect", "Connect", "Build")},
+    "hudson.model.Computer.Create": ("JENKINS",),  # Computer.java:1767-1773
     "hudson.model.Computer.Provision": ("CLOUD",),  # Cloud.java:279-281
     "hudson.scm.SCM.Tag": ("ITEM",),  # SCM.java:761
     # credentials CredentialsProvider.java:134-153 (UseOwn, UseItem), :170-201 (SCOPES)

@@ -334,7 +334,11 @@ def readable_children(sim: Any, ident: Identity, parent: Item | None) -> list[It
     return [c for c in sim.items.children(parent) if sim.has_item_access(ident, c, "Job/Read")]
 
 
-def root_jobs(sim: Any, ident: Identity) -> list[dict[str, Any]]:
-    """`jobs` of the root's api/json at depth 0."""
-    return [brief_json(sim, c, {}) for c in readable_children(sim, ident, None)]
+def root_jobs(sim: Any, ident: Identity, depth: int = 0) -> list[dict[str, Any]]:
+    """`jobs` of the root's api/json: Jenkins.getItems is exported like a folder's, so the root
+    honours `depth` the same way (Api.java:123, ByDepth(1 - depth)): whole items at depth >= 1."""
+    children = readable_children(sim, ident, None)
+    if depth > 0:
+        return [item_json(sim, ident, c, depth - 1, {}) for c in children]
+    return [brief_json(sim, c, {}) for c in children]
 

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import html
 import json
+import posixpath
 import secrets as _secrets
 import socket
 import threading
@@ -359,6 +360,17 @@ class JenkinsSim:
 
     def _standard_sources(self) -> list[casc.YamlSource]:
         return [casc.YamlSource(name, text) for name, text in self.casc_files]
+
+    def casc_sources(self) -> list[str]:
+        """ConfigurationAsCode.getSources() after a configure (configuration-as-code-plugin
+        2115.vf6de120eef70 ConfigurationAsCode.java:406-458): CASC_JENKINS_CONFIG split on commas
+        (inputToCandidateSources), else `$JENKINS_HOME/jenkins.yaml` when it exists. Here the
+        variable is `env["CASC_JENKINS_CONFIG"]`; without it the folders of `casc_files` stand
+        for it (as the chart's CASC_JENKINS_CONFIG names the sidecar's folder)."""
+        raw = self.env.get("CASC_JENKINS_CONFIG")
+        if raw is None:
+            raw = ",".join(dict.fromkeys(posixpath.dirname(path) for path, _ in self.casc_files))
+        return [s.strip() for s in raw.split(",") if s.strip()]
 
     def check(self, text: str) -> list[dict[str, Any]]:
         """`check` validates only the posted document (PR #1518)."""
@@ -758,7 +770,7 @@ class _Handler(BaseHTTPRequestHandler):
             "nodeName": "",
             "numExecutors": sim.num_executors,
             "description": sim.system_message,
-            "jobs": item_routes.root_jobs(sim, self.ident),
+            "jobs": item_routes.root_jobs(sim, self.ident, int(self.query.get("depth", "0") or 0)),
             "overallLoad": {},
             "primaryView": {"_class": "hudson.model.AllView", "name": "all", "url": sim.url},
             "quietDownReason": None,

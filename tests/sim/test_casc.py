@@ -285,3 +285,29 @@ def test_authorization_before_realm_and_halfway_failure(jenkins_sim_factory, pom
     r = post(sim, "check", "jenkins: {}\n")
     assert r.status_code == 403  # admin lost Administer: the half-applied matrix has no `admin`
     assert json.loads(requests.get(sim.url + "whoAmI/api/json", auth=AUTH, timeout=5).text)["name"] == "admin"
+
+
+SOURCES = "println(groovy.json.JsonOutput.toJson(io.jenkins.plugins.casc.ConfigurationAsCode.get().getSources()))"
+
+
+def _sources(sim: JenkinsSim) -> str:
+    return requests.post(sim.url + "scriptText", data={"script": SOURCES}, auth=AUTH, timeout=5).text
+
+
+def test_sources_are_what_jcasc_configured_from(jenkins_sim_factory) -> None:  # type: ignore[no-untyped-def]
+    """ConfigurationAsCode.getSources(): CASC_JENKINS_CONFIG split on commas and trimmed
+    (getStandardConfig, inputToCandidateSources: ConfigurationAsCode.java:413-459); none without
+    it (and without $JENKINS_HOME/jenkins.yaml). The simulator's files stand for the variable
+    by their folders (the Helm chart names the sidecar's folder)."""
+    assert _sources(jenkins_sim_factory()) == "[]\n"
+    sim = jenkins_sim_factory(casc_files=[("/var/jenkins_home/casc_configs/a.yaml", "jenkins: {}\n"),
+                                          ("/var/jenkins_home/casc_configs/b.yaml", "jenkins: {}\n")])
+    assert json.loads(_sources(sim)) == ["/var/jenkins_home/casc_configs"]
+    sim = jenkins_sim_factory(casc_files=["jenkins: {}\n"], env={"CASC_JENKINS_CONFIG": " /etc/casc/jenkins.yaml, https://x/j.yaml ,"})
+    assert json.loads(_sources(sim)) == ["/etc/casc/jenkins.yaml", "https://x/j.yaml"]
+
+
+def test_sources_script_without_the_plugin_fails_like_groovy(jenkins_sim_factory) -> None:  # type: ignore[no-untyped-def]
+    plugins = {k: v for k, v in DEFAULT_PLUGINS.items() if k != "configuration-as-code"}
+    out = _sources(jenkins_sim_factory(plugins=plugins))
+    assert out.startswith("groovy.lang.MissingPropertyException") and "\tat Script1" in out

@@ -62,6 +62,20 @@ def test_folder_json_lists_children_like_depth_zero(jenkins_sim_factory: Factory
     assert [c["fullName"] for c in deep["jobs"]] == ["a/app", "a/sub"]
 
 
+def test_root_json_honours_depth_like_a_folder(jenkins_sim_factory: Factory) -> None:
+    """The root's `jobs` (Jenkins.getItems, @Exported(name = "jobs"), Jenkins.java:1770-1773) is
+    pruned by the same Api.doJson depth (Api.java:123): whole items, a folder's own `jobs`
+    included, at depth 1."""
+    sim = item_sim(jenkins_sim_factory)
+    sim.items.add_folder("a")
+    sim.items.add_job("a/app")
+    sim.items.add_job("top")
+    brief = get(sim, "api/json").json()["jobs"]
+    assert all("jobs" not in j for j in brief)
+    deep = {j["name"]: j for j in get(sim, "api/json?depth=1").json()["jobs"]}
+    assert [c["name"] for c in deep["a"]["jobs"]] == ["app"] and "jobs" not in deep["top"]
+
+
 def test_names_are_case_insensitive_and_listed_in_that_order(jenkins_sim_factory: Factory) -> None:
     """Children live in a TreeMap with String.CASE_INSENSITIVE_ORDER (Jenkins.java:489,
     AbstractFolder.java:188): any case finds the item, a second name differing only in case is
