@@ -181,7 +181,7 @@ def test_policy_values_reach_pomerium_as_written_or_are_refused(tmp_path: pathli
             go = GO_YAML_V3[value]
             assert type(go) is not type(spec_reading) or go != spec_reading or (isinstance(go, float) and math.isinf(go))
         return
-    written = yaml.safe_load(files["pomerium/config.yaml"])["routes"][0]["policy"][0]["allow"]["or"][0]["claim/x"]
+    written = yaml.safe_load(files["pomerium/config.yaml"])["routes"][0]["policy"][-1]["allow"]["or"][0]["claim/x"]
     if value in GO_YAML_V3:
         # the generated file is quoted as needed, so Pomerium gets what it would have got from the value as written
         assert type(written) is type(GO_YAML_V3[value]) and written == GO_YAML_V3[value]
@@ -192,7 +192,7 @@ def test_policy_values_reach_pomerium_as_written_or_are_refused(tmp_path: pathli
 def test_policy_keys_are_kept_as_written(tmp_path: pathlib.Path, value: str) -> None:
     code, files, _ = _generate(tmp_path, _policy_text(value, as_key=True))
     assert code == ExitCode.OK
-    rule = yaml.safe_load(files["pomerium/config.yaml"])["routes"][0]["policy"][0]["allow"]["or"][0]
+    rule = yaml.safe_load(files["pomerium/config.yaml"])["routes"][0]["policy"][-1]["allow"]["or"][0]
     assert list(rule) == [value]  # quoted in the output: a text key for every YAML reader
 
 
