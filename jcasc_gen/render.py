@@ -107,13 +107,13 @@ def _yaml_float(value: float) -> str:
     return text
 
 
-_PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_/.-]*$")
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_/.-]*")  # whole key: `$` would let "x\n" through
 _YAML11_WORDS = {"y", "n", "yes", "no", "true", "false", "on", "off", "null"}
 
 
 def yaml_key(key: str, dialect: Dialect = "plain") -> str:
     """A mapping key: bare when YAML cannot misread it, else through `yaml_scalar`."""
-    if _PLAIN_KEY.match(key) and key.lower() not in _YAML11_WORDS:
+    if _PLAIN_KEY.fullmatch(key) and key.lower() not in _YAML11_WORDS:
         return key
     return yaml_scalar(key, dialect)
 
