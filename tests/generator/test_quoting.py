@@ -197,3 +197,38 @@ def test_document_scalars_use_the_dialect() -> None:
 def test_keys_that_are_not_strings_are_written_as_their_text() -> None:
     # a policy read from YAML may have a number or a boolean as a key
     assert yaml_document({1: "a", None: "c"}) == '"1": "a"\nNone: "c"\n'
+
+
+# --- literal blocks (`q(block=N)`) and Helm's `<no value>` --------------------------------------
+
+def test_multi_line_text_as_a_literal_block() -> None:
+    assert yaml_scalar("a\nb\n", block_indent=4) == "|\n    a\n    b"
+    assert yaml_scalar("a\n\nb", block_indent=2) == "|-\n  a\n\n  b"  # an empty line stays empty
+    assert read("k: " + yaml_scalar("a\n\nb\n", block_indent=2) + "\n") == {"k": "a\n\nb\n"}
+
+
+@pytest.mark.parametrize("value", ["one line", "one line\n", "a\nb\n\n", " a\nb", "a \nb", "a\tb\nc", "a\x07\nb"])
+def test_text_a_literal_block_cannot_hold_exactly_is_quoted(value: str) -> None:
+    assert yaml_scalar(value, block_indent=2) == yaml_scalar(value)
+    assert read("k: " + yaml_scalar(value, block_indent=2) + "\n") == {"k": value}
+
+
+def test_literal_blocks_only_in_the_plain_dialect() -> None:
+    assert yaml_scalar("a\nb", "jcasc", block_indent=2) == '"a\\nb"'
+    assert yaml_scalar("a\nb", "compose", block_indent=2) == '"a\\nb"'
+    assert yaml_scalar(5, block_indent=2) == "5"
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), max_size=8), min_size=1, max_size=4),
+       st.booleans())
+def test_any_lines_read_back_from_a_block(lines: list[str], final_newline: bool) -> None:
+    value = "\n".join(lines) + ("\n" if final_newline else "")
+    assert read("k: " + yaml_scalar(value, block_indent=2) + "\n") == {"k": value}
+
+
+def test_helms_no_value_survives_the_charts_tpl() -> None:
+    # Helm deletes the text `<no value>` from what a template renders; the escape keeps it
+    assert yaml_scalar("a <no value> ${x}", "jcasc-helm") == '"a <no\\x20value> ^${x}"'
+    assert read("v: " + yaml_scalar("a <no value> ${x}", "jcasc-helm")) == {"v": "a <no value> ^${x}"}
+    assert yaml_scalar("a <no value>", "jcasc") == '"a <no value>"'
