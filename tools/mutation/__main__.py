@@ -168,6 +168,10 @@ def run_baseline(files: Sequence[str], targets: Sequence[Target], workers: int, 
         r = job.result
         if r.get("status") not in ("passed", "failed") or "durations" not in r:
             raise SystemExit(f"the baseline run failed ({r.get('status')}): {r.get('error', '')}\n{r.get('log_tail', '')}")
+        if r.get("rc") == 2 or str(r.get("first_failure") or "").startswith("collecting "):
+            # pytest runs nothing after a collection error: the baseline would miss those tests
+            raise SystemExit(f"the baseline could not collect the tests: {r.get('first_failure')} "
+                             "(a missing test dependency? reinstall with pip install -e '.[test]')")
         durations.update(r["durations"])
         failed.update(r["failed"])
         for test, by_file in r["lines"].items():
