@@ -88,7 +88,10 @@ def yaml_scalar(value: Any, dialect: Dialect = "plain", *, block_indent: int | N
 
 
 def _literal_block_safe(value: str) -> bool:
-    if "\n" not in value.rstrip("\n") or value.endswith("\n\n") or value.startswith(" "):
+    # YAML takes a block's indentation from its first non-empty line: one starting with a space
+    # would lose that space (an empty first line does not protect it)
+    first = next((line for line in value.split("\n") if line), "")
+    if "\n" not in value.rstrip("\n") or value.endswith("\n\n") or first.startswith(" "):
         return False
     if _NEEDS_ESCAPE.search(value.replace("\n", "")):
         return False

@@ -207,7 +207,8 @@ def test_multi_line_text_as_a_literal_block() -> None:
     assert read("k: " + yaml_scalar("a\n\nb\n", block_indent=2) + "\n") == {"k": "a\n\nb\n"}
 
 
-@pytest.mark.parametrize("value", ["one line", "one line\n", "a\nb\n\n", " a\nb", "a \nb", "a\tb\nc", "a\x07\nb"])
+@pytest.mark.parametrize("value", ["one line", "one line\n", "a\nb\n\n", " a\nb", "\n :", "\n\n  x\ny", "a \nb", "a\tb\nc",
+                                   "a\x07\nb"])
 def test_text_a_literal_block_cannot_hold_exactly_is_quoted(value: str) -> None:
     assert yaml_scalar(value, block_indent=2) == yaml_scalar(value)
     assert read("k: " + yaml_scalar(value, block_indent=2) + "\n") == {"k": value}
