@@ -228,3 +228,12 @@ def test_the_documented_rules_are_the_rules() -> None:
 
     doc = (pathlib.Path(__file__).resolve().parents[2] / "docs" / "spec.md").read_text(encoding="utf-8")
     assert set(re.findall(r"^\| (JG\d{3}) \|", doc, re.M)) == set(RULES)
+
+
+def test_findings_on_one_line_come_in_column_order() -> None:
+    text = ("version: 1\njenkins: {url: https://jenkins.example.com}\n"
+            "jwt: {header: X-Jwt, issuers: [i], audiences: [a], jwks_url: https://j.example.com/jwks,"
+            " skip_certificate_check: true, allow_verification_failures: true}\n"
+            "authorization: {grants: [{user: admin, permissions: [Overall/Administer]}]}\n")
+    loaded = load_spec_text(text)
+    assert [d.code for d in findings(loaded)] == ["JG007", "JG003"]
