@@ -143,6 +143,8 @@ def test_blank_realm_strings_equal_absent_ones_but_zero_and_false_do_not() -> No
 
 def test_entries_that_are_not_a_list_are_left_alone() -> None:
     assert normalize_managed(_doc(None))["jenkins"]["authorizationStrategy"]["globalMatrix"]["entries"] is None
+    assert normalize_managed(_doc("USER:Job/Read:a"))["jenkins"]["authorizationStrategy"]["globalMatrix"]["entries"] == \
+        "USER:Job/Read:a"
 
 
 def test_normalising_does_not_change_its_input() -> None:
