@@ -205,6 +205,7 @@ def test_multi_line_text_as_a_literal_block() -> None:
     assert yaml_scalar("a\nb\n", block_indent=4) == "|\n    a\n    b"
     assert yaml_scalar("a\n\nb", block_indent=2) == "|-\n  a\n\n  b"  # an empty line stays empty
     assert read("k: " + yaml_scalar("a\n\nb\n", block_indent=2) + "\n") == {"k": "a\n\nb\n"}
+    assert yaml_scalar("aX\nX", block_indent=2) == "|-\n  aX\n  X"  # nothing special about a line's last letter
 
 
 @pytest.mark.parametrize("value", ["one line", "one line\n", "a\nb\n\n", " a\nb", "\n :", "\n\n  x\ny", "a \nb", "a\tb\nc",

@@ -104,7 +104,7 @@ def test_names_permissions_and_kinds_are_differences() -> None:
 def test_entries_come_out_in_one_order() -> None:
     entries = [{"user": {"name": "b", "permissions": ["Overall/Read", "Job/Read"]}},
                {"user": {"name": "a", "permissions": []}}, {"user": {"name": "A"}}, {"user": {"name": "a1"}},
-               {"user": {"name": 7}},
+               {"user": {"name": 7}}, {"user": {"name": "B"}},
                {"group": {"name": "g"}}, {"userOrGroup": {"name": "z"}}, "USER:Job/Read:legacy",
                {"user": "not a mapping"}, {"two": {}, "keys": {}}, {"bogus": {"name": "0"}}]
     got = normalize_managed(_doc(entries))["jenkins"]["authorizationStrategy"]["globalMatrix"]["entries"]
@@ -118,11 +118,19 @@ def test_entries_come_out_in_one_order() -> None:
         {"user": {"name": "A", "permissions": []}},
         {"user": {"name": "a", "permissions": []}},
         {"user": {"name": "a1", "permissions": []}},  # a prefix sorts first
+        {"user": {"name": "B", "permissions": []}},  # case matters only between equal folded names
         {"user": {"name": "b", "permissions": ["Job/Read", "Overall/Read"]}},
         {"bogus": {"name": "0", "permissions": []}},  # an unknown kind: after the known ones
         "USER:Job/Read:legacy",
         {"keys": {}, "two": {}},
     ]
+
+
+def test_permissions_sort_by_utf16_code_units_as_java_does() -> None:
+    # U+10000 is a surrogate pair (D800 DC00) in Java's strings: before U+FFFF, unlike Python's order
+    got = normalize_managed(_doc([{"user": {"name": "a", "permissions": ["\uffff", "\U00010000"]}}]))
+    assert got["jenkins"]["authorizationStrategy"]["globalMatrix"]["entries"][0]["user"]["permissions"] == [
+        "\U00010000", "\uffff"]
 
 
 def test_permissions_that_are_not_strings_are_dropped_and_the_rest_sorted_as_java_does() -> None:
