@@ -234,3 +234,7 @@ def test_helms_no_value_survives_the_charts_tpl() -> None:
     assert yaml_scalar("a <no value> ${x}", "jcasc-helm") == '"a <no\\x20value> ^${x}"'
     assert read("v: " + yaml_scalar("a <no value> ${x}", "jcasc-helm")) == {"v": "a <no value> ^${x}"}
     assert yaml_scalar("a <no value>", "jcasc") == '"a <no value>"'
+
+
+def test_a_document_keeps_the_first_letter_of_its_first_key() -> None:
+    assert yaml_document({"X": "x", "n": 1}) == 'X: "x"\n"n": 1\n'
