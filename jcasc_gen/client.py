@@ -158,6 +158,25 @@ class WhoAmI:
 
 
 @dataclass(frozen=True)
+class ControllerStatus:
+    """One look at the controller, for following a restart.
+
+    `session` is X-Jenkins-Session: Jenkins.SESSION_HASH, computed once per JVM start and
+    sent on API answers (core hudson/model/Api.java, hudson/Functions.java advertiseHeaders),
+    so a new value is the one reliable sign that Jenkins restarted."""
+
+    answered: bool  # any HTTP answer at all
+    status: int | None
+    session: str | None
+    quieting_down: bool | None  # None: the answer did not say
+
+    @property
+    def unavailable(self) -> bool:
+        """No answer, or 502-504 (HudsonIsRestarting / HudsonIsLoading answer 503)."""
+        return not self.answered or self.status in _RETRY_STATUSES
+
+
+@dataclass(frozen=True)
 class PluginInfo:
     name: str
     version: str
@@ -430,21 +449,32 @@ class JenkinsClient:
         self._server.crumb = None
         self._server._session.cookies.clear()  # type: ignore[attr-defined]  # private python-jenkins attribute; not in types-python-jenkins
 
-    def wait_until_ready(self, timeout: float, *, poll: float = 1.0, clock: Callable[[], float] = time.monotonic) -> str | None:
-        """Poll until Jenkins answers a normal page again (503 while it starts). Returns the version."""
-        deadline = clock() + timeout
-        while True:
+    def controller_status(self) -> ControllerStatus:
+        """GET api/json?tree=quietingDown once, no retries: whatever the answer, or none."""
+        try:
+            reply = self._once("GET", "api/json", None, None, {"tree": "quietingDown"}, True)
+        except Unreachable:
+            return ControllerStatus(False, None, None, None)
+        quiet: bool | None = None
+        if reply.ok:
             try:
-                reply = self._once("GET", "", None, None, None, True)
-                if reply.status not in _RETRY_STATUSES:
-                    self.reset_session()
-                    return reply.headers.get("X-Jenkins")
-            except Unreachable:
-                pass
-            if clock() >= deadline:
-                raise Unreachable(f"Jenkins did not come back within {timeout:g}s",
-                                  hint="look at the Jenkins log; raise --restart-timeout for a slow start")
-            self.conn.sleep(poll)
+                data = json.loads(reply.text)
+            except ValueError:
+                data = None
+            if isinstance(data, dict) and isinstance(data.get("quietingDown"), bool):
+                quiet = data["quietingDown"]
+        return ControllerStatus(True, reply.status, reply.headers.get("X-Jenkins-Session"), quiet)
+
+    def busy_executors(self) -> int | None:
+        """How many executors run a build (hudson/model/ComputerSet.java getBusyExecutors);
+        None when Jenkins does not say."""
+        try:
+            reply = self.call("GET", "computer/api/json", what="counting running builds", read=True,
+                              params={"tree": "busyExecutors"})
+            busy = self._json(reply, "the computer set").get("busyExecutors")
+        except JenkinsError:
+            return None
+        return busy if isinstance(busy, int) and not isinstance(busy, bool) else None
 
     def run_script(self, script: str) -> str:
         """POST scriptText (Administer). Jenkins answers 200 even when the script throws,

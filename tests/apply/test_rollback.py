@@ -49,7 +49,16 @@ def _basic(user: str, token: str) -> str:
 
 
 def test_probe_failing_in_verify_rolls_back(env: Env) -> None:
-    env.sim.fail_next("/api/json", count=1, status=500)  # only verify's probes read /api/json
+    sim = env.sim
+    original = sim.apply
+
+    def apply(text: str, source_name: str = "/configuration-as-code/apply") -> None:
+        # once the change is going in, only verify's probes read /api/json
+        original(text, source_name)
+        sim.fail_next("/api/json", count=1, status=500)
+        sim.apply = original  # type: ignore[method-assign]
+
+    sim.apply = apply  # type: ignore[method-assign]
     run = env.apply()
     assert run.code == ExitCode.ROLLED_BACK, run.err
     assert "FAIL anonymous: cannot read the dashboard API" in run.err

@@ -30,7 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--old-casc", action="store_true", help="JCasC without /configure and JSON check errors")
     ap.add_argument("--strategy", default="loggedInUsersCanDoAnything",
                     choices=["unsecured", "loggedInUsersCanDoAnything"])
-    ap.add_argument("--restart-seconds", type=float, default=2.0)
+    ap.add_argument("--restart-seconds", type=float, default=2.0, help="how long a restart keeps Jenkins down")
+    ap.add_argument("--restart-notice-seconds", type=float, default=2.0,
+                    help="how long a safe restart answers 503 before it restarts (real Jenkins: 10)")
     ap.add_argument("--pomerium", action="store_true", help="also serve a fake Pomerium JWKS and mint a token")
     ap.add_argument("--admin-email", default="admin@example.com")
     ap.add_argument("--signing-key-out", metavar="FILE",
@@ -50,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
             files.append((path, f.read()))
     sim = JenkinsSim(version=a.version, plugins=plugins, users=users, casc_files=files,
                      casc_has_configure=not a.old_casc, casc_json_check=not a.old_casc,
-                     authorization=a.strategy, restart_seconds=a.restart_seconds, port=a.port)
+                     authorization=a.strategy, restart_seconds=a.restart_seconds,
+                     restart_notice_seconds=a.restart_notice_seconds, port=a.port)
     print(f"Jenkins simulator: {sim.start()}", flush=True)
     for u, t in sim.users.items():
         print(f"  user {u} api token {t}", flush=True)

@@ -30,7 +30,7 @@ from .faults import Fault, Faults
 from .item_names import endpoint_of
 from .items import Item, ItemTree
 from .plugins import PluginManager
-from .state import ANONYMOUS, Identity, JwtRealm, LocalRealm, Realm, Strategy
+from .state import ANONYMOUS, Build, Identity, JwtRealm, LocalRealm, Realm, Strategy
 
 DEFAULT_PLUGINS = {"configuration-as-code": "1987.v4ade2e49fb_b_c", "matrix-auth": "3.2.8"}
 DEFAULT_AVAILABLE = {
@@ -103,6 +103,7 @@ class JenkinsSim:
         files: dict[str, str] | None = None,
         extra_permissions: Iterable[str] | Mapping[str, str | None] | None = None,
         restart_seconds: float = 0.05,
+        restart_notice_seconds: float = 0.05,
         restart_refuses_connections: bool = False,
         install_seconds: float = 0.02,
         csrf: bool = True,
@@ -138,19 +139,25 @@ class JenkinsSim:
         self.extra_permissions: dict[str, str | None] = (
             dict(extra_permissions) if isinstance(extra_permissions, Mapping) else dict.fromkeys(extra_permissions or ()))
         self.restart_seconds = restart_seconds
+        # Jenkins.safeRestart serves HudsonIsRestarting (503) for 10 s before it restarts;
+        # the tests shorten it
+        self.restart_notice_seconds = restart_notice_seconds
         self.restart_refuses_connections = restart_refuses_connections
         self.csrf = csrf
         self.system_message: str | None = None
         self.num_executors = 2
         self.mode = "NORMAL"
         self.quieting_down = False
+        self.builds: list[Build] = []  # running builds: they keep a safe restart waiting
         self.faults = Faults()
         self.lock = threading.RLock()
         self.sessions: dict[str, dict[str, Any]] = {}
         self._crumb_salt = _secrets.token_bytes(16)
+        # Jenkins.SESSION_HASH: computed once per JVM start, sent as X-Jenkins-Session
         self.instance_id = uuid.uuid4().hex[:8]
         self.restart_count = 0
         self.restarting = False
+        self.restart_phase: str | None = None  # None | "quieting" | "notice" (HudsonIsRestarting) | "down" (HudsonIsLoading)
         self._restart_pending = False
         self.boot_error: str | None = None
         self.requests: list[tuple[str, str]] = []  # (method, path) log for assertions
@@ -304,21 +311,52 @@ class JenkinsSim:
     def fail_plugin_install(self, name: str) -> None:
         self.plugin_manager.fail_installs.add(name)
 
+    # ---------------------------------------------------------------- builds
+    def start_build(self, seconds: float | None = None) -> "Build":
+        """A build on an executor of the built-in node; it ends after `seconds`, or when
+        `build.finish()` is called (None)."""
+        build = Build(None if seconds is None else time.monotonic() + seconds)
+        with self.lock:
+            self.builds.append(build)
+        return build
+
+    def busy_executors(self) -> int:
+        """ComputerSet.getBusyExecutors: executors running a build."""
+        with self.lock:
+            self.builds = [b for b in self.builds if b.running()]
+            return len(self.builds)
+
     # ---------------------------------------------------------------- restart
     def begin_restart(self) -> None:
-        """Jenkins.doSafeRestart: the response (a redirect) goes out first; shortly after, the
-        controller goes down (503 from HudsonIsLoading, or refused connections)."""
+        """Jenkins.safeRestart (core Jenkins.java 4670-4697): quietDownInfo is set before the
+        response (a redirect) goes out; the "safe-restart thread" then waits, for as long as
+        it takes, until no executor is busy (doQuietDown(block=true, timeout=0) polling
+        RestartListener.isAllReady every second) while Jenkins answers normally; if the quiet
+        down was cancelled meanwhile it gives up, else it serves HudsonIsRestarting (503) for
+        10 s and restarts the JVM (a new SESSION_HASH)."""
         with self.lock:
             if self._restart_pending:
                 return
             self._restart_pending = True
+            self.quieting_down = True
+            self.restart_phase = "quieting"
         refuse = self.restart_refuses_connections or (self.faults.restart_never_returns and self.faults.restart_refuses)
 
         def run() -> None:
             time.sleep(0.05)  # let the /safeRestart response and its redirect go out
+            while self.quieting_down and self.busy_executors():
+                time.sleep(0.01)
+            if not self.quieting_down:
+                with self.lock:  # "Safe-restart mode cancelled"
+                    self._restart_pending = False
+                    self.restart_phase = None
+                return
+            self.restart_phase = "notice"
             self.restarting = True
+            time.sleep(self.restart_notice_seconds)
             if refuse:
                 self._unbind()
+            self.restart_phase = "down"
             if self.faults.restart_never_returns:
                 return
             time.sleep(self.restart_seconds)
@@ -338,6 +376,8 @@ class JenkinsSim:
                 old = self._realm
                 self._realm = JwtRealm(**old.config())
             self.quieting_down = False
+            self.builds.clear()  # (a real restart waits for them; builds started during the notice die)
+            self.instance_id = uuid.uuid4().hex[:8]  # a new JVM, a new SESSION_HASH
             self.restart_count += 1
             self.items.reload_from_disk()  # items load from their config.xml files again
             self.boot_error = None
@@ -347,6 +387,7 @@ class JenkinsSim:
                 except casc.CascError as e:
                     self.boot_error = e.message
             self.restarting = False
+            self.restart_phase = None
             self._restart_pending = False
 
     # ---------------------------------------------------------------- casc
@@ -444,6 +485,58 @@ class _Headers:
         return self._d.get(k.lower(), default)
 
 
+def _parse_tree(spec: str) -> dict[str, Any]:
+    """Stapler's `tree` parameter (org/kohsuke/stapler/export/TreePruner.java ByDepth /
+    NamedPathPruner): `a,b[c,d]`; `{m,n}` ranges are accepted and ignored here."""
+    out: dict[str, Any] = {}
+    i = 0
+
+    def parse(level: dict[str, Any]) -> None:
+        nonlocal i
+        name = ""
+        while i < len(spec):
+            ch = spec[i]
+            i += 1
+            if ch == "[":
+                sub: dict[str, Any] = {}
+                parse(sub)
+                level[name.strip()] = sub
+                name = ""
+            elif ch == "]":
+                if name.strip():
+                    level[name.strip()] = {}
+                return
+            elif ch == "{":
+                while i < len(spec) and spec[i] != "}":
+                    i += 1
+                i += 1
+            elif ch == ",":
+                if name.strip():
+                    level[name.strip()] = {}
+                name = ""
+            else:
+                name += ch
+        if name.strip():
+            level[name.strip()] = {}
+
+    parse(out)
+    return out
+
+
+def prune_tree(obj: Any, spec: str | dict[str, Any]) -> Any:
+    """Keep only the named properties (and `_class`, which Stapler always writes)."""
+    wanted = _parse_tree(spec) if isinstance(spec, str) else spec
+    if isinstance(obj, list):
+        return [prune_tree(x, wanted) for x in obj]
+    if not isinstance(obj, dict):
+        return obj
+    out = {k: v for k, v in obj.items() if k == "_class"}
+    for k, sub in wanted.items():
+        if k in obj:
+            out[k] = prune_tree(obj[k], sub) if sub else obj[k]
+    return out
+
+
 def _page(title: str, body: str) -> str:
     return (
         f"<!DOCTYPE html><html><head><title>{html.escape(title)} [Jenkins]</title></head>"
@@ -507,6 +600,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
 
     def _json(self, obj: Any, status: int = 200) -> None:
+        tree = getattr(self, "query", {}).get("tree")
+        if tree:
+            obj = prune_tree(obj, tree)
         self._send(status, json.dumps(obj, separators=(",", ":")), "application/json;charset=utf-8",
                    {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "deny"})
 
@@ -605,9 +701,15 @@ class _Handler(BaseHTTPRequestHandler):
                 return
 
         if sim.restarting:
-            # hudson/util/HudsonIsLoading.java: every request gets 503 while Jenkins starts
-            self._send(503, _page("Starting Jenkins", "<p>Please wait while Jenkins is getting ready to work...</p>"),
-                       jenkins_headers=False)
+            if sim.restart_phase == "notice":
+                # hudson/util/HudsonIsRestarting.java doDynamic: 503 for every request while the
+                # safe-restart thread waits its 10 s
+                self._send(503, _page("Restarting Jenkins", "<p>Please wait while Jenkins is restarting...</p>"),
+                           jenkins_headers=False)
+            else:
+                # hudson/util/HudsonIsLoading.java: every request gets 503 while Jenkins starts
+                self._send(503, _page("Starting Jenkins", "<p>Please wait while Jenkins is getting ready to work...</p>"),
+                           jenkins_headers=False)
             return
 
         if sim.boot_error is not None:
@@ -682,6 +784,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, _page("Dashboard", f"<p>Jenkins {html.escape(sim.version)}</p>"))
         elif key == "api/json":
             self._json(self._root_json())
+        elif key == "computer/api/json":
+            # hudson/model/ComputerSet.java @Exported getBusyExecutors / getTotalExecutors
+            self._json({"_class": "hudson.model.ComputerSet", "busyExecutors": sim.busy_executors(),
+                        "displayName": "Nodes", "totalExecutors": sim.num_executors})
         elif key in ("login", "securityRealm", "logout", "error", "oops", "accessDenied"):
             self._send(200, _page("Sign in", "<p>jenkins_sim</p>"))
         elif key == "whoAmI/api/json":

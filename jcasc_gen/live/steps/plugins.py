@@ -34,9 +34,12 @@ def install_and_restart(run: ApplyRun, plan: Plan) -> None:
                 run.log(step, f"installing {name} {version or '(latest)'} ...")
             run.acting.install_plugins(wanted)
             _wait_for_installs(run, [n for n, _ in wanted])
+        before = run.acting.controller_status()
+        if before.unavailable:
+            raise Unreachable("Jenkins does not answer right before the restart", hint="run apply again")
         run.log(step, "restarting safely ...")
         run.acting.safe_restart()
-        live = _await_restart(run, plan)
+        live = _await_restart(run, before.session)
     except JenkinsError as exc:
         code = ExitCode.UNREACHABLE if isinstance(exc, Unreachable) else ExitCode.ROLLED_BACK
         raise run.stop(step, code, exc.message + "; the security configuration was not touched", exc.hint) from None
@@ -53,26 +56,56 @@ def install_and_restart(run: ApplyRun, plan: Plan) -> None:
     run.record(step, "passed", ", ".join(p.describe() for p in plan.plugins))
 
 
-def _await_restart(run: ApplyRun, plan: Plan) -> dict[str, Any]:
-    """Wait until Jenkins is back with the plugins active. A safe restart first waits for
-    running builds, and a fast restart can be over before we look, so "back" means the
-    plugins are active, not merely that Jenkins answers."""
+def _await_restart(run: ApplyRun, before: str | None) -> dict[str, Any]:
+    """Follow a safe restart to its end and return the plugins Jenkins then has.
+
+    A safe restart is asynchronous (core Jenkins.java safeRestart): Jenkins quiets down and
+    keeps answering normally for as long as builds run, then answers 503 for about 10 s, then
+    restarts. So "it answers" proves nothing; a new X-Jenkins-Session does (one per JVM start).
+    Without that header (a proxy dropping it) the restart is taken as seen once Jenkins has
+    been unavailable and answers again."""
     assert run.acting is not None
     deadline = time.monotonic() + run.opts.restart_timeout
-    live: dict[str, Any] = {}
+    busy_said: int | None | bool = False  # the last count reported (False: nothing yet)
+    went_down = False
     while True:
-        remaining = max(deadline - time.monotonic(), run.opts.poll)
-        run.acting.wait_until_ready(remaining, poll=run.opts.poll)
-        try:
-            live = run.acting.plugins()
-        except Unreachable:
-            live = {}
-        if live and all(live.get(p.name) is not None and live[p.name].active for p in plan.plugins):
-            run.log("plugins", "Jenkins is back")
-            return live
+        st = run.acting.controller_status()
+        if st.unavailable:
+            if not went_down:
+                run.log("plugins", "Jenkins is restarting (it answers 503 or not at all) ...")
+            went_down = True
+        elif (before is not None and st.session is not None and st.session != before) or (before is None and went_down):
+            run.acting.reset_session()
+            run.log("plugins", "Jenkins restarted (X-Jenkins-Session changed)" if before is not None
+                    else "Jenkins answers again after being unavailable (it sends no X-Jenkins-Session to compare)")
+            return run.acting.plugins()
+        elif st.quieting_down is False and st.session == before and before is not None:
+            raise ServerError("the safe restart was cancelled: Jenkins no longer quiets down and has not restarted",
+                              hint="someone cancelled the quiet down (Manage Jenkins); run apply again")
+        elif st.quieting_down:
+            busy = run.acting.busy_executors()
+            if busy != busy_said:
+                run.log("plugins", "Jenkins is quieting down: " + (
+                    f"waiting for {_builds(busy)} to finish before it restarts" if busy else
+                    "waiting for running builds to finish before it restarts" if busy is None else
+                    "no build runs; the restart follows shortly") +
+                    f" (up to --restart-timeout {run.opts.restart_timeout:g}s)")
+                busy_said = busy
         if time.monotonic() >= deadline:
-            return live
+            if st.quieting_down and not st.unavailable:
+                busy = run.acting.busy_executors()
+                raise Unreachable(f"Jenkins is still quieting down after {run.opts.restart_timeout:g}s"
+                                  + (f": {_builds(busy)} keep it from restarting" if busy else "")
+                                  + "; the restart stays queued and happens when the builds end",
+                                  hint="run apply again once Jenkins has restarted (or raise --restart-timeout); "
+                                       "POST /cancelQuietDown cancels the restart")
+            raise Unreachable(f"Jenkins did not come back within {run.opts.restart_timeout:g}s",
+                              hint="look at the Jenkins log; raise --restart-timeout for a slow start")
         run.creds.conn.sleep(run.opts.poll)
+
+
+def _builds(n: int | None) -> str:
+    return f"{n} running build" + ("" if n == 1 else "s")
 
 
 def _wait_for_installs(run: ApplyRun, names: list[str]) -> None:
