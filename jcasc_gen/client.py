@@ -320,15 +320,18 @@ class JenkinsClient:
                                       status=401, body=reply.text)
         if reply.status == 403:
             crumb = "crumb" in reply.text.lower()
+            if crumb and self.auth.kind != "anonymous" and self._treated_as_anonymous():
+                # the CSRF filter runs before the Overall/Read check (core web-fragment.xml), so
+                # a request whose credential Jenkins did not accept meets the crumb check first
+                # (an anonymous request cannot fetch a crumb): the credential is the problem
+                return Denied(f"{what}: {who} is treated as anonymous by Jenkins (403 before the request ran)",
+                              hint=self._anonymous_hint(), status=403, body=reply.text)
             as_whom = reply.headers.get("X-You-Are-Authenticated-As")
             needs = reply.headers.get("X-Required-Permission")
             detail = ("the CSRF crumb was refused" if crumb else
                       f"authenticated as {as_whom!r}" + (f", which lacks {needs}" if needs else "") if as_whom else "forbidden")
-            hint = ("the JWT was not accepted (Jenkins treats the request as anonymous): check its issuer, audience and expiry"
-                    if as_whom == "anonymous" and self.auth.kind == "jwt" else
-                    f"once jwt-auth is the realm, API tokens are anonymous: pass {self.conn.jwt_options}"
-                    if as_whom == "anonymous" and self.auth.kind == "token" else
-                    "the credentials need Overall/Administer")
+            hint = self._anonymous_hint() if as_whom == "anonymous" and self.auth.kind != "anonymous" else (
+                "the credentials need Overall/Administer")
             return Denied(f"{what}: denied for {who} (403: {detail})", hint=hint, status=403, body=reply.text)
         if reply.status == 404:
             return ServerError(f"{what}: not found (404)", hint="is the plugin installed and --url the Jenkins root?", status=404, body=reply.text)
@@ -336,6 +339,19 @@ class JenkinsClient:
             return Unreachable(f"{what}: Jenkins is not available ({reply.status})", hint="wait until Jenkins is up and run again",
                                status=reply.status, body=reply.text)
         return ServerError(f"{what}: Jenkins answered {reply.status}: {_excerpt(reply.text)}", status=reply.status, body=reply.text)
+
+    def _anonymous_hint(self) -> str:
+        if self.auth.kind == "jwt":
+            return ("the JWT was not accepted (Jenkins treats the request as anonymous): check its issuer, audience and "
+                    "expiry, and that Jenkins can fetch the JWKS that holds its key")
+        return f"once jwt-auth is the realm, API tokens are anonymous: pass {self.conn.jwt_options}"
+
+    def _treated_as_anonymous(self) -> bool:
+        """Ask the unprotected /whoAmI who Jenkins takes this credential for."""
+        try:
+            return self.whoami().anonymous
+        except JenkinsError:
+            return False
 
     # ---------------------------------------------------------------- reads
 

@@ -1,9 +1,9 @@
 """JenkinsSim: the controller state plus a real HTTP server on 127.0.0.1.
 
-Request pipeline, in the real order (jenkins-facts "Implications" 1, B.3, D):
+Request pipeline, in the real order (jenkins-facts B.3, D, H; core META-INF/web-fragment.xml):
   fault injection -> (restarting: 503) -> Basic API-token check (401) -> jwt-auth filter
-  (overwrites the identity) -> Overall/Read (403 + X-You-Are-Authenticated-As) ->
-  CSRF crumb on POST (API-token requests exempt) -> the endpoint's own permission.
+  (overwrites the identity) -> CSRF crumb on POST (API-token requests exempt) ->
+  Overall/Read (403 + X-You-Are-Authenticated-As) -> the endpoint's own permission.
 """
 
 from __future__ import annotations
@@ -733,16 +733,18 @@ class _Handler(BaseHTTPRequestHandler):
 
         segs = [s for s in path.split("/") if s]
         first = segs[0] if segs else ""
-        if first not in UNPROTECTED and not sim.has_permission(ident, acl.READ):
-            # jenkins/model/Jenkins.java getTarget(): Overall/Read on everything else (D.6)
-            self._deny(ident, acl.READ)
-            return
-
         # TokenReloadAction authenticates with its own token, not a crumb
         crumb_exempt = api_token or first == "reload-configuration-as-code"
         if self.command == "POST" and sim.csrf and not crumb_exempt and not self._crumb_ok(ident):
-            # hudson/security/csrf/CrumbFilter.java; ApiCrumbExclusion exempts API-token requests
+            # hudson/security/csrf/CrumbFilter.java, a servlet filter that runs right after the
+            # authentication filter and before Stapler (core META-INF/web-fragment.xml), so
+            # before the Overall/Read check below; ApiCrumbExclusion exempts API-token requests
             self._error(403, "No valid crumb was included in the request")
+            return
+
+        if first not in UNPROTECTED and not sim.has_permission(ident, acl.READ):
+            # jenkins/model/Jenkins.java getTarget(): Overall/Read on everything else (D.6)
+            self._deny(ident, acl.READ)
             return
 
         self._route(path, segs)
