@@ -22,6 +22,7 @@ from xml.sax.saxutils import quoteattr
 
 from .exitcodes import ExitCode
 from .jcasc import CASC_ENDPOINTS
+from .live.redact import register_secret
 
 __all__ = [
     "Auth", "Connection", "Reply", "WhoAmI", "PluginInfo", "CascMessage", "JenkinsClient",
@@ -218,6 +219,11 @@ class JenkinsClient:
             if saved is not None:
                 os.environ["JENKINS_API_EXTRA_HEADERS"] = saved
         self._server._session.verify = conn.verify  # type: ignore[attr-defined]  # private python-jenkins attribute; not in types-python-jenkins
+        from .transport import prepare_session
+
+        prepare_session(self._server._session)  # type: ignore[attr-defined]  # private python-jenkins attribute; not in types-python-jenkins
+        self._crumb_field: str | None = None  # None: not fetched yet; "": Jenkins has no crumb issuer
+        self._crumb_value: str | None = None
         if conn.verify is False:
             # said once by the command (--insecure); not once per request
             import urllib3
@@ -237,16 +243,26 @@ class JenkinsClient:
         return self.conn.base + path.lstrip("/")
 
     def _crumb(self, req: Any) -> None:
-        """Add the crumb (python-jenkins fetches it once per client). Anonymous may not read
-        the crumb issuer; the POST then goes without one and Jenkins answers 403."""
-        import jenkins
-
-        try:
-            self._server.maybe_add_crumb(req)
-        except jenkins.JenkinsException:
-            self._server.crumb = None
-        except self._requests.RequestException:
-            self._server.crumb = None
+        """Add the crumb (fetched once per session, through the same bounded exchange as every
+        other request). Anonymous may not read the crumb issuer; the POST then goes without
+        one and Jenkins answers 403. A 404 means CSRF protection is off."""
+        if self._crumb_field is None:
+            try:
+                reply = self._once("GET", "crumbIssuer/api/json", None, None, None, True)
+            except JenkinsError:
+                return
+            if reply.status == 404:
+                self._crumb_field = ""
+            elif reply.ok:
+                try:
+                    data = json.loads(reply.text)
+                except ValueError:
+                    data = None
+                if isinstance(data, dict) and isinstance(data.get("crumb"), str) and isinstance(data.get("crumbRequestField"), str):
+                    self._crumb_field, self._crumb_value = data["crumbRequestField"], data["crumb"]
+                    register_secret(self._crumb_value)
+        if self._crumb_field and self._crumb_value:
+            req.headers[self._crumb_field] = self._crumb_value
 
     def request(self, method: str, path: str, *, body: str | bytes | Mapping[str, str] | None = None, content_type: str | None = None,
                 params: Mapping[str, str] | None = None, read: bool = False, follow: bool = True) -> Reply:
@@ -277,33 +293,40 @@ class JenkinsClient:
 
     def _once(self, method: str, path: str, body: str | bytes | Mapping[str, str] | None, content_type: str | None,
               params: Mapping[str, str] | None, follow: bool) -> Reply:
-        requests = self._requests
-        headers = {"Content-Type": content_type} if content_type else {}
-        req = requests.Request(method, self._url(path), data=body, headers=headers, params=dict(params or {}))
+        from . import transport
+
+        where = f"{method} /{path.lstrip('/')}"
         try:
             self._server._maybe_add_auth()  # type: ignore[attr-defined]  # private python-jenkins attribute; not in types-python-jenkins
-            if method == "POST":
-                self._crumb(req)
-            prepared = self._server._session.prepare_request(req)  # type: ignore[attr-defined]  # private python-jenkins attribute; not in types-python-jenkins
-            settings = self._server._session.merge_environment_settings(prepared.url, {}, None, self.conn.verify, None)  # type: ignore[attr-defined]  # private python-jenkins attribute; not in types-python-jenkins
-            settings["timeout"] = self.conn.timeout
-            settings["allow_redirects"] = follow
-            resp = self._server._session.send(prepared, **settings)  # type: ignore[attr-defined]  # private python-jenkins attribute; not in types-python-jenkins
-        except requests.exceptions.SSLError:
+            answer = transport.exchange(
+                self._server._session, method, self._url(path),  # type: ignore[attr-defined]  # private python-jenkins attribute
+                timeout=self.conn.timeout, verify=self.conn.verify, body=body, params=params, follow=follow,
+                headers={"Content-Type": content_type} if content_type else None,
+                before_send=self._crumb if method == "POST" else None)
+        except transport.TimedOut:
+            raise _timed_out(f"{self.conn.url}: no complete answer to {where} within {self.conn.timeout:g}s",
+                              hint="check that Jenkins is up and reachable from here; raise --timeout for a slow controller") from None
+        except transport.TooLarge:
+            raise ServerError(f"{self.conn.url}: the answer to {where} is larger than "
+                              f"{transport.MAX_RESPONSE_BYTES // (1024 * 1024)} MiB; it was not read",
+                              hint="is --url the Jenkins root (and not something serving a download)?") from None
+        except transport.OtherOrigin as exc:
+            raise ServerError(f"{self.conn.url}: {where} was redirected to another origin ({exc.target}); "
+                              "the tool never follows a redirect away from --url, so no credential was sent there",
+                              hint="pass the address Jenkins answers on directly as --url (a reverse proxy or an http to https "
+                                   "redirect in front of Jenkins is the usual cause)") from None
+        except transport.TlsFailed:
             raise Unreachable(f"{self.conn.url}: the TLS handshake failed",
                               hint="pass --ca-bundle FILE with the CA that signed Jenkins' certificate (or --insecure for a test setup)") from None
-        except requests.exceptions.Timeout:
-            raise _timed_out(f"{self.conn.url}: no answer to {method} /{path.lstrip('/')} within {self.conn.timeout:g}s",
-                              hint="check that Jenkins is up and reachable from here; raise --timeout for a slow controller") from None
-        except requests.exceptions.ConnectionError:
-            raise Unreachable(f"{self.conn.url}: cannot connect ({method} /{path.lstrip('/')}: connection refused or dropped)",
+        except transport.ConnectFailed:
+            raise Unreachable(f"{self.conn.url}: cannot connect ({where}: connection refused or dropped)",
                               hint="check --url / JENKINS_URL and that Jenkins is running") from None
-        except requests.exceptions.RequestException as exc:
-            raise Unreachable(f"{self.conn.url}: request failed: {type(exc).__name__}", hint="check --url / JENKINS_URL") from None
+        except transport.TransportError as exc:
+            raise Unreachable(f"{self.conn.url}: request failed ({where}: {exc})", hint="check --url / JENKINS_URL") from None
         except self._jenkins.JenkinsException as exc:  # auth negotiation (python-jenkins _maybe_add_auth)
             raise CredentialsRefused(f"{self.conn.url}: authentication failed ({type(exc).__name__})",
                                      hint="check the credentials") from None
-        return Reply(resp.status_code, resp.text, dict(resp.headers), resp.content)
+        return Reply(answer.status, answer.text, answer.headers, answer.content)
 
     def call(self, method: str, path: str, *, what: str, read: bool = False, **kw: Any) -> Reply:
         """`request`, with a non-2xx answer turned into the matching error."""
@@ -462,7 +485,8 @@ class JenkinsClient:
     def reset_session(self) -> None:
         """After a restart: sessions and crumbs are gone; python-jenkins never refreshes its
         crumb by itself (jenkins-facts E)."""
-        self._server.crumb = None
+        self._crumb_field = None
+        self._crumb_value = None
         self._server._session.cookies.clear()  # type: ignore[attr-defined]  # private python-jenkins attribute; not in types-python-jenkins
 
     def controller_status(self) -> ControllerStatus:
@@ -574,14 +598,23 @@ def item_url(path: str) -> str:
 
 
 def fetch(url: str, *, timeout: float = 10.0, verify: bool | str = True) -> Reply:
-    """One GET from this machine (not through Jenkins), e.g. Pomerium's JWKS."""
+    """One GET from this machine (not through Jenkins), e.g. Pomerium's JWKS: no credential,
+    bounded like every other request."""
     import requests
 
+    from . import transport
+
+    session = requests.Session()
+    transport.prepare_session(session)
     try:
-        resp = requests.get(url, timeout=timeout, verify=verify)
-    except requests.exceptions.RequestException as exc:
-        raise Unreachable(f"{url}: no answer from here ({type(exc).__name__})") from None
-    return Reply(resp.status_code, resp.text, dict(resp.headers))
+        answer = transport.exchange(session, "GET", url, timeout=timeout, verify=verify)
+    except transport.OtherOrigin as exc:
+        raise Unreachable(f"{transport.shown_url(url)}: redirected to another origin ({exc.target}); not followed") from None
+    except transport.TransportError as exc:
+        raise Unreachable(f"{transport.shown_url(url)}: no usable answer from here ({type(exc).__name__})") from None
+    finally:
+        session.close()
+    return Reply(answer.status, answer.text, answer.headers)
 
 
 def _timed_out(message: str, *, hint: str) -> Unreachable:

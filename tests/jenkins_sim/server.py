@@ -294,6 +294,21 @@ class JenkinsSim:
         change someone else makes between a client's requests)."""
         self.faults.add(Fault(path, count, "call", method=method, skip=skip, action=action))
 
+    def redirect_next(self, path: str, location: str, count: int = 1, status: int = 302) -> None:
+        """Answer `status` with `Location: location` (a reverse proxy, a moved Jenkins, or a
+        hostile server sending the client elsewhere)."""
+        self.faults.add(Fault(path, count, "redirect", status=status, location=location))
+
+    def trickle_next(self, path: str, count: int = 1, seconds: float = 5.0, head: bool = False) -> None:
+        """Answer 200 one byte at a time, spread over `seconds`: the body (head=False) or the
+        status line and headers (head=True). Every single read is quick; the whole is slow."""
+        self.faults.add(Fault(path, count, "trickle-head" if head else "trickle", seconds=seconds))
+
+    def oversize_next(self, path: str, count: int = 1, size: int | None = None, declared: bool = False) -> None:
+        """Answer 200 with a body of `size` bytes (None: never ending); `declared` sends its
+        Content-Length first."""
+        self.faults.add(Fault(path, count, "oversize", size=size, declared=declared))
+
     def fail_apply_halfway(self) -> None:
         """The next apply/configure/reload sets authorizationStrategy, then fails before
         securityRealm (JCasC configures authorizationStrategy first)."""
@@ -696,6 +711,12 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             if fault.kind == "hang":
                 time.sleep(fault.seconds)
+            elif fault.kind == "redirect":
+                self._send(fault.status, b"", headers={"Location": fault.location})
+                return
+            elif fault.kind in ("trickle", "trickle-head", "oversize"):
+                self._misbehave(fault)
+                return
             else:
                 self._send(fault.status, _page(f"Error {fault.status}", "<p>jenkins_sim injected fault</p>"))
                 return
@@ -748,6 +769,36 @@ class _Handler(BaseHTTPRequestHandler):
             return
 
         self._route(path, segs)
+
+    def _misbehave(self, fault: Fault) -> None:
+        """Answers no real Jenkins gives, for the client's bounds (issue 10 class 8)."""
+        self.close_connection = True
+        body = b'{"_class":"hudson.model.Hudson","quietingDown":false}' + b" " * 60
+        head = (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Jenkins: {self.sim.version}\r\n"
+                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
+        try:
+            if fault.kind == "oversize":
+                headers = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                if fault.declared and fault.size is not None:
+                    headers += f"Content-Length: {fault.size}\r\n"
+                self.wfile.write((headers + "\r\n").encode())
+                block = b"[" + b"0," * 32767 + b"0"
+                sent = 0
+                while fault.size is None or sent < fault.size:
+                    self.wfile.write(block)
+                    sent += len(block)
+                return
+            data = head + body if fault.kind == "trickle-head" else body
+            if fault.kind == "trickle":
+                self.wfile.write(head)
+                self.wfile.flush()
+            pause = fault.seconds / len(data)
+            for i in range(len(data)):
+                self.wfile.write(data[i:i + 1])
+                self.wfile.flush()
+                time.sleep(pause)
+        except OSError:
+            pass  # the client gave up, as it should
 
     def _crumb_ok(self, ident: Identity) -> bool:
         given = self.headers.get(CRUMB_FIELD)
