@@ -86,7 +86,10 @@ def same_origin(a: str, b: str) -> bool:
 
 def shown_url(url: str) -> str:
     """The URL as it may appear in a message: without user info (`user:password@`)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "***@" + url.rsplit("@", 1)[-1] if "@" in url else url
     if "@" not in parts.netloc:
         return url
     return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[-1]))
