@@ -13,7 +13,7 @@ Supported (with `Jenkins.instance`, `Jenkins.get()`, `Jenkins.getInstance()`,
   J.pluginManager.getPlugin("x")?.isActive() / ?.active / ?.getVersion() / ?.version / ?.isEnabled();
   J.updateCenter.getPlugin("x").deploy(); J.updateCenter.getPlugin("x").getNeededDependencies().each{it.deploy()};
   J.isQuietingDown(); J.safeRestart(); J.restart();
-  new URL('<url>').getText().contains('<text>') (a real fetch, for the JWKS reachability probe);
+  new URL('<url>').getText() and .getText().contains('<text>') (a real fetch: the JWKS probes);
   groovy.json.JsonOutput.toJson(io.jenkins.plugins.casc.ConfigurationAsCode.get().getSources())
   (or `.sources`): JCasC's configured sources as Groovy's JsonOutput writes a string list.
 Anything else prints a Groovy-like stack trace (status 200), as a failing script does.
@@ -117,6 +117,9 @@ def _eval(sim: "JenkinsSim", expr: str) -> Any:
             raise ScriptError("groovy.lang.MissingPropertyException: No such property: io for class: Script1")
         # JsonOutput writes a compact array; non-ASCII as \\uXXXX (groovy.json.JsonOutput, CharBuf)
         return json.dumps(sim.casc_sources(), separators=(",", ":"))
+    m = re.fullmatch(r"new\s+URL\(\s*(?:" + _GSTR + r")\s*\)\.(?:getText\(\)|text)", e)
+    if m:
+        return _url_text(_unescape(m, 1))
     lit = re.fullmatch(r"\"([^\"]*)\"|'([^']*)'", e)
     if lit:
         return lit.group(1) if lit.group(1) is not None else lit.group(2)

@@ -83,6 +83,7 @@ def apply_change(run: ApplyRun, plan: Plan) -> None:
     target = target_document(run.spec)["jenkins"]
     strategy = target["authorizationStrategy"]
     if plan.realm_changes:
+        _recheck_before_switch(run, plan)
         post_name = run.creds.post.principal if run.creds.post else ""
         # the post-switch principal is granted by name too, so its right to administer does
         # not hinge on how Jenkins reads its groups claim
@@ -104,6 +105,29 @@ def apply_change(run: ApplyRun, plan: Plan) -> None:
     if plan.strategy_changes or plan.realm_changes:
         _post_document(run, "matrix (the spec's)", run.acting, wrap("authorizationStrategy", strategy), "strategy", "spec")
     run.record(step, "passed")
+
+
+def _recheck_before_switch(run: ApplyRun, plan: Plan) -> None:
+    """Minutes may have passed since the guard (plugins, a restart): the credential we act
+    with must still administer Jenkins, and a given JWT must outlive the switch, or the
+    switch does not start."""
+    from ..given_jwt import expiry_refusal
+
+    assert run.acting is not None
+    problems = []
+    ok, why, _ = run.admin_check(run.acting)
+    if not ok:
+        problems.append(f"{run.acting.auth.describe()} no longer administers Jenkins ({why})")
+    post = run.creds.post
+    if post is not None and post.given is not None:
+        late = expiry_refusal(post, 60.0, "the switch and its verification take up to a minute")
+        if late:
+            problems.append(late.message)
+    if problems:
+        code = ExitCode.ROLLED_BACK if plan.plugins else ExitCode.USAGE
+        raise run.stop("apply", code, "right before the realm switch: " + "; ".join(problems)
+                       + "; the security configuration was not touched",
+                       "run apply again with fresh credentials (--signing-key-file mints a token for every step)")
 
 
 def _bridge(strategy: dict[str, Any], admins: list[str]) -> dict[str, Any]:

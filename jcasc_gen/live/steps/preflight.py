@@ -100,6 +100,8 @@ def guard(run: ApplyRun, plan: Plan) -> None:
                          if "does not exist" in p else "fix the spec or the item, then run again") for p in plan.item_problems]
     if not refusals and plan.realm_changes and run.creds.post is not None:
         refusals = _jwks_refusals(run)
+    if not refusals and plan.config_changes and run.creds.post is not None and run.creds.post.given is not None:
+        refusals = _given_jwt_refusals(run, plan)
     if refusals:
         for r in refusals:
             run.log("guard", f"refused: {r}")
@@ -125,6 +127,37 @@ def _jwks_refusals(run: ApplyRun) -> list[Refusal]:
     for note in verdict.notes:
         run.log("guard", note)
     return verdict.refusals
+
+
+def run_budget(run: ApplyRun, plan: Plan) -> tuple[float, str]:
+    """How long a credential must stay valid from now on (seconds, and why): the change and
+    its verification take well under a minute; a plugin install adds a restart that may
+    take up to --restart-timeout."""
+    if plan.plugins:
+        return 60.0 + run.opts.restart_timeout, (f"up to {60 + run.opts.restart_timeout:g}s: plugins, a restart that may take "
+                                                 f"--restart-timeout {run.opts.restart_timeout:g}s, then the change")
+    return 60.0, "up to a minute for the change and its verification"
+
+
+def _given_jwt_refusals(run: ApplyRun, plan: Plan) -> list[Refusal]:
+    from ...client import fetch
+    from ..given_jwt import expiry_refusal, signature_refusals
+    from ..jwks import read_keys
+
+    post = run.creds.post
+    assert post is not None and run.acting is not None
+    url = run.spec.jwt.jwks_url
+    acting = run.acting
+    reader = (lambda: read_keys(url, run_script=acting.run_script, fetch_here=lambda u: fetch(u, timeout=run.creds.conn.timeout))
+              ) if run.opts.jwks_check and url else None
+    refusals, note = signature_refusals(post, url or "(no jwt.jwks_url)", reader)
+    if note:
+        run.log("guard", note)
+    if refusals:
+        return refusals
+    must_last, why = run_budget(run, plan)
+    late = expiry_refusal(post, must_last, why)
+    return [late] if late else []
 
 
 def confirm(run: ApplyRun, plan: Plan) -> None:
