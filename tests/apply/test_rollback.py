@@ -121,7 +121,7 @@ def test_rollback_impossible_exits_5_with_state_and_recovery(env: Env) -> None:
     run = env.apply()
     assert run.code == ExitCode.NOT_ROLLED_BACK, run.err
     assert "the rollback failed" in run.err
-    assert "realm (last applied by this run): jwtAuth" in run.err
+    assert "realm (read from Jenkins now): jwtAuth" in run.err
     assert "API token (admin): treated as anonymous" in run.err
     assert "JWT (alice@example.com): accepted" in run.err
     assert "Manual recovery" in run.err and "CASC_JENKINS_CONFIG" in run.err

@@ -149,6 +149,8 @@ class JenkinsSim:
         self.mode = "NORMAL"
         self.quieting_down = False
         self.builds: list[Build] = []  # running builds: they keep a safe restart waiting
+        self.change_delays: list[float] = []  # delay_changes()
+        self.changes_in_flight = 0  # JCasC changes being applied right now
         self.faults = Faults()
         self.lock = threading.RLock()
         self.sessions: dict[str, dict[str, Any]] = {}
@@ -461,7 +463,26 @@ class JenkinsSim:
                 self.mode = plan.scalars["mode"]
 
     def apply(self, text: str, source_name: str = "/configuration-as-code/apply") -> None:
-        self._apply_sources([casc.YamlSource(source_name, text)])
+        with self.lock:
+            delay = self.change_delays.pop(0) if self.change_delays else 0.0
+        with self.lock:
+            self.changes_in_flight += 1
+        try:
+            if delay:
+                # a slow configure: the request thread carries on after the client has gone
+                # (Jetty does not abandon a running request when its client disconnects)
+                time.sleep(delay)
+            self._apply_sources([casc.YamlSource(source_name, text)])
+        finally:
+            with self.lock:
+                self.changes_in_flight -= 1
+
+    def delay_changes(self, *seconds: float) -> None:
+        """The next JCasC apply/configure changes, one per value, are applied only after that
+        many seconds (0: at once); the answer comes after that, so a client with a shorter
+        timeout gives up while the change is still on its way."""
+        with self.lock:
+            self.change_delays.extend(seconds)
 
     def reload(self) -> None:
         self._apply_sources([])

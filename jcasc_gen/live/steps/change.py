@@ -144,9 +144,9 @@ def _post_document(run: ApplyRun, label: str, client: JenkinsClient, doc: dict[s
     except CascRejected as exc:
         raise RuntimeError(_explain_apply_failure(exc)) from None
     except Unreachable as exc:
-        if exc.timed_out:
-            run.settle("apply")
-        raise
+        (section, value), = doc["jenkins"].items()
+        if not exc.timed_out or not run.settle("apply", section, value):
+            raise
     run.known[what] = known_as
     run.log("apply", f"{label}: done")
 

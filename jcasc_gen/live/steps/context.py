@@ -45,6 +45,8 @@ class ApplyResult:
     steps: list[dict[str, str]] = field(default_factory=list)
     plan: Plan | None = None
     checks: list[CheckResult] = field(default_factory=list)
+    # after a rollback: the realm and strategy Jenkins holds at the end, read from it
+    end_state: dict[str, str] | None = None
 
     def to_json(self) -> dict[str, Any]:
         from ..redact import redact
@@ -56,6 +58,7 @@ class ApplyResult:
             "plan": self.plan.to_json() if self.plan else None,
             "steps": [{k: redact(v) for k, v in s.items()} for s in self.steps],
             "checks": [c.to_json() for c in self.checks],
+            "end_state": self.end_state,
         }
 
 
@@ -90,6 +93,8 @@ class ApplyRun:
         from ..item_step import ItemRun
 
         self.items = ItemRun()  # the item matrices this run writes (live/item_step.py)
+        self.in_flight: list[str] = []  # sections of changes that got no answer and had not landed when we stopped watching
+        self.late_landing = False  # such a change landed after the rollback
 
     # ------------------------------------------------------------------ reporting
 
@@ -137,8 +142,48 @@ class ApplyRun:
                 return c
         return None
 
-    def settle(self, step: str) -> None:
-        """A change whose answer we did not get may still be running in Jenkins; give it
-        one more timeout period to land before rolling back, so it cannot land after."""
-        self.log(step, f"no answer; waiting {self.creds.conn.timeout:g}s for a change still in flight before rolling back")
-        self.creds.conn.sleep(self.creds.conn.timeout)
+    # ------------------------------------------------------------------ late answers
+
+    @property
+    def settle_window(self) -> float:
+        """How long a change that got no answer is watched for (three request timeouts)."""
+        return 3 * self.creds.conn.timeout
+
+    def live_sections(self) -> dict[str, Any] | None:
+        """The managed sections Jenkins holds now (normalised), read with whichever
+        credential can (the JWT first: after a realm switch the API token is anonymous)."""
+        from ...jcasc import normalize_managed
+        from ..state import parse_export
+
+        auths = ([self.creds.post.auth()] if self.creds.post else []) + ([self.creds.pre] if self.creds.pre else [])
+        for auth in auths:
+            try:
+                return dict(normalize_managed(parse_export(self.client(auth).casc_export()))["jenkins"])
+            except JenkinsError:
+                continue
+        return None
+
+    def settle(self, step: str, section: str, posted: Any) -> bool:
+        """A change whose answer did not come may still be running in Jenkins (a request
+        thread is not stopped when its client goes). Watch what Jenkins holds until it holds
+        the posted section (True: the change landed) or the settle window passes (False:
+        remembered in `in_flight`, so the rollback watches for it afterwards)."""
+        import time
+
+        from ...jcasc import normalize_managed
+
+        want = normalize_managed(wrap(section, posted))["jenkins"].get(section)
+        window = self.settle_window
+        self.log(step, f"no answer within {self.creds.conn.timeout:g}s: the change may still be running in Jenkins; "
+                       f"watching what Jenkins holds for up to {window:g}s ...")
+        deadline = time.monotonic() + window
+        while True:
+            live = self.live_sections()
+            if live is not None and live.get(section) == want:
+                self.log(step, f"the change landed late: Jenkins holds the posted {section}")
+                return True
+            if time.monotonic() >= deadline:
+                self.in_flight.append(section)
+                self.log(step, f"the change had not landed {window:g}s later; rolling back, then watching for it again")
+                return False
+            self.creds.conn.sleep(self.opts.poll)

@@ -32,6 +32,60 @@ def rollback(run: ApplyRun, reason: str) -> int:
     step = "rollback"
     run.log(step, f"{reason}")
     run.record("apply" if not run.result.checks else "verify", "failed", reason)
+    code = _restore(run)
+    if code == ExitCode.ROLLED_BACK and run.in_flight:
+        # a change that got no answer had not landed when we stopped waiting for it: it may
+        # land now, over the snapshot; watch, and put the snapshot back once more if it does
+        landed = _watch_for_late_change(run)
+        if landed is not None:
+            held = (f"Jenkins held realm {_symbol(landed.get('securityRealm'))}, strategy "
+                    f"{_symbol(landed.get('authorizationStrategy'))}" if landed else "no credential can read Jenkins' configuration now")
+            run.log(step, f"a change that got no answer landed after the rollback ({held}); rolling back again")
+            run.in_flight.clear()
+            run.late_landing = True
+            code = _restore(run)
+    if code == ExitCode.ROLLED_BACK:
+        _report_end_state(run)
+    return code
+
+
+def _symbol(section: Any) -> str:
+    if isinstance(section, dict) and len(section) == 1:
+        return str(next(iter(section)))
+    return str(section)
+
+
+def _watch_for_late_change(run: ApplyRun) -> dict[str, Any] | None:
+    """Watch the live sections for the settle window; the sections if they left the snapshot."""
+    import time
+
+    assert run.snapshot is not None
+    snap = dict(normalize_managed(run.snapshot)["jenkins"])
+    run.log("rollback", f"watching for {run.settle_window:g}s for the change that got no answer ...")
+    deadline = time.monotonic() + run.settle_window
+    while time.monotonic() < deadline:
+        live = run.live_sections()
+        if live != snap:  # different, or unreadable where it was readable a moment ago: it landed
+            return live or {}
+        run.creds.conn.sleep(run.opts.poll)
+    return None
+
+
+def _report_end_state(run: ApplyRun) -> None:
+    live = run.live_sections()
+    if live is None:
+        return
+    realm, strategy = _symbol(live.get("securityRealm")), _symbol(live.get("authorizationStrategy"))
+    run.result.end_state = {"realm": realm, "strategy": strategy}
+    run.log("rollback", f"Jenkins holds at the end: realm {realm}, strategy {strategy}")
+    if run.in_flight:
+        run.log("rollback", f"warning: a change that got no answer ({', '.join(run.in_flight)}) had not landed "
+                            f"{run.settle_window:g}s after its timeout; if Jenkins still applies it, it will hold that instead: "
+                            "`jcasc-gen plan` shows what it holds")
+
+
+def _restore(run: ApplyRun) -> int:
+    step = "rollback"
     snap = run.snapshot
     assert snap is not None
     run.log(step, "restoring the snapshot's realm and strategy ...")
@@ -84,9 +138,9 @@ def _rollback_document(run: ApplyRun, label: str, client: JenkinsClient, doc: di
     try:
         client.casc_apply(yaml_document(doc, "jcasc"), use_configure=run.use_configure)
     except Unreachable as exc:
-        if exc.timed_out:
-            run.settle("apply")
-        raise
+        (section, value), = doc["jenkins"].items()
+        if not exc.timed_out or not run.settle("rollback", section, value):
+            raise
     except CascRejected as exc:
         raise RuntimeError(f"JCasC refused the rollback document ({label}): " + "; ".join(m.message for m in exc.messages)) from None
     key = "realm" if "securityRealm" in doc["jenkins"] else "strategy"
@@ -96,7 +150,10 @@ def _rollback_document(run: ApplyRun, label: str, client: JenkinsClient, doc: di
 def _fatal(run: ApplyRun, reason: str) -> int:
     step = "rollback"
     run.record(step, "failed", reason)
-    lines = [f"error: the rollback failed: {reason}", "Jenkins is in this state:"]
+    lines = [f"error: the rollback failed: {reason}"]
+    if run.late_landing:
+        lines.append("(a change that got no answer within --timeout landed after the first rollback, over the snapshot)")
+    lines.append("Jenkins is in this state:")
     state = _describe_state(run)
     lines += [f"  {k}: {v}" for k, v in state.items()]
     lines += [
@@ -120,8 +177,16 @@ def _fatal(run: ApplyRun, reason: str) -> int:
 
 
 def _describe_state(run: ApplyRun) -> dict[str, str]:
-    out = {"realm (last applied by this run)": run.known.get("realm", "unknown"),
-           "strategy (last applied by this run)": run.known.get("strategy", "unknown")}
+    live = run.live_sections()
+    if live is not None:
+        out = {"realm (read from Jenkins now)": _symbol(live.get("securityRealm")),
+               "strategy (read from Jenkins now)": _symbol(live.get("authorizationStrategy"))}
+    else:
+        out = {"realm (last applied by this run; no credential can read it now)": run.known.get("realm", "unknown"),
+               "strategy (last applied by this run; no credential can read it now)": run.known.get("strategy", "unknown")}
+        if run.late_landing:
+            out["strategy (last applied by this run; no credential can read it now)"] += (
+                ", unless the change that landed late replaced it")
     for label, auth in (("API token", run.creds.pre), ("JWT", run.creds.post.auth() if run.creds.post else None)):
         if auth is None:
             continue
