@@ -410,6 +410,31 @@ class JenkinsClient:
         reply = self.call("GET", "updateCenter/api/json", what="reading the update center", read=True, params={"depth": "1"})
         return self._json(reply, "the update center")
 
+    def update_center_offers(self) -> dict[str, str] | None:
+        """name -> the newest version the update sites offer: `availables` (not installed)
+        and `updates` (installed, newer offered) of each site (hudson/model/UpdateSite.java
+        @Exported getAvailables, getUpdates). None when the update centre cannot be read."""
+        from . import pins
+
+        try:
+            reply = self.call("GET", "updateCenter/api/json", what="reading the update centre", read=True,
+                              params={"tree": "sites[id,availables[name,version],updates[name,version]]"})
+            sites = self._json(reply, "the update centre").get("sites")
+        except JenkinsError:
+            return None
+        if not isinstance(sites, list):
+            return None
+        out: dict[str, str] = {}
+        for site in sites:
+            if not isinstance(site, dict):
+                continue
+            for entry in (site.get("availables") or []) + (site.get("updates") or []):
+                if isinstance(entry, dict) and isinstance(entry.get("name"), str) and isinstance(entry.get("version"), str):
+                    name, version = entry["name"], entry["version"]
+                    if name not in out or pins.older_than(out[name], version):
+                        out[name] = version
+        return out
+
     def _json(self, reply: Reply, what: str) -> dict[str, Any]:
         try:
             data = json.loads(reply.text)

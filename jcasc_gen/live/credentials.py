@@ -58,34 +58,25 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="wait before the first retry, doubled for each next one (default 0.5)")
 
 
-def _url_for_message(url: str) -> str:
-    """`url` as a message may show it: no user info, and nothing before an `@` at all when the
-    URL is too broken to tell where its user info ends."""
-    from ..transport import shown_url
-
-    shown = shown_url(url)
-    return shown if "@" not in shown else "***@" + shown.rsplit("@", 1)[-1]
-
-
 def check_url(url: str, flag: str) -> str:
     """The Jenkins URL the live commands use: http(s), a host, and no user info. A password
     in a URL ends up in shell history, process lists and proxy logs, and every message would
     have to hide it: so it is refused, and never repeated."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:  # e.g. an unbalanced "[" (IPv6 literal syntax)
-        parts = urlsplit("")
-    if "@" in url.split("/")[2 if "://" in url else 0] or ("@" in url and not parts.netloc):
+    if "@" in url:
+        # user info, or what urllib would not even take for user info (a password holding
+        # "/", "?" or "#" pushes it into the path): no Jenkins root URL needs an "@"
         register_secret(url.rsplit("@", 1)[0])
-        raise CredentialError(f"{flag} carries user info (a user name or password before '@'): refused, and not repeated here",
+        raise CredentialError(f"{flag} carries user info (an '@', as in user:password@host): refused, and not repeated here",
                               "give the URL without it (http://jenkins:8080/) and the credentials in JENKINS_USER_ID and "
                               "JENKINS_API_TOKEN (or JENKINS_JWT / --jwt-file)")
+    example = "for example --url http://jenkins:8080/"
     try:
-        urlsplit(url).port  # a port that is not a number, or a broken IPv6 literal, raises here
-    except ValueError:
-        raise CredentialError(f"{flag} {_url_for_message(url)!r} has an invalid port", "for example --url http://jenkins:8080/") from None
+        parts = urlsplit(url)
+        parts.port  # a port that is not a number raises here
+    except ValueError:  # a port that is not a number, an unbalanced "[" (IPv6 literal syntax)
+        raise CredentialError(f"{flag} {url!r} is not a valid URL", example) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise CredentialError(f"{flag} {_url_for_message(url)!r} is not an http(s) URL", "for example --url http://jenkins:8080/")
+        raise CredentialError(f"{flag} {url!r} is not an http(s) URL", example)
     return url
 
 

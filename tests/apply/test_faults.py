@@ -175,9 +175,13 @@ def test_plugin_that_fails_to_install(env: Env) -> None:
     assert assert_whole_state(env) == "snapshot"
 
 
-def test_plugin_the_update_center_does_not_offer(make_env: Any) -> None:
+def test_plugin_the_update_center_does_not_offer_when_it_could_not_be_read_first(make_env: Any) -> None:
+    # plan and apply read the update centre first (tests/apply/test_plugin_plan.py); when
+    # that read fails, the install is tried and its missing job still ends the run cleanly
     env = make_env(available_plugins={})
+    env.sim.fail_next("/updateCenter/api/json", count=1, status=500)  # a 500 is not retried
     run = env.apply()
     assert run.code == ExitCode.ROLLED_BACK, run.err
+    assert "the update centre could not be read" in run.err
     assert "does not offer" in run.err
     assert assert_whole_state(env) == "snapshot"

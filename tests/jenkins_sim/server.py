@@ -33,11 +33,15 @@ from .plugins import PluginManager
 from .state import ANONYMOUS, Build, Identity, JwtRealm, LocalRealm, Realm, Strategy
 
 DEFAULT_PLUGINS = {"configuration-as-code": "1987.v4ade2e49fb_b_c", "matrix-auth": "3.2.8"}
+# The update centre: the releases a controller would be offered. configuration-as-code
+# 2117.vc05a_0b_e6b_f4e and skip-certificate-check 50.vcfa_cdb_b_27312 are real releases
+# (tags of jenkinsci/configuration-as-code-plugin, the plugin site); matrix-auth 3.2.9 is a
+# made-up next release, so an upgrade over the installed 3.2.8 can be simulated.
 DEFAULT_AVAILABLE = {
     "jwt-auth": "0.3.0",
-    "skip-certificate-check": "1.1",
+    "skip-certificate-check": "50.vcfa_cdb_b_27312",
     "matrix-auth": "3.2.9",
-    "configuration-as-code": "2000.v2b_4f1e3c5d6a",
+    "configuration-as-code": "2117.vc05a_0b_e6b_f4e",
     # plugins that define permissions (the releases of their repositories' newest tags)
     "cloudbees-folder": "6.1100.ve9eed61d16c4",
     "credentials": "1502.v5c95e620ddfe",
@@ -93,6 +97,7 @@ class JenkinsSim:
         casc_json_check: bool = True,
         plugins: dict[str, str] | None = None,
         available_plugins: dict[str, str] | None = None,
+        disabled_plugins: Iterable[str] = (),
         users: dict[str, str] | None = None,
         security_realm: Realm | None = None,
         authorization: Strategy | str = "loggedInUsersCanDoAnything",
@@ -119,6 +124,9 @@ class JenkinsSim:
         )
         if casc_version is not None:
             self.plugin_manager.plugins["configuration-as-code"].version = casc_version
+        for name in disabled_plugins:  # disabled at the last start: installed, not loaded
+            self.plugin_manager.plugins[name].enabled = False
+            self.plugin_manager.plugins[name].active = False
         self.users: dict[str, str] = dict({"admin": "admin-token"} if users is None else users)
         self.local_user_ids: list[str] = list(self.users)
         # user records (hudson.model.User): id -> {"fullName", "email"}; jwt-auth creates them
@@ -324,6 +332,11 @@ class JenkinsSim:
         """Every crumb issued so far stops validating (as after a session/salt change)."""
         with self.lock:
             self._crumb_salt = _secrets.token_bytes(16)
+
+    def disable_plugin(self, name: str) -> None:
+        """Disable a plugin (its disable file): it stays loaded until the next restart, and
+        no restart loads it again until it is enabled."""
+        self.plugin_manager.set_enabled(name, False)
 
     def fail_plugin_install(self, name: str) -> None:
         self.plugin_manager.fail_installs.add(name)
@@ -852,7 +865,8 @@ class _Handler(BaseHTTPRequestHandler):
         if segs and segs[0] == "manage" and len(segs) > 1 and segs[1] == "configuration-as-code":
             segs = segs[1:]  # management links also resolve under /manage/ (A.1)
         key = "/".join(segs)
-        depth = int(self.query.get("depth", "0") or 0)
+        # with `tree`, Stapler walks as deep as the tree names (the depth parameter is ignored)
+        depth = 99 if "tree" in self.query else int(self.query.get("depth", "0") or 0)
 
         if key == "":
             self._send(200, _page("Dashboard", f"<p>Jenkins {html.escape(sim.version)}</p>"))
@@ -910,6 +924,14 @@ class _Handler(BaseHTTPRequestHandler):
             # PluginManager.doInstallNecessaryPlugins: redirectViaContextPath (newer cores:
             # "pluginManager/updates/", older: "updateCenter")
             self._redirect(sim.url + "pluginManager/updates/")
+        elif len(segs) == 4 and segs[:2] == ["pluginManager", "plugin"] and segs[3] in ("makeEnabled", "makeDisabled"):
+            # PluginWrapper.doMakeEnabled/doMakeDisabled (PluginWrapper.java:1346-1360): ADMINISTER
+            if not self._post_only() or not self._need(P.ADMINISTER):
+                return
+            if not sim.plugin_manager.set_enabled(segs[2], segs[3] == "makeEnabled"):
+                self._send(404, _page("Not Found", ""))
+                return
+            self._send(200, b"")
         elif key in ("pluginManager/updates", "pluginManager", "updateCenter"):
             if self._need(SYSTEM_READ):
                 self._send(200, _page("Plugins", ""))

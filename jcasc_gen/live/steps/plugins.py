@@ -27,7 +27,7 @@ def install_and_restart(run: ApplyRun, plan: Plan) -> None:
         run.record(step, "skipped", "dry run")
         return
     assert run.acting is not None
-    wanted = [(p.name, p.want) for p in plan.plugins if p.action != "activate"]
+    wanted = [(p.name, p.want) for p in plan.plugins if p.action in ("install", "upgrade")]
     try:
         if wanted:
             for name, version in wanted:

@@ -43,7 +43,7 @@ def preflight(run: ApplyRun) -> LiveState:
                        "once jwtAuth is the realm only a JWT works")
     run.log(step, f"acting as {run.acting_name!r} ({run.acting.auth.describe()}) with Overall/Administer")
     try:
-        state = read_state(run.acting)
+        state = read_state(run.acting, offers=True)
     except JenkinsError as exc:
         raise run.stop(step, exc.exit_code, exc.message, exc.hint) from None
     casc = state.plugins.get("configuration-as-code")
@@ -95,7 +95,7 @@ def reads_from_disk(run: ApplyRun, state: LiveState) -> bool:
 
 
 def guard(run: ApplyRun, plan: Plan) -> None:
-    refusals = guard_check(run.spec, plan, run.creds.post)
+    refusals = [Refusal(b, "") for b in plan.blockers] or guard_check(run.spec, plan, run.creds.post)
     refusals += [Refusal(p, "create the item in Jenkins first, or pass --create-folders to create missing ones as empty folders"
                          if "does not exist" in p else "fix the spec or the item, then run again") for p in plan.item_problems]
     if not refusals and plan.realm_changes and run.creds.post is not None:
