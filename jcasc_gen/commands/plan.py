@@ -72,7 +72,9 @@ def run(args: argparse.Namespace) -> int:
         for line in plan.lines():
             print(redact(line))
         if disk.from_disk:
-            print(redact(f"disk     {disk.describe()}; `apply` waits for them to equal the spec (--via-reload)"))
+            then = ("`apply` posts the realm and matrix as usual" if disk.security_from_disk is False else
+                    "`apply` waits for them to equal the spec (--via-reload)")
+            print(redact(f"disk     {disk.describe()}; {then}"))
         elif disk.sources is None and plan.changed:
             print(redact(f"disk     {disk.describe()}"))
     if plan.blockers:

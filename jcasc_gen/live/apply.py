@@ -55,7 +55,7 @@ class Applier(ApplyRun):
                 self.log("preflight", "nothing to change; skipping every step")
                 self.record("preflight", "passed", "nothing to change")
                 return self.result
-            if self.opts.via != "api" and preflight.reads_from_disk(self, state):
+            if preflight.reads_from_disk(self, state):
                 return self.result
             preflight.guard(self, plan)
             preflight.confirm(self, plan)

@@ -139,6 +139,7 @@ def test_merge_conflict_with_on_disk_file_is_explained(make_env: Any, pomerium_s
     before = env.sim.export_yaml()
     run = env.apply("--via-api")
     assert run.code == ExitCode.ROLLED_BACK, run.err
+    assert "declares securityRealm and authorizationStrategy" in run.err  # said before posting anyway
     assert "conflicting configuration" in run.err
     assert "(this one)" in run.err and "config script) and reload, then `apply --via-reload`" in run.err
     assert "remove securityRealm/authorizationStrategy" in run.err

@@ -69,8 +69,10 @@ def read_items(run: ApplyRun, state: LiveState) -> tuple[list[Any], dict[str, li
 
 
 def reads_from_disk(run: ApplyRun, state: LiveState) -> bool:
-    """When Jenkins reads JCasC files from disk, posting the sections would merge with them:
-    wait for the deployed files instead (live/reload.py). True when that took over."""
+    """When a JCasC file on disk declares the realm or the matrix, posting them would merge
+    with it (a conflict, or a matrix's entries the union of both) and every restart would
+    put the file's back: wait for the deployed files instead (live/reload.py). True when
+    that took over. With `--via-api` it only says so, and posts."""
     from ..disk import read_disk_config
     from ..reload import ReloadOptions, ReloadWaiter
 
@@ -81,6 +83,12 @@ def reads_from_disk(run: ApplyRun, state: LiveState) -> bool:
             run.log("preflight", f"note: {disk.describe()}; posting the realm and matrix")
         return False
     run.log("preflight", disk.describe())
+    if disk.security_from_disk is False:
+        return False  # the files configure other things: posting the managed sections merges with nothing
+    if run.opts.via == "api":
+        run.log("preflight", "warning: --via-api: posting anyway; a realm in a file is then a conflict and a matrix the "
+                             "union of both, which the verification finds and the rollback undoes")
+        return False
     if run.opts.dry_run:
         run.emit("dry run: apply would wait for the deployed files to equal the spec (`--via-api` posts anyway); "
                  "nothing was changed")
