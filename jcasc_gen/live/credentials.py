@@ -51,7 +51,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--groups", metavar="G1,G2", default="", help="groups claim of minted JWTs (comma-separated)")
     g.add_argument("--ca-bundle", metavar="FILE", help="CA bundle to verify Jenkins' TLS certificate")
     g.add_argument("--insecure", action="store_true", help="do not verify TLS certificates (test setups only)")
-    g.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="per-request timeout (default 30)")
+    g.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="bounds each request as a whole, answer and redirects included (default 30)")
     g.add_argument("--retries", type=int, default=3, metavar="N",
                    help="extra attempts for reads (never for changes) when Jenkins does not answer or answers 502-504 (default 3)")
     g.add_argument("--retry-backoff", type=float, default=0.5, metavar="SECONDS",

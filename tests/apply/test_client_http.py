@@ -153,3 +153,19 @@ def test_an_oversized_answer_is_an_error_not_a_memory_exhaustion(jenkins_sim: Je
         client.call("GET", "api/json", what="reading")
     assert "larger than 64 MiB; it was not read" in str(caught.value)
     assert client.whoami().name == "admin"  # and the client goes on working
+
+
+def test_the_documented_bounds_are_the_codes() -> None:
+    # docs/apply.md "Guarantees" states these numbers; keep them in step with the code
+    import pathlib
+
+    from jcasc_gen.client import Connection
+    from jcasc_gen.live.steps.context import ApplyOptions, ApplyRun
+
+    doc = (pathlib.Path(__file__).resolve().parents[2] / "docs" / "apply.md").read_text(encoding="utf-8")
+    assert f"every answer body by {transport.MAX_RESPONSE_BYTES // 2**20} MiB" in doc
+    assert f"(at most {transport.MAX_REDIRECTS} hops)" in doc
+    run = ApplyRun.__new__(ApplyRun)
+    run.creds = type("C", (), {"conn": Connection("http://x/", timeout=7.0)})()  # type: ignore[assignment]
+    run.opts = ApplyOptions()
+    assert run.settle_window == 3 * 7.0 and "by three `--timeout`s" in doc
