@@ -81,3 +81,23 @@ def test_secrets_from_the_environment_give_no_warning(env: Env, monkeypatch: pyt
     run = env.run("plan", str(env.spec), "--url", env.sim.url)
     assert run.code in (ExitCode.OK, ExitCode.DIFFERENCES), run.err
     assert "visible to other local users" not in run.err
+
+
+def test_no_secret_in_the_json_of_the_new_refusals(make_env: Any, pomerium_side: Any) -> None:
+    # the canary over every new JSON path: blockers (disk, update centre, disabled plugin),
+    # a given JWT refused for its signature, a run that watched for a late change
+    from tests.jenkins_sim import DEFAULT_PLUGINS
+
+    env = make_env(plugins={**DEFAULT_PLUGINS, "jwt-auth": "0.3.0"}, disabled_plugins=["jwt-auth"],
+                   casc_files=["jenkins:\n  authorizationStrategy:\n    globalMatrix:\n      entries: []\n"])
+    runs = [env.plan("--format", "json")]
+    forged = pomerium_side.mint_with_foreign_key("alice@example.com", [], expires_in=3600)
+    runs.append(env.run("apply", str(env.spec), "--url", env.sim.url, "--user", "admin", "--token", CANARY_TOKEN,
+                        "--jwt", forged, "--yes", "--format", "json"))
+    late = make_env()
+    late.sim.delay_changes(0.0, 1.2)
+    runs.append(late.apply("--timeout", "0.3", "--format", "json"))
+    for run in runs:
+        assert run.json, run.err
+        assert_no_secret(run, env)
+        assert forged not in run.text()
