@@ -145,8 +145,12 @@ def _drop_request(env: Env, k: int, kind: str) -> None:
     faults.take = take  # type: ignore[method-assign]
 
 
+# a restart as short as the simulator allows: this test is about each request, not the wait
+QUICK = {"restart_notice_seconds": 0.0, "restart_seconds": 0.0}
+
+
 def _request_count(make_env: Any) -> int:
-    env = make_env()
+    env = make_env(**QUICK)
     assert env.apply().code == ExitCode.OK
     return len(env.sim.requests)
 
@@ -158,7 +162,7 @@ def test_any_single_request_failing(make_env: Any, kind: str) -> None:
     fully applied, or rolled back."""
     total = _request_count(make_env)
     for k in range(1, total + 1, 1 if kind == "drop" else 2):
-        env = make_env()
+        env = make_env(**QUICK)
         _drop_request(env, k, kind)
         run = env.apply("--retry-backoff", "0.01")
         assert run.code in (ExitCode.OK, ExitCode.UNREACHABLE, ExitCode.ROLLED_BACK), (k, run.err)
