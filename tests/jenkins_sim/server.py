@@ -926,7 +926,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._redirect(sim.url + "pluginManager/updates/")
         elif len(segs) == 4 and segs[:2] == ["pluginManager", "plugin"] and segs[3] in ("makeEnabled", "makeDisabled"):
             # PluginWrapper.doMakeEnabled/doMakeDisabled (PluginWrapper.java:1346-1360): ADMINISTER
-            if not self._post_only() or not self._need(P.ADMINISTER):
+            if not self._post_only() or not self._need(acl.ADMINISTER):
                 return
             if not sim.plugin_manager.set_enabled(segs[2], segs[3] == "makeEnabled"):
                 self._send(404, _page("Not Found", ""))
