@@ -136,13 +136,14 @@ def _drop_request(env: Env, k: int, kind: str) -> None:
     original = faults.take
     seen = [0]
 
-    def take(path: str) -> Any:
+    def take(path: str, method: str | None = None) -> Any:
         seen[0] += 1
         if seen[0] == k:
             return Fault(path, 1, kind, status=503 if kind == "status" else 500)
-        return original(path)
+        return original(path, method)
 
     faults.take = take  # type: ignore[method-assign]
+    env.sim.fault_seen = seen  # type: ignore[attr-defined]  # read back by the test: the fault did fire
 
 
 # a restart as short as the simulator allows: this test is about each request, not the wait
@@ -165,6 +166,7 @@ def test_any_single_request_failing(make_env: Any, kind: str) -> None:
         env = make_env(**QUICK)
         _drop_request(env, k, kind)
         run = env.apply("--retry-backoff", "0.01")
+        assert env.sim.fault_seen[0] >= k, f"request {k} never came: the fault did not fire"
         assert run.code in (ExitCode.OK, ExitCode.UNREACHABLE, ExitCode.ROLLED_BACK), (k, run.err)
         end = assert_whole_state(env)
         assert (end == "target") is (run.code == ExitCode.OK), (k, run.err)
