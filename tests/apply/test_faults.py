@@ -166,7 +166,9 @@ def test_any_single_request_failing(make_env: Any, kind: str) -> None:
         env = make_env(**QUICK)
         _drop_request(env, k, kind)
         run = env.apply("--retry-backoff", "0.01")
-        assert env.sim.fault_seen[0] >= k, f"request {k} never came: the fault did not fire"
+        # the fault fired, or the run made fewer requests than the counted one (restart polls vary)
+        # and got through untouched; a take() the simulator cannot call makes neither true
+        assert env.sim.fault_seen[0] >= k or run.code == ExitCode.OK, f"request {k}: the fault did not fire\n{run.err}"
         assert run.code in (ExitCode.OK, ExitCode.UNREACHABLE, ExitCode.ROLLED_BACK), (k, run.err)
         end = assert_whole_state(env)
         assert (end == "target") is (run.code == ExitCode.OK), (k, run.err)

@@ -46,6 +46,8 @@ DEFAULT_AVAILABLE = {
     "cloudbees-folder": "6.1100.ve9eed61d16c4",
     "credentials": "1502.v5c95e620ddfe",
     "workflow-cps": "4350.vcc65d4958821",
+    # the Helm chart's pin (jenkinsci/helm-charts charts/jenkins/values.yaml), for specs with output.helm
+    "kubernetes": "4540.v612369217f87",
 }
 SYSTEM_READ = "Overall/SystemRead"
 MANAGE = "Overall/Manage"
