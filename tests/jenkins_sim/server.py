@@ -48,6 +48,8 @@ DEFAULT_AVAILABLE = {
     "workflow-cps": "4350.vcc65d4958821",
     # the Helm chart's pin (jenkinsci/helm-charts charts/jenkins/values.yaml), for specs with output.helm
     "kubernetes": "4540.v612369217f87",
+    # for specs with output.job_dsl (a jenkinsci/job-dsl-plugin release tag)
+    "job-dsl": "3654.vdf58f53e2d15",
 }
 SYSTEM_READ = "Overall/SystemRead"
 MANAGE = "Overall/Manage"
