@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
                 raise JenkinsError(f"{auth.describe()} is treated as anonymous",
                                    hint="once jwtAuth is the realm, API tokens are anonymous: pass --signing-key-file or --jwt"
                                    if creds.post is None else "check the API token's user")
-            state = read_state(client)
+            state = read_state(client, offers=True)
             disk = read_disk_config(client)
             items = read_live_items(client, spec, state.document, create_folders=args.create_folders, walk=not args.no_walk)
             break
@@ -72,7 +72,11 @@ def run(args: argparse.Namespace) -> int:
         for line in plan.lines():
             print(redact(line))
         if disk.from_disk:
-            print(redact(f"disk     {disk.describe()}; `apply` waits for them to equal the spec (--via-reload)"))
+            then = ("`apply` posts the realm and matrix as usual" if disk.security_from_disk is False else
+                    "`apply` waits for them to equal the spec (--via-reload)")
+            print(redact(f"disk     {disk.describe()}; {then}"))
         elif disk.sources is None and plan.changed:
             print(redact(f"disk     {disk.describe()}"))
+    if plan.blockers:
+        return ExitCode.USAGE  # apply would refuse: say so to CI before anyone runs it
     return ExitCode.DIFFERENCES if plan.changed else ExitCode.OK

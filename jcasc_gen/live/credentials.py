@@ -20,7 +20,8 @@ from ..exitcodes import ExitCode
 from ..model import Spec
 from .redact import register_secret, say
 
-__all__ = ["add_arguments", "CredentialError", "PostCredential", "Credentials", "resolve", "default_principal"]
+__all__ = ["add_arguments", "CredentialError", "PostCredential", "Credentials", "resolve", "default_principal", "check_url",
+           "warn_command_line_secrets"]
 
 
 class CredentialError(Exception):
@@ -50,11 +51,44 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--groups", metavar="G1,G2", default="", help="groups claim of minted JWTs (comma-separated)")
     g.add_argument("--ca-bundle", metavar="FILE", help="CA bundle to verify Jenkins' TLS certificate")
     g.add_argument("--insecure", action="store_true", help="do not verify TLS certificates (test setups only)")
-    g.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="per-request timeout (default 30)")
+    g.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="bounds each request as a whole, answer and redirects included (default 30)")
     g.add_argument("--retries", type=int, default=3, metavar="N",
                    help="extra attempts for reads (never for changes) when Jenkins does not answer or answers 502-504 (default 3)")
     g.add_argument("--retry-backoff", type=float, default=0.5, metavar="SECONDS",
                    help="wait before the first retry, doubled for each next one (default 0.5)")
+
+
+def check_url(url: str, flag: str) -> str:
+    """The Jenkins URL the live commands use: http(s), a host, and no user info. A password
+    in a URL ends up in shell history, process lists and proxy logs, and every message would
+    have to hide it: so it is refused, and never repeated."""
+    if "@" in url:
+        # user info, or what urllib would not even take for user info (a password holding
+        # "/", "?" or "#" pushes it into the path): no Jenkins root URL needs an "@"
+        register_secret(url.rsplit("@", 1)[0])
+        raise CredentialError(f"{flag} carries user info (an '@', as in user:password@host): refused, and not repeated here",
+                              "give the URL without it (http://jenkins:8080/) and the credentials in JENKINS_USER_ID and "
+                              "JENKINS_API_TOKEN (or JENKINS_JWT / --jwt-file)")
+    example = "for example --url http://jenkins:8080/"
+    try:
+        parts = urlsplit(url)
+        parts.port  # a port that is not a number raises here
+    except ValueError:  # a port that is not a number, an unbalanced "[" (IPv6 literal syntax)
+        raise CredentialError(f"{flag} {url!r} is not a valid URL", example) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise CredentialError(f"{flag} {url!r} is not an http(s) URL", example)
+    return url
+
+
+def warn_command_line_secrets(args: argparse.Namespace) -> None:
+    """A secret given as a flag is visible to every local user (ps, /proc/PID/cmdline): it
+    still works, with one warning per run naming the safer places."""
+    given = [flag for flag, attr in (("--token", "token"), ("--jwt", "jwt")) if getattr(args, attr, None)]
+    if not given:
+        return
+    safer = (["JENKINS_API_TOKEN"] if "--token" in given else []) + (["JENKINS_JWT or --jwt-file"] if "--jwt" in given else [])
+    say(f"warning: {' and '.join(given)} on the command line {'is' if len(given) == 1 else 'are'} visible to other local users "
+        f"(ps, /proc/PID/cmdline); prefer {' and '.join(safer)}")
 
 
 def default_principal(spec: Spec) -> str | None:
@@ -168,9 +202,9 @@ def resolve(args: argparse.Namespace, spec: Spec, env: Mapping[str, str] | None 
     url = args.url or env.get("JENKINS_URL") or ""
     if not url:
         raise CredentialError("no Jenkins URL", "pass --url or set JENKINS_URL (the address Jenkins answers on directly)")
+    check_url(url, "--url" if args.url else "JENKINS_URL")
+    warn_command_line_secrets(args)
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise CredentialError(f"--url {url!r} is not an http(s) URL", "for example --url http://jenkins:8080/")
     if spec.pomerium is not None and parts.hostname == spec.jenkins_host:
         say(f"warning: --url {url} is the Pomerium route; Pomerium strips the assertion header this tool sends. "
             f"Point --url at Jenkins itself (for example the upstream {spec.upstream}).")

@@ -27,7 +27,7 @@ class Refusal:
     hint: str
 
     def __str__(self) -> str:
-        return f"{self.message}\n  hint: {self.hint}"
+        return self.message + (f"\n  hint: {self.hint}" if self.hint else "")
 
 
 def granted_by_spec(spec: Spec, name: str, authorities: Iterable[str]) -> set[str]:
