@@ -23,14 +23,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Iterable, Literal, Sequence
+from typing import Any, Iterable, Literal, Mapping, Sequence
 
 from . import names, permissions
 from .model import Spec, java_sort_key
 
 __all__ = [
-    "MatrixEntry", "Identity", "Row", "Explanation", "entries_from_spec", "explain", "identity_for",
-    "parse_principal", "matrix", "universe_for", "MatrixIndex", "ANONYMOUS", "AUTHENTICATED",
+    "MatrixEntry", "Identity", "Reason", "Row", "Explanation", "entries_from_spec", "entry_of_grant", "explain", "identity_for",
+    "parse_principal", "matrix", "universe_for", "MatrixIndex", "reason", "ANONYMOUS", "AUTHENTICATED",
 ]
 
 EntryKind = Literal["user", "group", "user_or_group"]
@@ -46,6 +46,18 @@ class MatrixEntry:
     kind: EntryKind
     name: str
     permissions: frozenset[str]
+    # Where each permission came from in the spec (matrix-auth knows no roles, so this is for
+    # the reader only and never part of equality): the permissions written on the grant, and
+    # each role with its permissions. None: not from a spec (a live or exported matrix).
+    written: frozenset[str] | None = field(default=None, compare=False)
+    roles: tuple[tuple[str, frozenset[str]], ...] = field(default=(), compare=False)
+
+    def roles_of(self, pid: str) -> tuple[str, ...]:
+        """The roles that put `pid` on this entry; () when it was written on the grant itself
+        (or the entry is not from a spec)."""
+        if self.written is None or pid in self.written:
+            return ()
+        return tuple(r for r, perms in self.roles if pid in perms)
 
     @property
     def label(self) -> str:
@@ -104,6 +116,7 @@ class Row:
     granted_but_disabled: tuple[str, ...] = ()  # entries that grant it although it is disabled
     note: str = ""
     direct: bool = False  # some matching entry names it (and it is enabled)
+    reasons: tuple[Reason, ...] = field(default=(), compare=False)  # `via`, as data
 
     def to_json(self) -> dict[str, object]:
         return {"permission": self.permission, "allowed": self.allowed, "direct": self.direct, "via": list(self.via), "disabled": self.disabled,
@@ -132,16 +145,44 @@ def _reach(pid: str) -> int:
     return len(permissions.implied_closure({pid}))
 
 
-def _why(entry: MatrixEntry, pid: str) -> str | None:
+@dataclass(frozen=True)
+class Reason:
+    """Why one matrix entry passes a permission: it holds `held` (the permission itself, or the
+    closest one that implies it), written on the grant or through `roles`."""
+
+    entry: MatrixEntry
+    permission: str  # the permission asked about
+    held: str  # what the entry holds that passes it
+
+    @property
+    def implied(self) -> bool:
+        return self.held != self.permission
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return self.entry.roles_of(self.held)
+
+    @property
+    def label(self) -> str:
+        parts = []
+        if self.roles:
+            parts.append(("role " if len(self.roles) == 1 else "roles ") + ", ".join(self.roles))
+        if self.implied:
+            parts.append(f"implied by {self.held}")
+        return self.entry.label + (f" ({'; '.join(parts)})" if parts else "")
+
+
+def reason(entry: MatrixEntry, pid: str) -> Reason | None:
+    """Why `entry` passes `pid` (matrix-auth's hasPermission walk over the catalog), or None."""
     held = entry.permissions
     if not permissions.has_permission(held, pid):
         return None
     perm = permissions.lookup(pid)
     if pid in held and (perm is None or perm.enabled):
-        return entry.label
+        return Reason(entry, pid, pid)
     impliers = [q for q in held if q != pid and permissions.has_permission({q}, pid)]
     closest = min(impliers, key=lambda q: (_reach(q), java_sort_key(q)))
-    return f"{entry.label} (implied by {closest})"
+    return Reason(entry, pid, closest)
 
 
 def universe_for(entries: Iterable[MatrixEntry], extra: Iterable[str] = ()) -> list[str]:
@@ -178,16 +219,23 @@ def explain(entries: Sequence[MatrixEntry] | MatrixIndex, who: Identity, univers
     for pid in universe if universe is not None else universe_for(entries):
         perm = permissions.lookup(pid)
         disabled = perm is not None and not perm.enabled
-        via = tuple(w for w in (_why(e, pid) for e in matching) if w)
+        reasons = tuple(r for r in (reason(e, pid) for e in matching) if r is not None)
         dead = tuple(e.label for e in matching if disabled and pid in e.permissions)
         note = perm.note if perm is not None and disabled else ""
         direct = not disabled and any(pid in e.permissions for e in matching)
-        rows.append(Row(pid, bool(via), via, disabled, dead, note, direct))
+        rows.append(Row(pid, bool(reasons), tuple(r.label for r in reasons), disabled, dead, note, direct, reasons))
     return Explanation(who, matching, tuple(rows))
 
 
+def entry_of_grant(grant: Any, roles: Mapping[str, Sequence[str]]) -> MatrixEntry:
+    """A spec grant (model.Grant) as the matrix entry it generates, knowing its roles."""
+    return MatrixEntry(grant.kind, grant.name, frozenset(grant.effective), frozenset(grant.permissions),
+                       tuple((r, frozenset(roles.get(r, ()))) for r in grant.roles))
+
+
 def entries_from_spec(spec: Spec) -> list[MatrixEntry]:
-    return [MatrixEntry(g.kind, g.name, frozenset(g.effective)) for g in spec.authorization.entries()]
+    roles = spec.authorization.roles
+    return [entry_of_grant(g, roles) for g in spec.authorization.entries()]
 
 
 def parse_principal(text: str) -> tuple[EntryKind | None, str]:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
 from . import item_paths, permissions
-from .explain import Identity, MatrixEntry, MatrixIndex
+from .explain import Identity, MatrixEntry, MatrixIndex, Reason, reason
 
 __all__ = ["ItemNode", "Decision", "ItemAcl", "READ", "DISCOVER", "ITEM_PERMISSIONS", "from_spec", "all_paths", "item_universe",
            "ItemExplanation", "explain_items"]
@@ -53,24 +53,22 @@ class ItemNode:
 class Decision:
     allowed: bool
     why: str
-
-
-def _closest(held: Iterable[str], pid: str) -> str:
-    impliers = sorted(q for q in held if permissions.has_permission({q}, pid))
-    if pid in impliers:
-        return ""
-    return f" (implied by {impliers[0]})" if impliers else ""
+    # The entry that allowed it (explain.Reason) and the matrix that holds that entry: "" the
+    # global one, else the item's path (the item itself, or the folder it is inherited from).
+    reason: Reason | None = None
+    source: str | None = None
 
 
 class _Matrix:
     def __init__(self, entries: Sequence[MatrixEntry]) -> None:
         self.index = MatrixIndex(entries)
 
-    def decide(self, who: Identity, pid: str) -> str | None:
-        """The label of the first matching entry that passes `pid`, with its implication."""
+    def decide(self, who: Identity, pid: str) -> Reason | None:
+        """Why the first matching entry that passes `pid` does (explain.reason)."""
         for e in self.index.matching(who):
-            if permissions.has_permission(e.permissions, pid):
-                return e.label + _closest(e.permissions, pid)
+            found = reason(e, pid)
+            if found is not None:
+                return found
         return None
 
 
@@ -99,7 +97,7 @@ class ItemAcl:
 
     def root_decision(self, who: Identity, pid: str) -> Decision:
         via = self.root.decide(who, pid)
-        return Decision(True, f"global matrix: {via}") if via else Decision(False, "not in the global matrix")
+        return Decision(True, f"global matrix: {via.label}", via, "") if via else Decision(False, "not in the global matrix")
 
     def decide(self, path: str, who: Identity, pid: str) -> Decision:
         key = (item_paths.item_key(path), who, pid)
@@ -117,7 +115,8 @@ class ItemAcl:
             return self.decide(par, who, pid)
         node, matrix = found
         via = matrix.decide(who, pid)
-        child = Decision(True, f"granted on {node.path}: {via}") if via else Decision(False, f"not granted on {node.path}")
+        child = (Decision(True, f"granted on {node.path}: {via.label}", via, node.path) if via
+                 else Decision(False, f"not granted on {node.path}"))
 
         def parent() -> Decision:
             assert par is not None
@@ -126,10 +125,11 @@ class ItemAcl:
         if node.inherit == "parent":
             if par is not None and pid in _READS:
                 up = parent()
-                return Decision(up.allowed, f"{pid} below a folder comes from the folder only ({par}): {up.why}")
+                return Decision(up.allowed, f"{pid} below a folder comes from the folder only ({par}): {up.why}", up.reason, up.source)
             above = self.root_decision(who, pid) if par is None else parent()
             if above.allowed:
-                return Decision(True, (f"inherited from {par}: {above.why}" if par is not None else f"inherited: {above.why}"))
+                return Decision(True, (f"inherited from {par}: {above.why}" if par is not None else f"inherited: {above.why}"),
+                                above.reason, above.source)
             return child if child.allowed else Decision(False, f"{child.why}; {above.why}")
         if node.inherit == "global":
             root = self.root_decision(who, pid)
@@ -139,13 +139,14 @@ class ItemAcl:
                 if not up.allowed:
                     return Decision(False, f"{pid} also needs {pid} on {par} (inherit: global): {up.why}")
             if own.allowed:
-                return own if own is child else Decision(True, f"inherited (global): {root.why}")
+                return own if own is child else Decision(True, f"inherited (global): {root.why}", root.reason, root.source)
             return Decision(False, f"{child.why}; {root.why}")
         # none
         if permissions.ultimately_implied_by_administer(pid):
             admin = self.root.decide(who, permissions.ADMINISTER)
             if admin:
-                return Decision(True, f"global administrator ({admin}); {node.path} does not inherit, but Administer passes")
+                return Decision(True, f"global administrator ({admin.label}); {node.path} does not inherit, but Administer passes",
+                                admin, "")
         if par is not None and pid in _READS and child.allowed:
             up = parent()
             if not up.allowed:
@@ -163,11 +164,10 @@ class ItemAcl:
 
 def from_spec(spec: Any) -> ItemAcl:
     """The spec's global matrix and item matrices."""
-    from .explain import entries_from_spec
+    from .explain import entries_from_spec, entry_of_grant
 
     authz = spec.authorization
-    nodes = [ItemNode(m.path, m.inherit, tuple(MatrixEntry(g.kind, g.name, frozenset(g.effective)) for g in m.entries()))
-             for m in authz.items]
+    nodes = [ItemNode(m.path, m.inherit, tuple(entry_of_grant(g, authz.roles) for g in m.entries())) for m in authz.items]
     return ItemAcl(entries_from_spec(spec), nodes)
 
 

@@ -25,9 +25,9 @@ def test_a_team_member_sees_its_folder_and_what_it_inherits() -> None:
     items = _items("dave@example.com", "-g", "team-a")
     assert items["team-a"]["visible"] and not items["team-b"]["visible"] and not items["Team-C"]["visible"]
     own = _allowed(items["team-a"])
-    assert own["Job/Build"] == "granted on team-a: group team-a"
+    assert own["Job/Build"] == "granted on team-a: group team-a (role team)"
     nested = _allowed(items["team-a/deploy"])
-    assert nested["Job/Build"] == "inherited from team-a: granted on team-a: group team-a"
+    assert nested["Job/Build"] == "inherited from team-a: granted on team-a: group team-a (role team)"
     assert nested["Job/Read"].startswith("Job/Read below a folder comes from the folder only (team-a)")
     assert _allowed(items["team-b"]) == {}
 
@@ -41,7 +41,7 @@ def test_a_user_granted_on_a_job_only() -> None:
 def test_a_global_administrator_passes_inherit_none() -> None:
     items = _items("alice@example.com")
     assert items["team-b"]["visible"]
-    assert _allowed(items["team-b"])["Job/Configure"].startswith("global administrator (user alice@example.com)")
+    assert _allowed(items["team-b"])["Job/Configure"].startswith("global administrator (user alice@example.com (role admin))")
 
 
 def test_text_output_names_each_item() -> None:
