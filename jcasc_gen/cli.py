@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "diff": ("jcasc_gen.commands.diff", "show what changes: output folder or live Jenkins vs the spec, semantically"),
     "explain": ("jcasc_gen.commands.explain", "effective permissions of a user or group (roles, authenticated, anonymous, implications)"),
     "import": ("jcasc_gen.commands.import_spec", "turn a JCasC export (file or live Jenkins) into a spec"),
+    "report": ("jcasc_gen.commands.report", "access review: who can do what, per controller and item, as one HTML file (or CSV)"),
 }
 
 

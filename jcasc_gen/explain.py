@@ -118,6 +118,17 @@ class Row:
     direct: bool = False  # some matching entry names it (and it is enabled)
     reasons: tuple[Reason, ...] = field(default=(), compare=False)  # `via`, as data
 
+    @property
+    def why(self) -> str:
+        """The reason in words: the grants that pass it, and what Jenkins disables."""
+        why = "; ".join(self.via)
+        if self.granted_but_disabled:
+            return (why + "; " if why else "") + (f"granted to {', '.join(self.granted_but_disabled)} but disabled in Jenkins "
+                                                  f"({self.note or 'no effect'})")
+        if self.disabled and not self.allowed:
+            return f"disabled in Jenkins ({self.note})" if self.note else "disabled in Jenkins"
+        return why
+
     def to_json(self) -> dict[str, object]:
         return {"permission": self.permission, "allowed": self.allowed, "direct": self.direct, "via": list(self.via), "disabled": self.disabled,
                 "granted_but_disabled": list(self.granted_but_disabled), "note": self.note}

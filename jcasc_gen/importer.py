@@ -448,9 +448,11 @@ def equivalence_problems(before: Sequence[MatrixEntry], after: Sequence[MatrixEn
     (`has_permission(A | B, p) == has_permission(A, p) or has_permission(B, p)`), so probing
     every single name as a user, as a group, and anonymous covers every real requester.
     """
-    from .explain import Identity, MatrixIndex, explain, universe_for
+    from .access import AccessState, allowed_at
+    from .explain import Identity, MatrixIndex, universe_for
 
     universe = universe_for([*before, *after])
+    state_a, state_b = AccessState("globalMatrix", tuple(before)), AccessState("globalMatrix", tuple(after))
     index_a, index_b = MatrixIndex(before), MatrixIndex(after)
     folded = sorted({names.fold(e.name) for e in [*before, *after]})
     probes = [Identity(None, (), signed_in=False), Identity("\x00nobody", ())]
@@ -462,8 +464,8 @@ def equivalence_problems(before: Sequence[MatrixEntry], after: Sequence[MatrixEn
         probes.append(Identity("\x00nobody", (n,)))
     problems = []
     for who in probes:
-        a = set(explain(index_a, who, universe).allowed())
-        b = set(explain(index_b, who, universe).allowed())
+        a = allowed_at(state_a, who, None, index=index_a, universe=universe)
+        b = allowed_at(state_b, who, None, index=index_b, universe=universe)
         if a != b:
             gained, lost = sorted(b - a, key=java_sort_key), sorted(a - b, key=java_sort_key)
             problems.append(f"{who.label}: " + " ".join([f"+{p}" for p in gained] + [f"-{p}" for p in lost]))

@@ -83,12 +83,7 @@ def run(args: argparse.Namespace) -> int:
     for r in result.rows:
         if args.allowed_only and not r.allowed:
             continue
-        why = "; ".join(r.via)
-        if r.granted_but_disabled:
-            why = (why + "; " if why else "") + f"granted to {', '.join(r.granted_but_disabled)} but disabled in Jenkins ({r.note or 'no effect'})"
-        elif r.disabled and not r.allowed:
-            why = f"disabled in Jenkins ({r.note})" if r.note else "disabled in Jenkins"
-        rows.append([r.permission, "yes" if r.allowed else "no", why])
+        rows.append([r.permission, "yes" if r.allowed else "no", r.why])
     sys.stdout.write("".join(lines) + _table(rows))
     if items:
         sys.stdout.write(_items_text(items, args.allowed_only))

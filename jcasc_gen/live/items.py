@@ -17,8 +17,8 @@ from typing import Any, Callable, Iterable, Literal, Mapping, Sequence, TypeVar
 
 from .. import item_paths, names
 from ..client import ItemNotFound, JenkinsClient, JenkinsError
-from ..explain import Identity, MatrixEntry, identity_for
-from ..item_acl import ItemAcl, ItemNode, item_universe
+from ..explain import MatrixEntry
+from ..item_acl import ItemNode
 from ..item_xml import Entry, ItemConfig, ItemXmlError, Matrix, parse
 from ..items import folder_only
 from ..model import Spec
@@ -210,38 +210,35 @@ def matrix_entries(matrix: Matrix | None) -> tuple[MatrixEntry, ...]:
 def effective_lines(spec: Spec, changes: Sequence[ItemChange], live_global: Sequence[MatrixEntry] | None,
                     live_items: dict[str, LiveItem]) -> dict[str, list[str]]:
     """Per changing item, per principal of the item (before or after): the item permissions it
-    gains or loses, inheritance and implications included. Without `live_global` (the live
-    strategy is not the project matrix) only the spec's side is known. The two ACLs are built
-    once for all items."""
-    from ..item_acl import from_spec
+    gains or loses, inheritance and implications included (access.effective_changes). Without
+    `live_global` (the live strategy is not the project matrix) only the spec's side is known."""
+    from ..access import AccessState, Principal, effective_changes, principal_of, state_from_spec
 
-    after = from_spec(spec)
-    before = None
+    after = state_from_spec(spec)
     if live_global is not None:
         nodes = [ItemNode(p, li.matrix.inherit or "parent", matrix_entries(li.matrix))
                  for p, li in live_items.items() if li.matrix is not None]
-        before = ItemAcl(live_global, nodes)
-    by_path = {m.path: m for m in spec.authorization.items}
-    universe = item_universe(spec)
+        before = AccessState("projectMatrix", tuple(live_global), tuple(nodes), item_permissions=after.item_permissions)
+    else:
+        before = AccessState("(not the project matrix)")
+    spec_entries = {m.path: [n.entries for n in after.items if n.path == m.path] for m in spec.authorization.items}
     out: dict[str, list[str]] = {}
     for change in changes:
         if change.action == "none":
             continue
-        who_keys: dict[tuple[str, str], Identity] = {}
-        all_entries = list(matrix_entries(change.live.matrix)) + [
-            MatrixEntry(g.kind, g.name, frozenset(g.effective)) for g in by_path[change.path].grants]
+        all_entries = [*matrix_entries(change.live.matrix), *(e for es in spec_entries[change.path] for e in es)]
+        who: dict[tuple[str, str], Principal] = {}
         for e in all_entries:
-            who_keys.setdefault((e.kind, names.fold(e.name)), identity_for(e.kind, e.name, (), all_entries))
+            who.setdefault((e.kind, names.fold(e.name)), principal_of(e, all_entries))
         lines = []
-        for _, who in sorted(who_keys.items()):
-            now = {p for p in universe if after.decide(change.path, who, p).allowed}
-            was = {p for p in universe if before.decide(change.path, who, p).allowed} if before is not None else None
-            if was is None:
-                lines.append(f"{who.label}: can then {', '.join(sorted(now)) or 'nothing here'}")
-            elif now != was:
-                gained, lost = sorted(now - was), sorted(was - now)
-                lines.append(f"{who.label}: " + "; ".join(x for x in (
-                    ("gains " + ", ".join(gained)) if gained else "", ("loses " + ", ".join(lost)) if lost else "") if x))
+        for pc in effective_changes(before, after, who=[p for _, p in sorted(who.items())], at=[change.path]):
+            sc = pc.scopes[0]
+            if not before.known:
+                lines.append(f"{pc.principal.label}: can then {', '.join(sorted(sc.after)) or 'nothing here'}")
+            else:
+                lines.append(f"{pc.principal.label}: " + "; ".join(x for x in (
+                    ("gains " + ", ".join(sorted(sc.gained))) if sc.gained else "",
+                    ("loses " + ", ".join(sorted(sc.lost))) if sc.lost else "") if x))
         out[change.path] = lines
     return out
 

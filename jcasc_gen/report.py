@@ -1,0 +1,166 @@
+"""The access review: who can do what, per controller and per item, as of a given time.
+
+`build` turns controllers' matrices (access.AccessState, read from a spec or a live Jenkins)
+into an `AccessReport`: for each controller a table per scope (Jenkins itself, then each item
+with a matrix and the folders above it) of principals by permissions, every cell with the reason
+explain gives; the controller's administrators; the spec's lint findings and accepted risks.
+report_html and report_csv write it; nothing here formats for a reader.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+from . import permissions
+from .access import AccessState, Cell, Principal, cells, principals, scopes, state_from_spec
+from .diagnostics import Diagnostic
+from .explain import MatrixIndex
+
+__all__ = ["AcceptedRisk", "ScopeTable", "ControllerReport", "AccessReport", "build", "controller_from_spec",
+           "controller_from_state", "report_time", "TimeError"]
+
+
+@dataclass(frozen=True)
+class AcceptedRisk:
+    """A lint finding the spec accepts, with its reason (spec `lint.accept`). Nothing fills
+    this yet: `accepted_risks` is the hook the accepted-risks feature plugs into."""
+
+    code: str
+    reason: str
+    where: str | None = None
+
+
+@dataclass(frozen=True)
+class ScopeTable:
+    path: str | None  # None: Jenkins itself (the global matrix)
+    inherit: str | None  # the item's inheritance as the state lists it; None: global, or a folder without a matrix
+    permissions: tuple[str, ...]  # the columns: what someone holds or is granted here
+    unheld: tuple[str, ...]  # what nobody holds here (no column)
+    cells: tuple[tuple[Cell, ...], ...]  # per principal, per column
+
+    def holders(self, pid: str) -> list[int]:
+        """Row numbers of the principals that hold `pid` here."""
+        if pid not in self.permissions:
+            return []
+        col = self.permissions.index(pid)
+        return [i for i, row in enumerate(self.cells) if row[col].allowed]
+
+
+@dataclass(frozen=True)
+class ControllerReport:
+    name: str | None  # the controller's name (spec `controllers:`); None: a spec of one controller
+    url: str
+    source: str  # what was read: the spec file, or the live Jenkins
+    strategy: str | None
+    principals: tuple[Principal, ...]
+    scopes: tuple[ScopeTable, ...]
+    findings: tuple[Diagnostic, ...] = ()
+    accepted: tuple[AcceptedRisk, ...] = ()
+    notes: tuple[str, ...] = ()
+    live: bool = False
+
+    @property
+    def administrators(self) -> list[Principal]:
+        """Who passes Overall/Administer on the whole controller."""
+        top = self.scopes[0]
+        return [self.principals[i] for i in top.holders(permissions.ADMINISTER)]
+
+
+@dataclass(frozen=True)
+class AccessReport:
+    title: str
+    generated_at: _dt.datetime  # UTC
+    tool_version: str
+    controllers: tuple[ControllerReport, ...] = field(default=())
+
+
+class TimeError(ValueError):
+    """--time or SOURCE_DATE_EPOCH is not a time."""
+
+
+def report_time(given: str | None, environ: Mapping[str, str] | None = None) -> _dt.datetime:
+    """The time the report states: `given` (ISO 8601; without a zone it is UTC), else
+    SOURCE_DATE_EPOCH (reproducible-builds.org: seconds since the epoch), else now. In UTC,
+    to the second."""
+    env = os.environ if environ is None else environ
+    if given is not None:
+        try:
+            when = _dt.datetime.fromisoformat(given.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise TimeError(f"--time {given!r} is not an ISO 8601 time (e.g. 2026-12-31T23:59:00Z)") from None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=_dt.timezone.utc)
+    elif env.get("SOURCE_DATE_EPOCH"):
+        text = env["SOURCE_DATE_EPOCH"]
+        if not text.strip().isdigit():
+            raise TimeError(f"SOURCE_DATE_EPOCH={text!r} is not a whole number of seconds since 1970-01-01")
+        try:
+            when = _dt.datetime.fromtimestamp(int(text), _dt.timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            raise TimeError(f"SOURCE_DATE_EPOCH={text!r} is out of range") from None
+    else:
+        when = _dt.datetime.now(_dt.timezone.utc)
+    return when.astimezone(_dt.timezone.utc).replace(microsecond=0)
+
+
+def accepted_risks(loaded: Any) -> tuple[AcceptedRisk, ...]:
+    """The spec's accepted lint findings. The hook for `lint.accept` (spec-format "Additions"):
+    until the spec model carries them, a spec accepts nothing."""
+    accepted = getattr(loaded.spec, "accepted", None) or ()
+    return tuple(AcceptedRisk(a.code, a.reason, getattr(a, "where", None)) for a in accepted)
+
+
+def controller_from_state(state: AccessState, *, name: str | None, url: str, source: str,
+                          findings: Sequence[Diagnostic] = (), accepted: Sequence[AcceptedRisk] = (),
+                          notes: Sequence[str] = (), inherit: Mapping[str, str] | None = None, live: bool = False) -> ControllerReport:
+    """Every principal's cells at every scope of `state`."""
+    from . import item_paths
+
+    notes = list(notes)
+    if not state.known:
+        # not a matrix (unsecured, loggedInUsersCanDoAnything, ...): nothing to tabulate
+        why = "; ".join(state.problems) if state.problems else f"the authorization strategy is {state.strategy!r}, not a matrix"
+        notes.append(f"{why}: effective permissions are not computed")
+        return ControllerReport(name, url, source, state.strategy, (), (), tuple(findings), tuple(accepted), tuple(notes), live)
+    people = principals(state)
+    listed = {item_paths.item_key(n.path): n.inherit for n in state.items} if inherit is None else \
+        {item_paths.item_key(p): i for p, i in inherit.items()}
+    acl = state.acl()
+    index = MatrixIndex(state.entries)
+    tables = []
+    for scope in scopes(state):
+        universe = state.universe if scope is None else list(state.item_permissions)
+        grid = cells(state, people, scope, universe, acl=acl, index=index)
+        held = [any(row[c].kind != "none" for row in grid) for c in range(len(universe))]
+        keep = [c for c in range(len(universe)) if held[c]]
+        tables.append(ScopeTable(
+            scope, None if scope is None else listed.get(item_paths.item_key(scope)),
+            tuple(universe[c] for c in keep), tuple(universe[c] for c in range(len(universe)) if not held[c]),
+            tuple(tuple(row[c] for c in keep) for row in grid)))
+    if state.strategy is None:
+        notes.append("no authorization strategy: nobody is granted anything by a matrix")
+    return ControllerReport(name, url, source, state.strategy, tuple(people), tuple(tables), tuple(findings), tuple(accepted),
+                            tuple(notes), live)
+
+
+def controller_from_spec(loaded: Any, *, name: str | None = None) -> ControllerReport:
+    """What the spec grants, with its validation warnings and lint findings."""
+    from .lint import lint
+
+    spec = loaded.spec
+    findings = sorted([*loaded.warnings, *lint(spec, loaded.document)], key=lambda d: (d.line, d.col, d.code or ""))
+    notes = []
+    if spec.authorization.items and spec.authorization.symbol != "projectMatrix":
+        notes.append("the items' matrices are ignored: Jenkins reads them only under the project matrix")
+    return controller_from_state(state_from_spec(spec), name=name, url=spec.jenkins_url,
+                                 source=f"spec {spec.source} (sha256 {spec.sha256[:12]})",
+                                 findings=findings, accepted=accepted_risks(loaded), notes=notes)
+
+
+def build(controllers: Sequence[ControllerReport], *, title: str, generated_at: _dt.datetime) -> AccessReport:
+    from . import __version__
+
+    return AccessReport(title, generated_at, __version__, tuple(controllers))
