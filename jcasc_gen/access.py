@@ -27,7 +27,7 @@ from .item_acl import ITEM_PERMISSIONS, ItemAcl, ItemNode, all_paths, item_unive
 from .model import java_sort_key
 
 __all__ = ["AccessState", "Principal", "Cell", "CellKind", "ScopeChange", "PrincipalChange", "state_from_spec",
-           "state_from_document", "nodes_from_items_document", "principals", "scopes", "cells", "allowed_at",
+           "state_from_document", "state_from_output", "live_states", "nodes_from_items_document", "principals", "scopes", "cells", "allowed_at",
            "effective_changes", "MATRIX_STRATEGIES", "principal_of"]
 
 MATRIX_STRATEGIES = ("globalMatrix", "projectMatrix")
@@ -120,6 +120,57 @@ def state_from_document(document: Mapping[str, Any] | None, items: Iterable[Item
         return AccessState(symbol, problems=(*found, str(exc)))
     kept = tuple(items) if symbol == "projectMatrix" else ()
     return AccessState(symbol, entries, kept, tuple(extra_permissions), tuple(item_permissions or ITEM_PERMISSIONS), tuple(found))
+
+
+def _read_yaml(root: str, rel: str, problems: list[str]) -> Any:
+    """A generated YAML file of the output folder as data; None when it is not there."""
+    import yaml
+
+    from .fsio import read_output_file
+    from .render import RenderError, parse_yaml
+
+    got = read_output_file(root, rel)
+    if got.problem is not None:
+        problems.append(got.problem)
+        return None
+    if got.data is None:
+        return None
+    try:
+        return parse_yaml(got.data.decode("utf-8"))
+    except (UnicodeDecodeError, RenderError, yaml.YAMLError) as exc:
+        problems.append(f"{rel}: cannot be read ({exc})")
+        return None
+
+
+def state_from_output(root: str, spec: Any) -> AccessState:
+    """What an output folder's jenkins.yaml and items.yaml grant (what `generate` wrote from
+    some earlier spec): the `before` of `diff`. A folder without jenkins.yaml grants nothing."""
+    problems: list[str] = []
+    document = _read_yaml(root, "jenkins.yaml", problems)
+    items_doc = _read_yaml(root, "items.yaml", problems)
+    nodes, item_problems = nodes_from_items_document(items_doc)
+    return state_from_document(document if isinstance(document, Mapping) else None, nodes,
+                               extra_permissions=spec.authorization.extra_permissions, item_permissions=item_universe(spec),
+                               problems=problems + item_problems)
+
+
+def live_states(spec: Any, document: Any, changes: Sequence[Any], unmanaged: Sequence[tuple[str, Any]]) -> tuple[AccessState, AccessState]:
+    """(before, after) of applying the spec to a live Jenkins, from what `diff --live` and
+    `plan` read (live/items.read_live_items): the export, each listed item's live matrix, and the
+    matrices of items the spec does not list, which apply leaves as they are."""
+    from .live.items import matrix_entries
+
+    def node(path: str, matrix: Any) -> ItemNode:
+        return ItemNode(path, matrix.inherit or "parent", matrix_entries(matrix))
+
+    kept = [node(p, m) for p, m in unmanaged]
+    listed = [node(c.path, c.live.matrix) for c in changes if c.live.matrix is not None]
+    before = state_from_document(document, [*listed, *kept], extra_permissions=spec.authorization.extra_permissions,
+                                 item_permissions=item_universe(spec))
+    target = state_from_spec(spec)
+    after = AccessState(target.strategy, target.entries, (*target.items, *kept) if target.strategy == "projectMatrix" else (),
+                        target.extra_permissions, target.item_permissions)
+    return before, after
 
 
 # --- principals -----------------------------------------------------------------------------

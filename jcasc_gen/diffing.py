@@ -73,8 +73,8 @@ class Changes:
             "problems": list(self.problems),
         }
 
-    def summary(self) -> list[str]:
-        """Human lines, `+` for what the spec adds, `-` for what it removes, `~` for a change."""
+    def settings_summary(self) -> list[str]:
+        """The strategy and realm lines of `summary` (what decides who gets in at all)."""
         out: list[str] = []
         if self.strategy:
             out.append(f"~ authorization strategy: {self.strategy.current or 'none'} -> {self.strategy.target}")
@@ -82,6 +82,11 @@ class Changes:
             out.append(f"~ security realm: {self.realm.current or 'none'} -> {self.realm.target}")
         for fc in self.realm_fields:
             out.append(f"~ jwtAuth.{fc.name}: {_show(fc.current)} -> {_show(fc.target)}")
+        return out
+
+    def summary(self) -> list[str]:
+        """Human lines, `+` for what the spec adds, `-` for what it removes, `~` for a change."""
+        out = self.settings_summary()
         for c in self.added:
             out.append(f"+ {c.kind} {c.name}: {', '.join(c.added)}")
         for c in self.removed:

@@ -15,14 +15,15 @@ import sys
 from typing import Any
 
 from ..exitcodes import ExitCode
-from ._common import (CommandFailed, add_format_argument, add_output_argument, add_spec_argument, add_strict_argument,
+from ._common import (CommandFailed, add_output_argument, add_spec_argument, add_strict_argument,
                       emit_json, load_or_report, output_dir, print_diagnostics)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_spec_argument(p)
     add_output_argument(p)
-    add_format_argument(p)
+    p.add_argument("--format", choices=("text", "json", "markdown"), default="text",
+                   help="output format (default: text); markdown: who gains and loses which permission, for a pull-request comment")
     add_strict_argument(p)
     p.add_argument("--live", action="store_true", help="compare with the managed sections of a live Jenkins (needs --url and credentials)")
     colour = p.add_mutually_exclusive_group()
@@ -138,9 +139,9 @@ def run(args: argparse.Namespace) -> int:
         else:
             print_diagnostics(gen.diagnostics)
         return ExitCode.USAGE
-    if args.format == "text":
+    if args.format != "json":
         print_diagnostics(gen.diagnostics)
-    colour = use_color(sys.stdout, args.color)
+    colour = use_color(sys.stdout, args.color) and args.format == "text"
 
     if args.live:
         from ..live.items import item_lines, unmanaged_lines
@@ -149,7 +150,19 @@ def run(args: argparse.Namespace) -> int:
         target = target_document(loaded.spec)
         changes = semantic_changes(live, target)
         different = not changes.empty or any(c.action != "none" for c in item_changes)
-        if args.format == "json":
+        if args.format == "markdown":
+            from ..access import live_states
+            from ..change_markdown import changes_markdown, md_code
+
+            lines = summary_lines(changes)
+            if not changes.empty:
+                lines += unified(canonical_yaml(live), canonical_yaml(target), "live", "spec")
+            lines += [line + "\n" for line in item_lines(item_changes, effects) + unmanaged_lines(unmanaged, truncated)]
+            before, after = live_states(loaded.spec, live, item_changes, unmanaged)
+            sys.stdout.write(changes_markdown(f"Effective permission changes: {md_code(args.spec, in_table=False)} against the live Jenkins",
+                                              before, after, other=changes.settings_summary(),
+                                              details=[("What changes on the live Jenkins (managed sections and items)", "".join(lines))]))
+        elif args.format == "json":
             emit_json({"command": "diff", "ok": not different, "spec": args.spec, "against": "live", "url": _shown_url(url),
                        "changes": changes.to_json(), "diagnostics": [d.to_json() for d in gen.diagnostics],
                        "items": [dict(c.to_json(), effective=effects.get(c.path, [])) for c in item_changes],
@@ -167,7 +180,24 @@ def run(args: argparse.Namespace) -> int:
     report = _file_report(root, dict(gen.files))
     different = any(r["status"] != "unchanged" for r in report)
     shown = os.path.relpath(root)
-    if args.format == "json":
+    if args.format == "markdown":
+        from ..access import state_from_output, state_from_spec
+        from ..change_markdown import changes_markdown, md_code
+
+        raw: list[str] = []
+        other: list[str] = []
+        for r in report:
+            if r["status"] == "unsafe":
+                raw.append(f"! {r['problem']}\n")
+            elif r["status"] != "unchanged":
+                raw += unified(r["current"], r["target"], f"{shown}/{r['path']}", f"{shown}/{r['path']} (from {args.spec})")
+            if "changes" in r:
+                other += r["changes"].settings_summary()
+        changed = sum(r["status"] != "unchanged" for r in report)
+        sys.stdout.write(changes_markdown(f"Effective permission changes: {md_code(args.spec, in_table=False)} against {md_code(shown, in_table=False)}",
+                                          state_from_output(root, loaded.spec), state_from_spec(loaded.spec), other=other,
+                                          details=[(f"Generated files: {changed} changed", "".join(raw))]))
+    elif args.format == "json":
         emit_json({"command": "diff", "ok": not different, "spec": args.spec, "against": "output", "output": root,
                    "files": [{"path": r["path"], "status": r["status"],
                               **({"changes": r["changes"].to_json()} if "changes" in r else {}),

@@ -10,14 +10,15 @@ import argparse
 from typing import Any
 
 from ..exitcodes import ExitCode
-from ._common import add_format_argument, add_spec_argument, add_strict_argument
+from ._common import add_spec_argument, add_strict_argument
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     from ..live.credentials import add_arguments as add_credentials
 
     add_spec_argument(p)
-    add_format_argument(p)
+    p.add_argument("--format", choices=("text", "json", "markdown"), default="text",
+                   help="output format (default: text); markdown: who gains and loses which permission, for a pull-request comment")
     add_strict_argument(p)
     p.add_argument("--create-folders", action="store_true", help="show missing items as folders apply --create-folders would create")
     p.add_argument("--no-walk", action="store_true",
@@ -66,7 +67,18 @@ def run(args: argparse.Namespace) -> int:
         say(f"error: {error}")
         return error.exit_code
     plan = make_plan(spec, state, *items)
-    if args.format == "json":
+    if args.format == "markdown":
+        from ..access import live_states
+        from ..change_markdown import changes_markdown, md_code
+        from ..diffing import semantic_changes
+        from ..jcasc import target_document
+
+        before, after = live_states(spec, state.document, items[0], items[2])
+        lines = plan.lines() + ([f"disk     {disk.describe()}"] if disk.from_disk else [])
+        print(redact(changes_markdown(f"Effective permission changes: {md_code(args.spec, in_table=False)} on the live Jenkins",
+                                      before, after, other=semantic_changes(state.document, target_document(spec)).settings_summary(),
+                                      details=[("The plan", "\n".join(lines) + "\n")])), end="")
+    elif args.format == "json":
         emit_json({"command": "plan", "jenkins_version": state.version, **plan.to_json(), "disk": disk.to_json()})
     else:
         for line in plan.lines():

@@ -38,20 +38,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def _live_report(args: argparse.Namespace, loaded: Any) -> Any:
     """The live matrices, read exactly as `diff --live` reads them (its credentials, its
     export and item reads, the walk for item matrices the spec does not list)."""
-    from ..access import state_from_document
-    from ..item_acl import ItemNode, item_universe
-    from ..live.items import matrix_entries
+    from ..access import live_states
     from ..report import controller_from_state
     from .diff import _live_document, _shown_url
 
     spec = loaded.spec
     document, url, (changes, _effects, unmanaged, truncated) = _live_document(args, spec)
-    nodes = [ItemNode(c.path, c.live.matrix.inherit or "parent", matrix_entries(c.live.matrix))
-             for c in changes if c.live.matrix is not None]
-    nodes += [ItemNode(path, m.inherit or "parent", matrix_entries(m)) for path, m in unmanaged]
+    state, _ = live_states(spec, document, changes, unmanaged)
     notes = ["the walk for item matrices stopped at its limit: some items may be missing"] if truncated else []
-    state = state_from_document(document, nodes, extra_permissions=spec.authorization.extra_permissions,
-                                item_permissions=item_universe(spec))
     shown = _shown_url(url) or url
     return controller_from_state(state, name=None, url=shown, source=f"the live Jenkins at {shown}", notes=notes, live=True), shown
 
