@@ -40,6 +40,9 @@ class ScopeTable:
     permissions: tuple[str, ...]  # the columns: what someone holds or is granted here
     unheld: tuple[str, ...]  # what nobody holds here (no column)
     cells: tuple[tuple[Cell, ...], ...]  # per principal, per column
+    # per principal: can it reach the item at all (Overall/Read, and Job/Read on it and every
+    # folder above; else Jenkins answers 404 and the item's permissions cannot be used). () for Jenkins itself.
+    visible: tuple[bool, ...] = ()
 
     def holders(self, pid: str) -> list[int]:
         """Row numbers of the principals that hold `pid` here."""
@@ -139,7 +142,8 @@ def controller_from_state(state: AccessState, *, name: str | None, url: str, sou
         tables.append(ScopeTable(
             scope, None if scope is None else listed.get(item_paths.item_key(scope)),
             tuple(universe[c] for c in keep), tuple(universe[c] for c in range(len(universe)) if not held[c]),
-            tuple(tuple(row[c] for c in keep) for row in grid)))
+            tuple(tuple(row[c] for c in keep) for row in grid),
+            () if scope is None else tuple(acl.visible(scope, p.identity) for p in people)))
     if state.strategy is None:
         notes.append("no authorization strategy: nobody is granted anything by a matrix")
     return ControllerReport(name, url, source, state.strategy, tuple(people), tuple(tables), tuple(findings), tuple(accepted),

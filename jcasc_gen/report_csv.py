@@ -1,6 +1,8 @@
 """The access report as CSV for spreadsheets: one row per controller, scope, principal and
 permission, allowed or not, with the reason. A scope is `global` (Jenkins itself, the global
-matrix) or `item` (the `item` column holds its full name). Permissions nobody holds or is
+matrix) or `item` (the `item` column holds its full name; `sees_item` says whether the principal can
+reach it at all: without Overall/Read and Job/Read on it and every folder above, Jenkins answers
+404 and the permissions on it cannot be used). Permissions nobody holds or is
 granted at a scope get no rows there (the HTML lists them as "nobody holds").
 
 Every field is quoted (RFC 4180, CRLF line ends), the file is UTF-8 with a byte-order mark
@@ -18,8 +20,8 @@ from .report import AccessReport
 
 __all__ = ["render_csv", "csv_cell", "COLUMNS", "FORMULA_STARTS"]
 
-COLUMNS = ("generated_at", "controller", "url", "scope", "item", "principal_kind", "principal", "permission", "allowed", "how",
-           "reason")
+COLUMNS = ("generated_at", "controller", "url", "scope", "item", "principal_kind", "principal", "sees_item", "permission", "allowed",
+           "how", "reason")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -37,8 +39,9 @@ def render_csv(report: AccessReport) -> str:
     for c in report.controllers:
         for s in c.scopes:
             scope, item = ("global", "") if s.path is None else ("item", s.path)
-            for p, row in zip(c.principals, s.cells):
+            for n, (p, row) in enumerate(zip(c.principals, s.cells)):
+                sees = "" if s.path is None else "yes" if s.visible[n] else "no"
                 for pid, cell in zip(s.permissions, row):
-                    writer.writerow([csv_cell(x) for x in (when, c.name or "", c.url, scope, item, p.kind, p.name, pid,
+                    writer.writerow([csv_cell(x) for x in (when, c.name or "", c.url, scope, item, p.kind, p.name, sees, pid,
                                                            "yes" if cell.allowed else "no", cell.kind, cell.reason)])
     return out.getvalue()

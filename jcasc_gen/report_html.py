@@ -60,6 +60,8 @@ CONTRAST_PAIRS: tuple[tuple[str, str, float, str], ...] = (
     ("muted", "page", 4.5, "secondary text"),
     ("link", "page", 4.5, "links"),
     ("text", "head", 4.5, "table headers"),
+    ("muted", "head", 4.5, "the kind of principal in row headers"),
+    ("anonymous-text", "head", 4.5, "'cannot see it' in row headers"),
     ("tip-text", "tip", 4.5, "the reason box"),
     *((f"{k}-text", k, 4.5, f"{k} cells") for k in KINDS),
     *((f"{s}-text", s, 4.5, f"{s} findings") for s in ("error", "warning", "info")),
@@ -124,6 +126,7 @@ def report_data(report: AccessReport) -> dict[str, Any]:
     Compact for 10,000 principals: a reason is stored once (a list of parts to join with the
     row's own label when it names the row's own entry), a cell is a number (reason * 8 + kind),
     and identical rows are stored once per scope (`patterns`; `rows` picks one per principal).
+    `hidden` lists the principals that cannot see the item (Jenkins answers them 404).
     """
     reasons: dict[Any, int] = {"": 0}
     listed: list[Any] = [""]
@@ -148,7 +151,8 @@ def report_data(report: AccessReport) -> dict[str, Any]:
             for i, row in enumerate(s.cells):
                 codes = tuple(reason_id(cell.reason, own[i]) * 8 + kind_code[cell.kind] for cell in row)
                 rows.append(patterns.setdefault(codes, len(patterns)))
-            tables.append({"path": s.path, "perms": list(s.permissions), "patterns": [list(p) for p in patterns], "rows": rows})
+            tables.append({"path": s.path, "perms": list(s.permissions), "patterns": [list(p) for p in patterns], "rows": rows,
+                           "hidden": [i for i, seen in enumerate(s.visible) if not seen]})
         controllers.append({"principals": [[p.kind, p.name] for p in c.principals], "scopes": tables})
     return {"version": 1, "kinds": list(KINDS), "reasons": listed, "controllers": controllers}
 

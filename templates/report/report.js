@@ -58,6 +58,11 @@
     table.addEventListener("mouseleave", function () { if (!table.contains(document.activeElement)) { hide(); } });
   }
 
+  View.prototype.hidden = function (i) {
+    if (!this.hiddenSet) { this.hiddenSet = new Set(this.scope.hidden || []); }
+    return this.hiddenSet.has(i);
+  };
+
   View.prototype.filter = function () {
     var q = principalInput.value.trim().toLowerCase();
     var perm = permissionSelect.value;
@@ -120,6 +125,12 @@
         tag.textContent = p[0].replace(/_/g, "-");
         th.appendChild(tag);
         th.appendChild(document.createTextNode(p[1]));
+      }
+      if (this.hidden(i)) {
+        var gone = document.createElement("span");
+        gone.className = "unseen";
+        gone.textContent = " (cannot see it: 404)";
+        th.appendChild(gone);
       }
       tr.appendChild(th);
       for (var n = 0; n < this.cols.length; n++) {
@@ -203,7 +214,9 @@
     var code = this.scope.patterns[this.scope.rows[Number(td.getAttribute("data-p"))]][col];
     var kind = kindOf(code), why = reasonOf(code, p);
     var where = this.scope.path === null ? "Jenkins" : this.scope.path;
-    tip.textContent = who(p) + "\n" + this.scope.perms[col] + " on " + where + ": " + WORDS[kind] + (why ? "\n" + why : "");
+    var unseen = this.hidden(Number(td.getAttribute("data-p"))) ?
+      "\n" + who(p) + " cannot see " + where + " (Jenkins answers 404): it lacks Overall/Read, or Job/Read on it or a folder above" : "";
+    tip.textContent = who(p) + "\n" + this.scope.perms[col] + " on " + where + ": " + WORDS[kind] + (why ? "\n" + why : "") + unseen;
     tip.hidden = false;
     var box = td.getBoundingClientRect();
     var left = Math.max(4, Math.min(box.left + window.scrollX, window.scrollX + document.documentElement.clientWidth - tip.offsetWidth - 4));
