@@ -126,7 +126,7 @@
         th.appendChild(tag);
         th.appendChild(document.createTextNode(p[1]));
       }
-      if (this.hidden(i)) {
+      if (this.hidden(i) && codes.some(function (code) { var k = kindOf(code); return k !== "none" && k !== "disabled"; })) {
         var gone = document.createElement("span");
         gone.className = "unseen";
         gone.textContent = " (cannot see it: 404)";
