@@ -62,10 +62,14 @@ class Decision:
 class _Matrix:
     def __init__(self, entries: Sequence[MatrixEntry]) -> None:
         self.index = MatrixIndex(entries)
+        self._matching: dict[Identity, tuple[MatrixEntry, ...]] = {}  # a report asks each requester dozens of times
 
     def decide(self, who: Identity, pid: str) -> Reason | None:
         """Why the first matching entry that passes `pid` does (explain.reason)."""
-        for e in self.index.matching(who):
+        matching = self._matching.get(who)
+        if matching is None:
+            matching = self._matching[who] = self.index.matching(who)
+        for e in matching:
             found = reason(e, pid)
             if found is not None:
                 return found
@@ -94,20 +98,32 @@ class ItemAcl:
         self.root = _Matrix(global_entries)
         self.items: dict[str, tuple[ItemNode, _Matrix]] = {item_paths.item_key(n.path): (n, _Matrix(n.entries)) for n in items}
         self._memo: dict[tuple[str, Identity, str], Decision] = {}
+        self._keys: dict[str, str] = {}
 
     def root_decision(self, who: Identity, pid: str) -> Decision:
-        via = self.root.decide(who, pid)
-        return Decision(True, f"global matrix: {via.label}", via, "") if via else Decision(False, "not in the global matrix")
+        key = ("", who, pid)  # "" is no item's key: item_paths refuses an empty path
+        hit = self._memo.get(key)
+        if hit is None:
+            via = self.root.decide(who, pid)
+            hit = self._memo[key] = (Decision(True, f"global matrix: {via.label}", via, "") if via
+                                     else Decision(False, "not in the global matrix"))
+        return hit
+
+    def _key(self, path: str) -> str:
+        found = self._keys.get(path)
+        if found is None:
+            found = self._keys[path] = item_paths.item_key(path)
+        return found
 
     def decide(self, path: str, who: Identity, pid: str) -> Decision:
-        key = (item_paths.item_key(path), who, pid)
+        key = (self._key(path), who, pid)
         hit = self._memo.get(key)
         if hit is None:
             hit = self._memo[key] = self._decide(path, who, pid)
         return hit
 
     def _decide(self, path: str, who: Identity, pid: str) -> Decision:
-        found = self.items.get(item_paths.item_key(path))
+        found = self.items.get(self._key(path))
         par = item_paths.parent(path)
         if found is None:
             if par is None:

@@ -18,6 +18,7 @@ from . import permissions
 from .access import AccessState, Cell, Principal, cells, principals, scopes, state_from_spec
 from .diagnostics import Diagnostic
 from .explain import MatrixIndex
+from .item_cells import item_cells
 
 __all__ = ["AcceptedRisk", "ScopeTable", "ControllerReport", "AccessReport", "build", "controller_from_spec",
            "controller_from_state", "report_time", "TimeError"]
@@ -131,19 +132,20 @@ def controller_from_state(state: AccessState, *, name: str | None, url: str, sou
     people = principals(state)
     listed = {item_paths.item_key(n.path): n.inherit for n in state.items} if inherit is None else \
         {item_paths.item_key(p): i for p, i in inherit.items()}
-    acl = state.acl()
     index = MatrixIndex(state.entries)
+    every_scope = scopes(state)
+    on_items = item_cells(state, people, [s for s in every_scope if s is not None], list(state.item_permissions))
     tables = []
-    for scope in scopes(state):
+    for scope in every_scope:
         universe = state.universe if scope is None else list(state.item_permissions)
-        grid = cells(state, people, scope, universe, acl=acl, index=index)
+        grid = cells(state, people, None, universe, index=index) if scope is None else on_items[scope][0]
         held = [any(row[c].kind != "none" for row in grid) for c in range(len(universe))]
         keep = [c for c in range(len(universe)) if held[c]]
         tables.append(ScopeTable(
             scope, None if scope is None else listed.get(item_paths.item_key(scope)),
             tuple(universe[c] for c in keep), tuple(universe[c] for c in range(len(universe)) if not held[c]),
             tuple(tuple(row[c] for c in keep) for row in grid),
-            () if scope is None else tuple(acl.visible(scope, p.identity) for p in people)))
+            () if scope is None else tuple(on_items[scope][1])))
     if state.strategy is None:
         notes.append("no authorization strategy: nobody is granted anything by a matrix")
     return ControllerReport(name, url, source, state.strategy, tuple(people), tuple(tables), tuple(findings), tuple(accepted),
