@@ -65,7 +65,8 @@ def md_code(text: str, *, in_table: bool = True) -> str:
     if in_table:
         shown = shown.replace("|", "\\|")
     fence = "`" * (_backticks(shown) + 1)
-    pad = " " if shown[:1] in ("`", " ") or shown[-1:] in ("`", " ") else ""
+    # CommonMark strips one space from each end of a code span unless it is all spaces
+    pad = " " if shown.strip(" ") and (shown[:1] in ("`", " ") or shown[-1:] in ("`", " ")) else ""
     return f"{fence}{pad}{shown}{pad}{fence}"
 
 
