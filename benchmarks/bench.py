@@ -201,6 +201,11 @@ def bench_items(repeat: int) -> None:
             print(f"items {n:>5,} {step:<26} {figures}")
 
 
+def bench_report(repeat: int) -> None:
+    """The access report for 10,000 principals (benchmarks/report.py)."""
+    subprocess.run([PY, os.path.join(HERE, "report.py"), "--repeat", str(min(repeat, 3))], check=True)
+
+
 BENCHES: dict[str, Callable[[int], None]] = {
     "stages": bench_stages,
     "startup": bench_startup,
@@ -208,6 +213,7 @@ BENCHES: dict[str, Callable[[int], None]] = {
     "requests": bench_requests,
     "misspelt": bench_misspelt,
     "items": bench_items,
+    "report": bench_report,
 }
 
 

@@ -26,6 +26,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE (atomically); default: standard output")
     p.add_argument("--format", choices=("html", "csv"), default="html",
                    help="html: one self-contained page (default); csv: one row per principal, permission and scope")
+    p.add_argument("--allowed-only", action="store_true",
+                   help="csv: only the rows of what is allowed (a large organisation's every cell can pass a spreadsheet's row limit)")
     p.add_argument("--time", metavar="ISO8601",
                    help="the time the report states, e.g. 2026-12-31T23:59:00Z (default: SOURCE_DATE_EPOCH, else now)")
     p.add_argument("--title", metavar="TEXT", help="the report's title (default: the spec file, or the live URL)")
@@ -59,6 +61,9 @@ def run(args: argparse.Namespace) -> int:
     except TimeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return ExitCode.USAGE
+    if args.allowed_only and args.format != "csv":
+        print("--allowed-only is for --format csv (the HTML filters by permission instead)", file=sys.stderr)
+        return ExitCode.USAGE
     if args.url and not args.live:
         print("--url reads a live Jenkins only together with --live (without it, report shows what the spec grants)", file=sys.stderr)
         return ExitCode.USAGE
@@ -73,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "csv":
         from ..report_csv import render_csv
 
-        text = render_csv(report)
+        text = render_csv(report, allowed_only=args.allowed_only)
     else:
         from ..report_html import render_html
 

@@ -80,6 +80,14 @@ def _requests(browser: Browser) -> list[str]:
 
 
 ROWS = "Array.from(document.querySelectorAll('#c0-s{s}-t tbody tr')).map(tr => Array.from(tr.cells).map(c => c.textContent))"
+FRAMES = "new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+
+
+def rows(browser: Browser, s: int) -> Any:
+    """Table s's rows, once scrolled to (a table is drawn when it comes near the viewport)."""
+    browser.js(f"document.getElementById('c0-s{s}').scrollIntoView({{block: 'nearest'}})")
+    browser.js(FRAMES)
+    return browser.js(ROWS.format(s=s))
 
 
 def test_the_table_renders_with_the_expected_cells(browser: Browser, small_page: pathlib.Path) -> None:
@@ -87,18 +95,18 @@ def test_the_table_renders_with_the_expected_cells(browser: Browser, small_page:
     assert browser.js("document.title") == "Access review: small.spec.yaml"
     heads = browser.js("Array.from(document.querySelectorAll('#c0-s0-t thead th')).map(th => [th.scope, th.textContent])")
     assert heads[0] == ["col", "Principal"] and ["col", "Overall/Administer"] in heads and len(heads) == 41
-    rows = browser.js(ROWS.format(s=0))
-    assert [r[0] for r in rows] == ["anonymous", "authenticated", "groupauditors", "groupdevs", "grouppayments",
+    top = rows(browser, 0)
+    assert [r[0] for r in top] == ["anonymous", "authenticated", "groupauditors", "groupdevs", "grouppayments",
                                     "useralice@example.com", "usercarol@example.com"]
     scopes = browser.js("Array.from(document.querySelectorAll('#c0-s0-t tbody th')).map(th => th.scope)")
     assert set(scopes) == {"row"}
     col = [h[1] for h in heads].index("Overall/Administer")
-    alice = rows[5]
+    alice = top[5]
     assert alice[col] == "Rallowed: through a role"  # the symbol, then the words a screen reader reads
     cell = browser.js(f"(() => {{ const td = document.querySelectorAll('#c0-s0-t tbody tr')[5].cells[{col}]; "
                       "return [td.className, td.tabIndex, getComputedStyle(td).backgroundColor]; })()")
     assert cell[0] == "k-role" and cell[1] in (0, -1)
-    deploy = browser.js(ROWS.format(s=2))
+    deploy = rows(browser, 2)
     assert deploy[6][0] == "usercarol@example.com (cannot see it: 404)"  # granted Job/Build there, but no Job/Read above
     assert deploy[3][0] == "groupdevs"  # cannot see it either, but holds nothing there: no mark
     status = browser.js("document.querySelector('#c0-s0 .status').textContent")
@@ -111,20 +119,20 @@ def test_filters_narrow_the_rows(browser: Browser, small_page: pathlib.Path) -> 
     browser.js("document.getElementById('f-principal').focus()")
     browser.type_text("DEV")  # case does not matter
     browser.js("new Promise(r => setTimeout(r, 300))")
-    assert [r[0] for r in browser.js(ROWS.format(s=0))] == ["groupdevs"]
+    assert [r[0] for r in rows(browser, 0)] == ["groupdevs"]
     assert browser.js("document.querySelector('#c0-s0 .status').textContent") == "Principals 1–1 of 1 (7 in all); page 1 of 1"
     browser.js("(() => { const i = document.getElementById('f-principal'); i.value = ''; i.dispatchEvent(new Event('input')); })()")
     browser.js("new Promise(r => setTimeout(r, 300))")
-    assert len(browser.js(ROWS.format(s=0))) == 7
+    assert len(rows(browser, 0)) == 7
     # "who can administer?": one column, only those who hold it
     browser.js("(() => { const s = document.getElementById('f-permission'); s.value = 'Overall/Administer'; "
                "s.dispatchEvent(new Event('change')); })()")
-    assert browser.js(ROWS.format(s=0)) == [["useralice@example.com", "Rallowed: through a role"]]
-    assert browser.js(ROWS.format(s=1)) == [["useralice@example.com", "↑allowed: inherited"]] or \
+    assert rows(browser, 0) == [["useralice@example.com", "Rallowed: through a role"]]
+    assert rows(browser, 1) == [["useralice@example.com", "↑allowed: inherited"]] or \
         browser.js("document.querySelector('#c0-s1 .status').textContent") == "Nobody holds Overall/Administer here"
     browser.js("(() => { const s = document.getElementById('f-permission'); s.value = 'Job/Build'; "
                "s.dispatchEvent(new Event('change')); })()")
-    assert [r[0] for r in browser.js(ROWS.format(s=2))] == ["grouppayments", "useralice@example.com",
+    assert [r[0] for r in rows(browser, 2)] == ["grouppayments", "useralice@example.com",
                                                             "usercarol@example.com (cannot see it: 404)"]
     assert _problems(browser) == []
 
@@ -201,11 +209,11 @@ def test_pages_of_rows_for_many_principals(browser: Browser, tmp_path: pathlib.P
     page.write_text(render_html(build([controller_from_state(state, name=None, url="https://j.example.com", source="test")],
                                       title="many", generated_at=report_time(TIME))), encoding="utf-8")
     _open(browser, page)
-    assert len(browser.js(ROWS.format(s=0))) == 100
+    assert len(rows(browser, 0)) == 100
     assert browser.js("document.querySelector('#c0-s0 .status').textContent") == "Principals 1–100 of 1,503; page 1 of 16"
     browser.js("document.querySelector('#c0-s0 button[data-go=\"1\"]').click()")
-    rows = browser.js(ROWS.format(s=0))
-    assert len(rows) == 100 and rows[0][0] == "useruser0097@example.com"
+    page2 = rows(browser, 0)
+    assert len(page2) == 100 and page2[0][0] == "useruser0097@example.com"
     # PageDown from a cell turns the page and keeps the focus in the table
     browser.js("document.querySelector('#c0-s0-t tbody td').focus()")
     browser.key("PageDown", "PageDown", 34)
@@ -214,7 +222,26 @@ def test_pages_of_rows_for_many_principals(browser: Browser, tmp_path: pathlib.P
     browser.js("document.getElementById('f-principal').focus()")
     browser.type_text("user1499")
     browser.js("new Promise(r => setTimeout(r, 300))")
-    assert [r[0] for r in browser.js(ROWS.format(s=0))] == ["useruser1499@example.com"]
+    assert [r[0] for r in rows(browser, 0)] == ["useruser1499@example.com"]
+    assert _problems(browser) == []
+
+
+def test_only_tables_near_the_viewport_are_drawn(browser: Browser, tmp_path: pathlib.Path) -> None:
+    """A report of many folders draws the tables the reader scrolls to, not all at once."""
+    from jcasc_gen.explain import MatrixEntry
+    from jcasc_gen.item_acl import ItemNode
+
+    entries = [{"user": {"name": "admin", "permissions": ["Overall/Administer"]}}]
+    items = [ItemNode(f"folder-{i:02d}", "parent", (MatrixEntry("group", f"team-{i}", frozenset({"Job/Read"})),)) for i in range(12)]
+    state = state_from_document({"jenkins": {"authorizationStrategy": {"projectMatrix": {"entries": entries}}}}, items)
+    page = tmp_path / "folders.html"
+    page.write_text(render_html(build([controller_from_state(state, name=None, url="https://j.example.com", source="test")],
+                                      title="folders", generated_at=report_time(TIME))), encoding="utf-8")
+    _open(browser, page)
+    browser.js(FRAMES)
+    drawn = browser.js("Array.from(document.querySelectorAll('table.matrix')).map(t => t.tBodies[0].rows.length > 0)")
+    assert len(drawn) == 13 and drawn[0] and not drawn[-1]
+    assert len(rows(browser, 12)) == 15  # scrolled to, it is drawn: anonymous, authenticated, 12 teams, admin
     assert _problems(browser) == []
 
 
@@ -227,6 +254,7 @@ def test_a_screenshot_for_the_docs(browser: Browser, small_page: pathlib.Path, t
                                                         "mobile": False})
     try:
         browser.js("window.scrollTo(0, 0)")
+        browser.js(FRAMES)
         browser.js("(() => { const heads = Array.from(document.querySelectorAll('#c0-s2-t thead th')).map(t => t.textContent); "
                    "document.querySelectorAll('#c0-s2-t tbody tr')[6].cells[heads.indexOf('Job/Build')].focus(); })()")
         shot = tmp_path / "report.png"

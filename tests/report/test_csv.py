@@ -93,3 +93,13 @@ def test_formula_names_are_prefixed_and_everything_is_quoted() -> None:
         assert ("'" + n if n.startswith(FORMULA_STARTS) else n) in names
     assert all(r["url"] == "'=evil()" for r in rows)
     assert all(not v.startswith(FORMULA_STARTS) for r in rows for v in r.values())
+
+
+def test_allowed_only_keeps_the_allowed_rows(run_cli, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(CASES)
+    every = rows_of(run_cli("report", SMALL.name, "--format", "csv", "--time", TIME)[1])
+    code, out, _ = run_cli("report", SMALL.name, "--format", "csv", "--time", TIME, "--allowed-only")
+    assert code == ExitCode.OK
+    assert rows_of(out) == [r for r in every if r["allowed"] == "yes"] and len(rows_of(out)) < len(every) / 2
+    code, _, err = run_cli("report", SMALL.name, "--allowed-only")
+    assert code == ExitCode.USAGE and "--format csv" in err
