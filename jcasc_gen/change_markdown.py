@@ -26,9 +26,10 @@ from . import item_paths, names, permissions
 from .access import AccessState, PrincipalChange, ScopeChange, effective_changes
 from .item_acl import all_paths
 
-__all__ = ["md_text", "md_code", "changes_markdown", "fenced", "MAX_ROWS", "MARKER"]
+__all__ = ["md_text", "md_code", "changes_markdown", "fenced", "MAX_ROWS", "MAX_DETAILS", "MARKER"]
 
 MAX_ROWS = 100
+MAX_DETAILS = 40_000  # characters of raw diff; a GitHub comment holds 65,536 in all
 MARKER = "<!-- jcasc-gen:effective-changes -->"  # lets a CI job find and update its own comment
 # ASCII punctuation that means something inline in CommonMark/GFM (code, emphasis, links,
 # images, HTML, entities, tables, strikethrough, math, headings, references).
@@ -155,7 +156,7 @@ def _rows(changes: Sequence[PrincipalChange], known: bool, at: Sequence[str | No
 
 
 def changes_markdown(title: str, before: AccessState, after: AccessState, *, details: Sequence[tuple[str, str]] = (),
-                     other: Sequence[str] = (), max_rows: int = MAX_ROWS) -> str:
+                     other: Sequence[str] = (), max_rows: int = MAX_ROWS, max_details: int = MAX_DETAILS) -> str:
     """The comment: a heading, the effective changes table, other changes that decide who gets
     in at all (realm, strategy), then each `details` (summary, diff text) folded."""
     out = [MARKER, f"### {title}", ""]
@@ -183,8 +184,17 @@ def changes_markdown(title: str, before: AccessState, after: AccessState, *, det
         out += ["", "Other changes that decide who gets in:", ""] + [f"- {md_text(line)}" for line in other]
     for summary, body in details:
         if body:
-            out += ["", f"<details><summary>{_html(summary)}</summary>", "", fenced(body, "diff"), "</details>"]
+            out += ["", f"<details><summary>{_html(summary)}</summary>", "", fenced(_capped(body, max_details), "diff"), "</details>"]
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _capped(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a line end, saying how many lines were left out."""
+    if len(text) <= limit:
+        return text
+    kept = text[:limit].rsplit("\n", 1)[0] + "\n"
+    left = text[len(kept):].count("\n") + (0 if text.endswith("\n") else 1)
+    return kept + f"... {left} more line{'s' if left != 1 else ''} (the whole diff: jcasc-gen diff without --format markdown)\n"
 
 
 def _html(text: str) -> str:

@@ -15,6 +15,7 @@ from markdown_it import MarkdownIt
 from jcasc_gen.access import state_from_spec
 from jcasc_gen.change_markdown import MARKER, changes_markdown, fenced, md_code, md_text
 from jcasc_gen.exitcodes import ExitCode
+from jcasc_gen.explain import MatrixEntry
 from jcasc_gen.model import load_spec_text
 
 from .conftest import CASES, SMALL, SMALL_BEFORE, check_golden
@@ -222,3 +223,15 @@ def test_markdown_names_and_paths_from_a_live_jenkins_are_escaped() -> None:
     assert ["group g|` (new)", "item f|<b>", "+ Job/Read (and 1 it implies)"] in rows
     assert all(len(r) == 3 for r in rows)
     assert "<img" not in GFM.render(out).replace("&lt;img", "")
+
+
+def test_the_comment_fits_a_pull_request() -> None:
+    """GitHub holds 65,536 characters in a comment: rows past 100 and diff past 40,000 are cut, saying so."""
+    from jcasc_gen.access import AccessState
+
+    after = AccessState("globalMatrix", tuple(MatrixEntry("user", f"user{i:04d}@example.com", frozenset({"Job/Build"}))
+                                              for i in range(300)))
+    out = changes_markdown("t", AccessState("globalMatrix"), after, details=[("diff", "".join(f"+line {i}\n" for i in range(20_000)))])
+    assert len(out) < 65_536
+    assert len(_table(out)) == 100 and "… and 200 more rows" in out
+    assert "more lines (the whole diff: jcasc-gen diff without --format markdown)" in out
