@@ -27,56 +27,27 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..client import JenkinsClient, JenkinsError
+    from ..client import JenkinsError
     from ..live.command import emit_json, prepare
-    from ..live.disk import read_disk_config
     from ..live.plan import make_plan
+    from ..live.reads import plan_json, plan_lines, read_for_plan
     from ..live.redact import redact, say
-    from ..live.state import read_state
-    from ..live.items import read_live_items
 
     live = prepare(args, command="plan")
-    creds = live.creds
-    auths = ([creds.pre] if creds.pre else []) + ([creds.post.auth()] if creds.post else [])
-    error: JenkinsError | None = None
-    state = None
     spec = live.loaded.spec
-    items: tuple[Any, Any, Any, bool] = ([], {}, [], False)
-    for auth in auths:
-        try:
-            client = JenkinsClient(creds.conn, auth)
-            if client.whoami().anonymous:
-                if auth.kind == "jwt" and creds.post is not None:
-                    message, hint = creds.post.rejected()
-                    raise JenkinsError(message, hint=hint)
-                raise JenkinsError(f"{auth.describe()} is treated as anonymous",
-                                   hint="once jwtAuth is the realm, API tokens are anonymous: pass --signing-key-file or --jwt"
-                                   if creds.post is None else "check the API token's user")
-            state = read_state(client, offers=True)
-            disk = read_disk_config(client)
-            items = read_live_items(client, spec, state.document, create_folders=args.create_folders, walk=not args.no_walk)
-            break
-        except JenkinsError as exc:
-            state = None
-            error = exc
-    if state is None:
-        assert error is not None
+    try:
+        state, disk, items = read_for_plan(live.creds, spec, create_folders=args.create_folders, walk=not args.no_walk)
+    except JenkinsError as error:
         if args.format == "json":
             emit_json({"command": "plan", "ok": False, "error": error.message})
         say(f"error: {error}")
         return error.exit_code
     plan = make_plan(spec, state, *items)
     if args.format == "json":
-        emit_json({"command": "plan", "jenkins_version": state.version, **plan.to_json(), "disk": disk.to_json()})
+        emit_json(plan_json(plan, state, disk))
     else:
-        for line in plan.lines():
+        for line in plan_lines(plan, disk):
             print(redact(line))
-        if disk.from_disk:
-            then = ("`apply` posts the realm and matrix as usual" if disk.security_from_disk is False else
-                    "`apply` waits for them to equal the spec (--via-reload)")
-            print(redact(f"disk     {disk.describe()}; {then}"))
-        elif disk.sources is None and plan.changed:
-            print(redact(f"disk     {disk.describe()}"))
     if plan.blockers:
         return ExitCode.USAGE  # apply would refuse: say so to CI before anyone runs it
     return ExitCode.DIFFERENCES if plan.changed else ExitCode.OK
