@@ -58,9 +58,7 @@ def emit_json(payload: dict[str, Any], *, scrub: Callable[[str], str] | None = N
 def load_or_report(args: argparse.Namespace, *, command: str) -> LoadedSpec:
     """Load the spec; on errors print them (text to stderr, or JSON) and raise CommandFailed(2)."""
     try:
-        chosen = getattr(args, "controllers", None) or []
-        # one controller of a spec with `controllers:` (several are the fleet runner's)
-        return load_spec(args.spec, controller=chosen[0] if len(chosen) == 1 else None)
+        return load_spec(args.spec)
     except SpecError as exc:
         if getattr(args, "format", "text") == "json":
             emit_json({"command": command, "ok": False, "spec": args.spec,

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..exitcodes import ExitCode
 from ._common import add_format_argument, add_spec_argument, add_strict_argument
+from ._fleet_live import add_fleet_arguments, fleet_mode, run_fleet
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -24,6 +25,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="do not walk every folder for item matrices the spec does not list (one request per folder and per "
                         "unlisted item)")
     add_credentials(p)
+    add_fleet_arguments(p)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -33,6 +35,11 @@ def run(args: argparse.Namespace) -> int:
     from ..live.reads import plan_json, plan_lines, read_for_plan
     from ..live.redact import redact, say
 
+    if fleet_mode(args):
+        from ..live.fleet import plan_task
+
+        return run_fleet(args, "plan", lambda t: plan_task(t, text=args.format == "text", create_folders=args.create_folders,
+                                                           walk=not args.no_walk))
     live = prepare(args, command="plan")
     spec = live.loaded.spec
     try:
