@@ -76,6 +76,20 @@ def controller_arguments(args: argparse.Namespace, name: str, url: str, env: Map
     return mine
 
 
+def _address(url: str) -> tuple[str, str, int | None, str]:
+    """What makes two URLs the same Jenkins: scheme, host (any case), port (the default one
+    written or not), path (with or without its trailing slash)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port or {"http": 80, "https": 443}.get(scheme)
+    except ValueError:
+        port = None  # the schema refuses such a URL; never reached
+    return scheme, (parts.hostname or "").lower(), port, parts.path.rstrip("/")
+
+
 def _prepare(args: argparse.Namespace, command: str, env: Mapping[str, str]) -> tuple[Any, list[Any]]:
     """The fleet and one Target per chosen controller; CommandFailed(2) before anything is
     touched when the spec, a flag or any controller's credentials are unusable."""
@@ -109,10 +123,11 @@ def _prepare(args: argparse.Namespace, command: str, env: Mapping[str, str]) -> 
         assert m.name is not None  # a spec with controllers: every member has its name
         spec = m.loaded.spec
         url = args.url or spec.api_url or spec.upstream
-        if url in seen and not args.url:
-            problems.append(f"{m.name}: error: reached at {url}, like {seen[url]}: two controllers cannot be one Jenkins"
+        where = _address(url)
+        if where in seen and not args.url:
+            problems.append(f"{m.name}: error: reached at {url}, like {seen[where]}: two controllers cannot be one Jenkins"
                             "\n  hint: set jenkins.api_url (or jenkins.upstream) of each controller to its own address")
-        seen.setdefault(url, m.name)
+        seen.setdefault(where, m.name)
         captured = io.StringIO()
         try:
             with contextlib.redirect_stderr(captured):  # resolve's warnings, said for this controller below
