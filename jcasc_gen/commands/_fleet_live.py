@@ -118,7 +118,7 @@ def _prepare(args: argparse.Namespace, command: str, env: Mapping[str, str]) -> 
     root = output_root(args, fleet)
     targets: list[Target] = []
     problems: list[str] = []
-    seen: dict[str, str] = {}
+    seen: dict[tuple[str, str, int | None, str], str] = {}
     for m in fleet.members:
         assert m.name is not None  # a spec with controllers: every member has its name
         spec = m.loaded.spec
