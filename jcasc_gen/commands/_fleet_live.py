@@ -55,25 +55,30 @@ def _usage(message: str, hint: str | None = None) -> CommandFailed:
     return CommandFailed(ExitCode.USAGE)
 
 
-def controller_arguments(args: argparse.Namespace, name: str, url: str, env: Mapping[str, str]) -> argparse.Namespace:
-    """The flags this controller runs with: its own variables in place of the shared values."""
+def controller_arguments(args: argparse.Namespace, name: str, url: str,
+                         env: Mapping[str, str]) -> tuple[argparse.Namespace, dict[str, str]]:
+    """The flags and environment this controller runs with: its own variables in place of the
+    shared values. They go in as the usual variables (with the flag they override cleared), so a
+    value from the environment is never taken for one typed on the command line."""
     from ..live.credentials import CredentialError
     from ..overlay import env_prefix
 
     prefix = env_prefix(name)
-    mine = copy.copy(args)
+    mine, mine_env = copy.copy(args), dict(env)
     mine.url = url
     user, token = env.get(prefix + "USER_ID"), env.get(prefix + "API_TOKEN")
     if user or token:
         if not (user and token):
             raise CredentialError(f"{prefix}USER_ID and {prefix}API_TOKEN go together",
                                   "set both for this controller, or neither (then --user/--token or JENKINS_USER_ID/JENKINS_API_TOKEN apply)")
-        mine.user, mine.token = user, token
+        mine.user = mine.token = None
+        mine_env["JENKINS_USER_ID"], mine_env["JENKINS_API_TOKEN"] = user, token
     if env.get(prefix + "JWT"):
-        mine.jwt, mine.jwt_file = env[prefix + "JWT"], None
+        mine.jwt = mine.jwt_file = None
+        mine_env["JENKINS_JWT"] = env[prefix + "JWT"]
     if env.get(prefix + "SIGNING_KEY_FILE"):
         mine.signing_key_file = env[prefix + "SIGNING_KEY_FILE"]
-    return mine
+    return mine, mine_env
 
 
 def _address(url: str) -> tuple[str, str, int | None, str]:
@@ -119,6 +124,7 @@ def _prepare(args: argparse.Namespace, command: str, env: Mapping[str, str]) -> 
     targets: list[Target] = []
     problems: list[str] = []
     seen: dict[tuple[str, str, int | None, str], str] = {}
+    warnings: dict[str, list[str]] = {}
     for m in fleet.members:
         assert m.name is not None  # a spec with controllers: every member has its name
         spec = m.loaded.spec
@@ -130,17 +136,25 @@ def _prepare(args: argparse.Namespace, command: str, env: Mapping[str, str]) -> 
         seen.setdefault(where, m.name)
         captured = io.StringIO()
         try:
-            with contextlib.redirect_stderr(captured):  # resolve's warnings, said for this controller below
-                creds = resolve(controller_arguments(args, m.name, url, env), spec, env)
+            with contextlib.redirect_stderr(captured):  # resolve's warnings, said below
+                mine, mine_env = controller_arguments(args, m.name, url, env)
+                creds = resolve(mine, spec, mine_env)
         except CredentialError as exc:
             problems.append(f"{m.name}: error: {exc}")
             continue
         finally:
-            for line in captured.getvalue().splitlines():
-                say(f"{m.name}: {line}")
+            warnings[m.name] = captured.getvalue().splitlines()
         files = {rel.partition("/")[2]: text for rel, text in gen.files.items() if rel.startswith(f"{m.name}/")}
         targets.append(Target(m.name, spec, url, creds, files,
                               os.path.relpath(os.path.join(member_root(root, m), "jenkins.yaml"))))
+    # a warning every controller got is about the run (a token on the command line): said once
+    shared = set.intersection(*(set(lines) for lines in warnings.values())) if warnings else set()
+    for line in sorted(shared):
+        say(line)
+    for name, lines in warnings.items():
+        for line in lines:
+            if line not in shared:
+                say(f"{name}: {line}")
     if problems:
         for line in problems:
             say(line)

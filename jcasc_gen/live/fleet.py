@@ -75,7 +75,8 @@ def plan_task(t: Target, *, text: bool, create_folders: bool = False, walk: bool
         plan = make_plan(t.spec, state, *items)
         if text:
             r.block(plan_lines(plan, disk))
-        code = ExitCode.DIFFERENCES if plan.changed else ExitCode.OK
+        # a plan apply would refuse is exit 2, as for one controller: CI learns it before anyone applies
+        code = ExitCode.USAGE if plan.blockers else ExitCode.DIFFERENCES if plan.changed else ExitCode.OK
         return Outcome(t.name, int(code), _word(code, "no changes", "changes"), plan.change_count, plan_json(plan, state, disk))
     return run
 
