@@ -201,6 +201,13 @@ def bench_items(repeat: int) -> None:
             print(f"items {n:>5,} {step:<26} {figures}")
 
 
+def bench_fleet(repeat: int) -> None:
+    """50 controllers: apply and plan --all at several --parallel (benchmarks/fleet.py)."""
+    import fleet  # type: ignore[import-not-found]
+
+    fleet.main([])
+
+
 def bench_report(repeat: int) -> None:
     """The access report for 10,000 principals (benchmarks/report.py)."""
     subprocess.run([PY, os.path.join(HERE, "report.py"), "--repeat", str(min(repeat, 3))], check=True)
@@ -213,6 +220,7 @@ BENCHES: dict[str, Callable[[int], None]] = {
     "requests": bench_requests,
     "misspelt": bench_misspelt,
     "items": bench_items,
+    "fleet": bench_fleet,
     "report": bench_report,
 }
 

@@ -20,13 +20,14 @@ are shown as `\\uXXXX`.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from . import item_paths, names, permissions
 from .access import AccessState, PrincipalChange, ScopeChange, effective_changes
 from .item_acl import all_paths
 
-__all__ = ["md_text", "md_code", "changes_markdown", "fenced", "MAX_ROWS", "MAX_DETAILS", "MARKER"]
+__all__ = ["md_text", "md_code", "changes_markdown", "sections_markdown", "Section", "fenced", "MAX_ROWS", "MAX_DETAILS", "MARKER"]
 
 MAX_ROWS = 100
 MAX_DETAILS = 40_000  # characters of raw diff; a GitHub comment holds 65,536 in all
@@ -155,33 +156,60 @@ def _rows(changes: Sequence[PrincipalChange], known: bool, at: Sequence[str | No
     return rows
 
 
+@dataclass(frozen=True)
+class Section:
+    """One controller's change: `name` None for a spec of one controller."""
+
+    name: str | None
+    before: AccessState
+    after: AccessState
+    other: Sequence[str] = ()  # changes that decide who gets in at all (realm, strategy)
+
+
 def changes_markdown(title: str, before: AccessState, after: AccessState, *, details: Sequence[tuple[str, str]] = (),
                      other: Sequence[str] = (), max_rows: int = MAX_ROWS, max_details: int = MAX_DETAILS) -> str:
-    """The comment: a heading, the effective changes table, other changes that decide who gets
-    in at all (realm, strategy), then each `details` (summary, diff text) folded."""
-    out = [MARKER, f"### {title}", ""]
-    if before.problems:
-        out += [f"The current matrix could not be read ({md_text('; '.join(before.problems))}): effective permissions before "
-                "the change are not known.", ""]
-    elif not before.known:
-        out += [f"The current authorization strategy is {md_text(str(before.strategy))}, not a matrix: what each principal can "
-                "do afterwards is listed, not what changes.", ""]
-    at = [None, *all_paths([n.path for n in (*before.items, *after.items)])]
-    changes = effective_changes(before, after, at=at)
-    rows = _rows(changes, before.known, at, after.item_permissions, (_named(before), _named(after)))
-    if rows:
-        head = "can then" if not before.known else "effective change"
-        out += [f"| principal | where | {head} |", "|---|---|---|"]
-        out += [f"| {w} | {s} | {c} |" for w, s, c in rows[:max_rows]]
-        if len(rows) > max_rows:
-            out += ["", f"… and {len(rows) - max_rows} more rows (`--format json` has every change)."]
+    """The comment for one controller (`sections_markdown` for several)."""
+    return sections_markdown(title, [Section(None, before, after, other)], details=details, max_rows=max_rows,
+                             max_details=max_details)
+
+
+def sections_markdown(title: str, sections: Sequence[Section], *, details: Sequence[tuple[str, str]] = (),
+                      max_rows: int = MAX_ROWS, max_details: int = MAX_DETAILS) -> str:
+    """The comment: a heading; per controller the effective changes table and the other changes
+    that decide who gets in at all; then each `details` (summary, diff text) folded."""
+    out = [MARKER, f"### {title}"]
+    left = max_rows
+    any_rows = False
+    for section in sections:
+        out.append("")
+        if section.name is not None:
+            out += [f"#### Controller {md_code(section.name, in_table=False)}", ""]
+        before, after = section.before, section.after
+        if before.problems:
+            out += [f"The current matrix could not be read ({md_text('; '.join(before.problems))}): effective permissions "
+                    "before the change are not known.", ""]
+        elif not before.known:
+            out += [f"The current authorization strategy is {md_text(str(before.strategy))}, not a matrix: what each principal "
+                    "can do afterwards is listed, not what changes.", ""]
+        at = [None, *all_paths([n.path for n in (*before.items, *after.items)])]
+        changes = effective_changes(before, after, at=at)
+        rows = _rows(changes, before.known, at, after.item_permissions, (_named(before), _named(after)))
+        if rows:
+            any_rows = True
+            head = "can then" if not before.known else "effective change"
+            out += [f"| principal | where | {head} |", "|---|---|---|"]
+            out += [f"| {w} | {s} | {c} |" for w, s, c in rows[:max(left, 0)]]
+            if len(rows) > left:
+                out += ["", f"… and {len(rows) - max(left, 0)} more rows, not shown to keep the comment short."]
+            left -= len(rows)
+        else:
+            out.append("No effective permission changes: nobody gains or loses a permission.")
+        if section.other:
+            out += ["", "Other changes that decide who gets in:", ""] + [f"- {md_text(line)}" for line in section.other]
+    if any_rows:
         out += ["", "After roles, implied permissions and folder inheritance (the same computation as `jcasc-gen explain`). "
                 "A change every signed-in user gets is listed once, on **authenticated**; an item is listed only where "
                 "it differs from the change on Jenkins as a whole."]
-    else:
-        out.append("No effective permission changes: nobody gains or loses a permission.")
-    if other:
-        out += ["", "Other changes that decide who gets in:", ""] + [f"- {md_text(line)}" for line in other]
     for summary, body in details:
         if body:
             out += ["", f"<details><summary>{_html(summary)}</summary>", "", fenced(_capped(body, max_details), "diff"), "</details>"]

@@ -7,6 +7,7 @@ import argparse
 import sys
 
 from ._common import add_format_argument, add_output_argument, add_spec_argument, add_strict_argument
+from ._fleet_live import add_fleet_arguments, fleet_mode, run_fleet
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -41,6 +42,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--reload-timeout", type=float, default=600.0, metavar="SECONDS",
                    help="how long to wait for the deployed files to take effect (default 600)")
     add_credentials(p)
+    add_fleet_arguments(p)
 
 
 def _ask(prompt: str) -> bool:
@@ -63,16 +65,18 @@ def run(args: argparse.Namespace) -> int:
     from ..live.verify import to_junit
     from ..render import without_job_dsl
 
-    live = prepare(args, command="apply")
     if args.restart_timeout <= 0 or args.poll_interval <= 0 or args.reload_timeout <= 0:
         say("error: --restart-timeout, --poll-interval and --reload-timeout must be positive")
         return ExitCode.USAGE
+    if args.via_reload and args.dry_run:
+        say("error: --via-reload changes nothing anyway; to see what differs, run `jcasc-gen plan`")
+        return ExitCode.USAGE
+    if fleet_mode(args):
+        return _run_fleet(args)
+    live = prepare(args, command="apply")
     if args.via_reload:
         from ..live.reload import ReloadOptions, ReloadWaiter
 
-        if args.dry_run:
-            say("error: --via-reload changes nothing anyway; to see what differs, run `jcasc-gen plan`")
-            return ExitCode.USAGE
         result = ReloadWaiter(live.loaded.spec, live.creds, ReloadOptions(args.reload_timeout, args.poll_interval)).run()
     else:
         opts = ApplyOptions(yes=args.yes, dry_run=args.dry_run, restart_timeout=args.restart_timeout, poll=args.poll_interval,
@@ -88,3 +92,21 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         emit_json(result.to_json())
     return int(result.code)
+
+
+def _run_fleet(args: argparse.Namespace) -> int:
+    from ..exitcodes import ExitCode
+    from ..live.fleet import ApplySettings, apply_task
+    from ..live.redact import say
+
+    one = not args.all and len(args.controllers) == 1
+    if not (one or args.yes or args.dry_run):
+        # one question per controller, from concurrent workers, cannot be answered sensibly
+        say("error: apply on several controllers needs --yes (or --dry-run): it does not ask per controller"
+            "\n  hint: run `jcasc-gen plan ... --all` first to see what each would change")
+        return ExitCode.USAGE
+    settings = ApplySettings(dry_run=args.dry_run, yes=args.yes, restart_timeout=args.restart_timeout, poll=args.poll_interval,
+                             jwks_check=not args.no_jwks_check,
+                             via="reload" if args.via_reload else "api" if args.via_api else "auto",
+                             reload_timeout=args.reload_timeout, create_folders=args.create_folders, confirm=_ask)
+    return run_fleet(args, "apply", lambda t: apply_task(t, settings))

@@ -15,8 +15,11 @@ import sys
 from typing import Any
 
 from ..exitcodes import ExitCode
-from ._common import (CommandFailed, add_output_argument, add_spec_argument, add_strict_argument,
-                      emit_json, load_or_report, output_dir, print_diagnostics)
+from ._common import (CommandFailed, add_output_argument, add_spec_argument, add_strict_argument, emit_json, load_or_report,
+                      print_diagnostics)
+from ._fleet_live import add_fleet_arguments, fleet_mode, run_fleet
+from ._fleet import (add_controller_argument, compare_fleet, controller_names, generate_fleet, load_fleet_or_report,
+                     output_root, rerun_flags)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -25,6 +28,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=("text", "json", "markdown"), default="text",
                    help="output format (default: text); markdown: who gains and loses which permission, for a pull-request comment")
     add_strict_argument(p)
+    add_controller_argument(p)
     p.add_argument("--live", action="store_true", help="compare with the managed sections of a live Jenkins (needs --url and credentials)")
     colour = p.add_mutually_exclusive_group()
     colour.add_argument("--no-color", dest="color", action="store_const", const="never", help="never colour the diff (NO_COLOR is honoured too)")
@@ -33,15 +37,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     from ..live import credentials
 
     credentials.add_arguments(p)
+    add_fleet_arguments(p, controller=False)
 
 
-def _file_report(root: str, files: dict[str, str]) -> list[dict[str, Any]]:
+def _file_report(root: str, files: dict[str, str], fleet: Any) -> list[dict[str, Any]]:
     from ..diffing import files_equal, semantic_changes
     from ..fsio import read_output_file
-    from ..outputs import compare_tree
     from ..render import FILES
 
-    tree = compare_tree(root, files)
+    tree = compare_fleet(root, fleet, files)
     out: list[dict[str, Any]] = []
     for rel in sorted(set(files) | set(tree.extra)):
         got = read_output_file(root, rel)
@@ -65,7 +69,8 @@ def _file_report(root: str, files: dict[str, str]) -> list[dict[str, Any]]:
         else:
             status = "unchanged" if files_equal(rel, current, target) else "changed"
         item: dict[str, Any] = {"path": rel, "status": status, "current": current, "target": target}
-        if status == "changed" and FILES.get(rel) is not None and FILES[rel].dialect == "jcasc":
+        kind = FILES.get(rel.partition("/")[2] if fleet.has_controllers else rel)  # a controller's files are in <name>/
+        if status == "changed" and kind is not None and kind.dialect == "jcasc":
             import yaml
 
             from ..render import RenderError, parse_yaml
@@ -84,124 +89,96 @@ def _live_document(args: argparse.Namespace, spec: Any) -> tuple[dict[str, Any],
     """The live export, the URL it came from (--url or JENKINS_URL) and the item matrices
     (live/items.read_live_items); tries the pre-switch credential, then the JWT one (exit 3 on
     failure)."""
-    from ..client import CredentialsRefused, Denied, JenkinsClient, JenkinsError
+    from ..client import JenkinsError
     from ..live import credentials
+    from ..live.reads import read_export
     from ..live.redact import say
-    from ..live.items import read_live_items
-    from ..live.state import parse_export
 
     try:
         creds = credentials.resolve(args, spec)
     except credentials.CredentialError as exc:
         say(f"error: {exc}")
         raise CommandFailed(exc.exit_code) from None
-    auths = [a for a in (creds.pre, creds.post.auth() if creds.post else None) if a is not None]
-    last: JenkinsError | None = None
-    for auth in auths:
-        try:
-            client = JenkinsClient(creds.conn, auth)
-            document = parse_export(client.casc_export())
-            return document, creds.conn.url, read_live_items(client, spec, document)
-        except (Denied, CredentialsRefused) as exc:
-            last = exc  # the realm may already be jwt-auth (API tokens become anonymous): try the next
-        except JenkinsError as exc:
-            say(f"error: {exc}")
-            raise CommandFailed(exc.exit_code) from None
-    assert last is not None
-    say(f"error: {last}")
-    raise CommandFailed(ExitCode.UNREACHABLE)
-
-
-def _shown_url(url: str | None) -> str | None:
-    """The URL without any user:password part (never echo a credential)."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    if not url:
-        return url
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[-1]))
+    try:
+        document, items = read_export(creds, spec)
+    except JenkinsError as exc:
+        say(f"error: {exc}")
+        raise CommandFailed(exc.exit_code) from None
+    return document, creds.conn.url, items
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..diffing import canonical_yaml, colorize, semantic_changes, summary_lines, unified, use_color
-    from ..jcasc import target_document
-    from ..outputs import prepare
-
     if args.url and not args.live:
         print("--url compares with a live Jenkins only together with --live (without it, diff compares with the output folder)",
               file=sys.stderr)
         return ExitCode.USAGE
+    if args.live and fleet_mode(args):
+        if args.format == "markdown":
+            return _one_controller_markdown(args)
+        from ..diffing import use_color
+        from ..live.fleet import diff_task
+
+        colour = use_color(sys.stdout, args.color)
+        return run_fleet(args, "diff", lambda t: diff_task(t, text=args.format == "text", colour=colour))
+    return _run_live(args) if args.live else _run_files(args)
+
+
+def _refuse(args: argparse.Namespace, diagnostics: list[Any]) -> int:
+    if args.format == "json":
+        emit_json({"command": "diff", "ok": False, "spec": args.spec, "diagnostics": [d.to_json() for d in diagnostics]})
+    else:
+        print_diagnostics(diagnostics)
+    return ExitCode.USAGE
+
+
+def _run_live(args: argparse.Namespace) -> int:
+    from ..diffing import colorize, use_color
+    from ..live.credentials import shown_url
+    from ..live.reads import live_diff
+    from ..outputs import prepare
+
     loaded = load_or_report(args, command="diff")
     gen = prepare(loaded, strict=args.strict)
     if gen.failed:
-        if args.format == "json":
-            emit_json({"command": "diff", "ok": False, "spec": args.spec, "diagnostics": [d.to_json() for d in gen.diagnostics]})
-        else:
-            print_diagnostics(gen.diagnostics)
-        return ExitCode.USAGE
+        return _refuse(args, gen.diagnostics)
     if args.format != "json":
         print_diagnostics(gen.diagnostics)
     colour = use_color(sys.stdout, args.color) and args.format == "text"
+    live, url, items = _live_document(args, loaded.spec)
+    different, lines, fields = live_diff(loaded.spec, live, items)
+    if args.format == "markdown":
+        sys.stdout.write(_live_markdown(args, None, loaded.spec, live, items, lines))
+    elif args.format == "json":
+        emit_json({"command": "diff", "ok": not different, "spec": args.spec, "against": "live", "url": shown_url(url),
+                   "changes": fields["changes"], "diagnostics": [d.to_json() for d in gen.diagnostics],
+                   "items": fields["items"], "unmanaged_items": fields["unmanaged_items"]})
+    else:
+        sys.stdout.write(colorize(lines, colour))
+        print("live Jenkins: " + ("differs from the spec" if different else "matches the spec"), file=sys.stderr)
+    return ExitCode.DIFFERENCES if different else ExitCode.OK
 
-    if args.live:
-        from ..live.items import item_lines, unmanaged_lines
 
-        live, url, (item_changes, effects, unmanaged, truncated) = _live_document(args, loaded.spec)
-        target = target_document(loaded.spec)
-        changes = semantic_changes(live, target)
-        different = not changes.empty or any(c.action != "none" for c in item_changes)
-        if args.format == "markdown":
-            from ..access import live_states
-            from ..change_markdown import changes_markdown, md_code
+def _run_files(args: argparse.Namespace) -> int:
+    from ..diffing import colorize, summary_lines, unified, use_color
 
-            lines = summary_lines(changes)
-            if not changes.empty:
-                lines += unified(canonical_yaml(live), canonical_yaml(target), "live", "spec")
-            lines += [line + "\n" for line in item_lines(item_changes, effects) + unmanaged_lines(unmanaged, truncated)]
-            before, after = live_states(loaded.spec, live, item_changes, unmanaged)
-            sys.stdout.write(changes_markdown(f"Effective permission changes: {md_code(args.spec, in_table=False)} against the live Jenkins",
-                                              before, after, other=changes.settings_summary(),
-                                              details=[("What changes on the live Jenkins (managed sections and items)", "".join(lines))]))
-        elif args.format == "json":
-            emit_json({"command": "diff", "ok": not different, "spec": args.spec, "against": "live", "url": _shown_url(url),
-                       "changes": changes.to_json(), "diagnostics": [d.to_json() for d in gen.diagnostics],
-                       "items": [dict(c.to_json(), effective=effects.get(c.path, [])) for c in item_changes],
-                       "unmanaged_items": [{"path": p, "inherit": m.inherit} for p, m in unmanaged]})
-        else:
-            lines = summary_lines(changes)
-            if not changes.empty:
-                lines += unified(canonical_yaml(live), canonical_yaml(target), "live", "spec")
-            lines += [line + "\n" for line in item_lines(item_changes, effects) + unmanaged_lines(unmanaged, truncated)]
-            sys.stdout.write(colorize(lines, colour))
-            print("live Jenkins: " + ("differs from the spec" if different else "matches the spec"), file=sys.stderr)
-        return ExitCode.DIFFERENCES if different else ExitCode.OK
-
-    root = output_dir(args, loaded)
-    report = _file_report(root, dict(gen.files))
+    fleet = load_fleet_or_report(args, command="diff")
+    gen = generate_fleet(fleet, strict=args.strict)
+    if gen.failed:
+        return _refuse(args, gen.diagnostics)
+    if args.format != "json":
+        print_diagnostics(gen.diagnostics)
+    colour = use_color(sys.stdout, args.color) and args.format == "text"
+    root = output_root(args, fleet)
+    report = _file_report(root, dict(gen.files), fleet)
     different = any(r["status"] != "unchanged" for r in report)
     shown = os.path.relpath(root)
     if args.format == "markdown":
-        from ..access import state_from_output, state_from_spec
-        from ..change_markdown import changes_markdown, md_code
-
-        raw: list[str] = []
-        other: list[str] = []
-        for r in report:
-            if r["status"] == "unsafe":
-                raw.append(f"! {r['problem']}\n")
-            elif r["status"] != "unchanged":
-                raw += unified(r["current"], r["target"], f"{shown}/{r['path']}", f"{shown}/{r['path']} (from {args.spec})")
-            if "changes" in r:
-                other += r["changes"].settings_summary()
-        changed = sum(r["status"] != "unchanged" for r in report)
-        sys.stdout.write(changes_markdown(f"Effective permission changes: {md_code(args.spec, in_table=False)} against {md_code(shown, in_table=False)}",
-                                          state_from_output(root, loaded.spec), state_from_spec(loaded.spec), other=other,
-                                          details=[(f"Generated files: {changed} changed", "".join(raw))]))
+        sys.stdout.write(_markdown(args, fleet, root, shown, report))
     elif args.format == "json":
-        emit_json({"command": "diff", "ok": not different, "spec": args.spec, "against": "output", "output": root,
-                   "files": [{"path": r["path"], "status": r["status"],
-                              **({"changes": r["changes"].to_json()} if "changes" in r else {}),
-                              **({"problem": r["problem"]} if "problem" in r else {})} for r in report],
+        emit_json({"command": "diff", "ok": not different, "spec": args.spec, **controller_names(fleet), "against": "output",
+                   "output": root, "files": [{"path": r["path"], "status": r["status"],
+                                              **({"changes": r["changes"].to_json()} if "changes" in r else {}),
+                                              **({"problem": r["problem"]} if "problem" in r else {})} for r in report],
                    "diagnostics": [d.to_json() for d in gen.diagnostics]})
     else:
         out: list[str] = []
@@ -216,7 +193,69 @@ def run(args: argparse.Namespace) -> int:
             out += unified(r["current"], r["target"], f"{shown}/{r['path']}", f"{shown}/{r['path']} (from {args.spec})")
         sys.stdout.write(colorize(out, colour))
         if different:
-            print(f"{shown}: differs from what {args.spec} generates; `jcasc-gen generate {args.spec}` writes it", file=sys.stderr)
+            print(f"{shown}: differs from what {args.spec} generates; `jcasc-gen generate {args.spec}{rerun_flags(args)}` writes it",
+                  file=sys.stderr)
         else:
             print(f"{shown}: no differences", file=sys.stderr)
+    return ExitCode.DIFFERENCES if different else ExitCode.OK
+
+
+def _markdown(args: argparse.Namespace, fleet: Any, root: str, shown: str, report: list[dict[str, Any]]) -> str:
+    """Who gains and loses what, per controller: what the output folder grants (before) against
+    what the spec grants (after), with the file diff folded below."""
+    from ..access import state_from_output, state_from_spec
+    from ..change_markdown import Section, md_code, sections_markdown
+    from ..diffing import unified
+    from ._fleet import member_root
+
+    raw: list[str] = []
+    other: dict[str | None, list[str]] = {}
+    for r in report:
+        if r["status"] == "unsafe":
+            raw.append(f"! {r['problem']}\n")
+        elif r["status"] != "unchanged":
+            raw += unified(r["current"], r["target"], f"{shown}/{r['path']}", f"{shown}/{r['path']} (from {args.spec})")
+        if "changes" in r:
+            owner = r["path"].partition("/")[0] if fleet.has_controllers else None
+            other.setdefault(owner, []).extend(r["changes"].settings_summary())
+    sections = [Section(m.name, state_from_output(member_root(root, m), m.loaded.spec), state_from_spec(m.loaded.spec),
+                        other.get(m.name, [])) for m in fleet.members]
+    changed = sum(r["status"] != "unchanged" for r in report)
+    title = f"Effective permission changes: {md_code(args.spec, in_table=False)} against {md_code(shown, in_table=False)}"
+    return sections_markdown(title, sections, details=[(f"Generated files: {changed} changed", "".join(raw))])
+
+
+def _live_markdown(args: argparse.Namespace, name: str | None, spec: Any, live: Any, items: Any, lines: list[str]) -> str:
+    from ..access import live_states
+    from ..change_markdown import Section, md_code, sections_markdown
+    from ..diffing import semantic_changes
+    from ..jcasc import target_document
+
+    item_changes, _, unmanaged, _ = items
+    before, after = live_states(spec, live, item_changes, unmanaged)
+    other = semantic_changes(live, target_document(spec)).settings_summary()
+    return sections_markdown(f"Effective permission changes: {md_code(args.spec, in_table=False)} against the live Jenkins",
+                             [Section(name, before, after, other)],
+                             details=[("What changes on the live Jenkins (managed sections and items)", "".join(lines))])
+
+
+def _one_controller_markdown(args: argparse.Namespace) -> int:
+    """diff --live --controller NAME --format markdown: one controller's comment."""
+    from ..client import JenkinsError
+    from ..live.reads import live_diff, read_export
+    from ..live.redact import redact, say
+    from ._fleet_live import prepare_fleet
+
+    if args.all or len(args.controllers) != 1:
+        say("diff --live --format markdown reads one controller: name it with --controller NAME (the offline diff covers "
+            "every controller in one comment)")
+        return ExitCode.USAGE
+    _, (target,) = prepare_fleet(args, "diff", os.environ)
+    try:
+        live, items = read_export(target.creds, target.spec)
+    except JenkinsError as exc:
+        say(f"{target.name}: error: {exc}")
+        return exc.exit_code
+    different, lines, _ = live_diff(target.spec, live, items)
+    sys.stdout.write(redact(_live_markdown(args, target.name, target.spec, live, items, lines)))
     return ExitCode.DIFFERENCES if different else ExitCode.OK

@@ -8,14 +8,15 @@ import os
 import sys
 
 from ..exitcodes import ExitCode
-from ._common import (add_output_argument, add_spec_argument, add_strict_argument, load_or_report,
-                      output_dir, print_diagnostics)
+from ._common import add_output_argument, add_spec_argument, add_strict_argument, print_diagnostics
+from ._fleet import add_controller_argument, generate_fleet, load_fleet_or_report, output_root
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_spec_argument(p)
     add_output_argument(p)
     add_strict_argument(p)
+    add_controller_argument(p)
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing but problems")
     p.add_argument("--force", action="store_true",
                    help="overwrite output files that lack the generated header (symlinks and other non-files are always refused)")
@@ -23,17 +24,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..fsio import UnsafePath, write_tree
-    from ..outputs import prepare
     from ..render import HEADER_PREFIX
 
-    loaded = load_or_report(args, command="generate")
-    gen = prepare(loaded, strict=args.strict)
+    fleet = load_fleet_or_report(args, command="generate")
+    # every controller's files in one write set: all of them are written, or none
+    gen = generate_fleet(fleet, strict=args.strict)
     print_diagnostics(gen.diagnostics)
     if gen.failed:
         n = sum(d.severity == "error" for d in gen.diagnostics)
         print(f"{args.spec}: {n} error{'s' if n != 1 else ''}; nothing was written", file=sys.stderr)
         return ExitCode.USAGE
-    root = output_dir(args, loaded)
+    root = output_root(args, fleet)
     try:
         changed = write_tree(root, gen.files, force=args.force, header=HEADER_PREFIX.encode())
     except UnsafePath as exc:

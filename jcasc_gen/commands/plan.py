@@ -11,6 +11,7 @@ from typing import Any
 
 from ..exitcodes import ExitCode
 from ._common import add_spec_argument, add_strict_argument
+from ._fleet_live import add_fleet_arguments, fleet_mode, run_fleet
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -25,70 +26,81 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="do not walk every folder for item matrices the spec does not list (one request per folder and per "
                         "unlisted item)")
     add_credentials(p)
+    add_fleet_arguments(p)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..client import JenkinsClient, JenkinsError
+    from ..client import JenkinsError
     from ..live.command import emit_json, prepare
-    from ..live.disk import read_disk_config
     from ..live.plan import make_plan
+    from ..live.reads import plan_json, plan_lines, read_for_plan
     from ..live.redact import redact, say
-    from ..live.state import read_state
-    from ..live.items import read_live_items
 
+    if fleet_mode(args):
+        from ..live.fleet import plan_task
+
+        if args.format == "markdown":
+            return _one_controller_markdown(args)
+
+        return run_fleet(args, "plan", lambda t: plan_task(t, text=args.format == "text", create_folders=args.create_folders,
+                                                           walk=not args.no_walk))
     live = prepare(args, command="plan")
-    creds = live.creds
-    auths = ([creds.pre] if creds.pre else []) + ([creds.post.auth()] if creds.post else [])
-    error: JenkinsError | None = None
-    state = None
     spec = live.loaded.spec
-    items: tuple[Any, Any, Any, bool] = ([], {}, [], False)
-    for auth in auths:
-        try:
-            client = JenkinsClient(creds.conn, auth)
-            if client.whoami().anonymous:
-                if auth.kind == "jwt" and creds.post is not None:
-                    message, hint = creds.post.rejected()
-                    raise JenkinsError(message, hint=hint)
-                raise JenkinsError(f"{auth.describe()} is treated as anonymous",
-                                   hint="once jwtAuth is the realm, API tokens are anonymous: pass --signing-key-file or --jwt"
-                                   if creds.post is None else "check the API token's user")
-            state = read_state(client, offers=True)
-            disk = read_disk_config(client)
-            items = read_live_items(client, spec, state.document, create_folders=args.create_folders, walk=not args.no_walk)
-            break
-        except JenkinsError as exc:
-            state = None
-            error = exc
-    if state is None:
-        assert error is not None
+    try:
+        state, disk, items = read_for_plan(live.creds, spec, create_folders=args.create_folders, walk=not args.no_walk)
+    except JenkinsError as error:
         if args.format == "json":
             emit_json({"command": "plan", "ok": False, "error": error.message})
         say(f"error: {error}")
         return error.exit_code
     plan = make_plan(spec, state, *items)
     if args.format == "markdown":
-        from ..access import live_states
-        from ..change_markdown import changes_markdown, md_code
-        from ..diffing import semantic_changes
-        from ..jcasc import target_document
-
-        before, after = live_states(spec, state.document, items[0], items[2])
-        lines = plan.lines() + ([f"disk     {disk.describe()}"] if disk.from_disk else [])
-        print(redact(changes_markdown(f"Effective permission changes: {md_code(args.spec, in_table=False)} on the live Jenkins",
-                                      before, after, other=semantic_changes(state.document, target_document(spec)).settings_summary(),
-                                      details=[("The plan", "\n".join(lines) + "\n")])), end="")
+        print(redact(_markdown(args, None, spec, state, disk, items)), end="")
     elif args.format == "json":
-        emit_json({"command": "plan", "jenkins_version": state.version, **plan.to_json(), "disk": disk.to_json()})
+        emit_json(plan_json(plan, state, disk))
     else:
-        for line in plan.lines():
+        for line in plan_lines(plan, disk):
             print(redact(line))
-        if disk.from_disk:
-            then = ("`apply` posts the realm and matrix as usual" if disk.security_from_disk is False else
-                    "`apply` waits for them to equal the spec (--via-reload)")
-            print(redact(f"disk     {disk.describe()}; {then}"))
-        elif disk.sources is None and plan.changed:
-            print(redact(f"disk     {disk.describe()}"))
     if plan.blockers:
         return ExitCode.USAGE  # apply would refuse: say so to CI before anyone runs it
     return ExitCode.DIFFERENCES if plan.changed else ExitCode.OK
+
+
+def _markdown(args: argparse.Namespace, name: str | None, spec: Any, state: Any, disk: Any, items: Any) -> str:
+    """Who gains and loses what on the live Jenkins if the spec is applied, the plan folded below."""
+    from ..access import live_states
+    from ..change_markdown import Section, md_code, sections_markdown
+    from ..diffing import semantic_changes
+    from ..jcasc import target_document
+    from ..live.plan import make_plan
+    from ..live.reads import plan_lines
+
+    plan = make_plan(spec, state, *items)
+    before, after = live_states(spec, state.document, items[0], items[2])
+    other = semantic_changes(state.document, target_document(spec)).settings_summary()
+    return sections_markdown(f"Effective permission changes: {md_code(args.spec, in_table=False)} on the live Jenkins",
+                             [Section(name, before, after, other)], details=[("The plan", "\n".join(plan_lines(plan, disk)) + "\n")])
+
+
+def _one_controller_markdown(args: argparse.Namespace) -> int:
+    """plan --controller NAME --format markdown: one controller's comment (several would be one
+    comment per pull request each; run it once per controller)."""
+    import os
+
+    from ..client import JenkinsError
+    from ..live.plan import make_plan
+    from ..live.reads import read_for_plan
+    from ..live.redact import redact, say
+    from ._fleet_live import prepare_fleet
+
+    if args.all or len(args.controllers) != 1:
+        say("plan --format markdown reads one controller: name it with --controller NAME")
+        return ExitCode.USAGE
+    _, (target,) = prepare_fleet(args, "plan", os.environ)
+    try:
+        state, disk, items = read_for_plan(target.creds, target.spec, create_folders=args.create_folders, walk=not args.no_walk)
+    except JenkinsError as error:
+        say(f"{target.name}: error: {error}")
+        return error.exit_code
+    print(redact(_markdown(args, target.name, target.spec, state, disk, items)), end="")
+    return ExitCode.DIFFERENCES if make_plan(target.spec, state, *items).changed else ExitCode.OK

@@ -9,6 +9,7 @@ import sys
 
 from ..exitcodes import ExitCode
 from ._common import add_format_argument, add_spec_argument, add_strict_argument
+from ._fleet_live import add_fleet_arguments, fleet_mode, run_fleet
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -19,40 +20,29 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_strict_argument(p)
     p.add_argument("--junit", metavar="FILE", help="also write the checks as a JUnit XML report")
     add_credentials(p)
+    add_fleet_arguments(p)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..client import Auth, JenkinsClient, JenkinsError
+    from ..client import JenkinsError
     from ..fsio import write_atomic
     from ..live.command import emit_json, prepare
+    from ..live.reads import verify_live
     from ..live.redact import say
-    from ..live.verify import print_checks, run_checks, summary, to_json, to_junit
+    from ..live.verify import print_checks, summary, to_json, to_junit
 
+    if fleet_mode(args):
+        from ..live.fleet import verify_task
+
+        return run_fleet(args, "verify", lambda t: verify_task(t, text=args.format == "text"))
     live = prepare(args, command="verify")
-    creds, spec = live.creds, live.loaded.spec
-
-    def client(auth: Auth | None) -> JenkinsClient:
-        return JenkinsClient(creds.conn, auth or Auth.anonymous())
-
     try:
-        client(None).version()
+        results = verify_live(live.loaded.spec, live.creds)
     except JenkinsError as exc:
         if args.format == "json":
             emit_json({"command": "verify", "ok": False, "error": exc.message})
         say(f"error: {exc}")
         return exc.exit_code
-    # Reads go with whichever credential Jenkins accepts now: the JWT, else the API token.
-    admin = None
-    for auth in ([creds.post.auth()] if creds.post else []) + ([creds.pre] if creds.pre else []):
-        c = client(auth)
-        try:
-            if not c.whoami().anonymous:
-                admin = c
-                break
-        except JenkinsError:
-            continue
-    results = run_checks(spec, admin_client=admin or client(None), anonymous_client=client(None), post=creds.post,
-                         jwt_client=lambda token, who: client(Auth.jwt(spec.jwt.header, token, who)))
     counts = summary(results)
     if args.junit:
         try:

@@ -20,8 +20,8 @@ from ..exitcodes import ExitCode
 from ..model import Spec
 from .redact import register_secret, say
 
-__all__ = ["add_arguments", "CredentialError", "PostCredential", "Credentials", "resolve", "default_principal", "check_url",
-           "warn_command_line_secrets"]
+__all__ = ["add_arguments", "shown_url", "CredentialError", "PostCredential", "Credentials", "resolve", "default_principal",
+           "check_url", "warn_command_line_secrets"]
 
 
 class CredentialError(Exception):
@@ -89,6 +89,14 @@ def warn_command_line_secrets(args: argparse.Namespace) -> None:
     safer = (["JENKINS_API_TOKEN"] if "--token" in given else []) + (["JENKINS_JWT or --jwt-file"] if "--jwt" in given else [])
     say(f"warning: {' and '.join(given)} on the command line {'is' if len(given) == 1 else 'are'} visible to other local users "
         f"(ps, /proc/PID/cmdline); prefer {' and '.join(safer)}")
+
+
+def shown_url(url: str) -> str:
+    """The URL without any user:password part (never echo a credential)."""
+    from urllib.parse import urlunsplit
+
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[-1]))
 
 
 def default_principal(spec: Spec) -> str | None:

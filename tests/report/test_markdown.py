@@ -233,5 +233,5 @@ def test_the_comment_fits_a_pull_request() -> None:
                                               for i in range(300)))
     out = changes_markdown("t", AccessState("globalMatrix"), after, details=[("diff", "".join(f"+line {i}\n" for i in range(20_000)))])
     assert len(out) < 65_536
-    assert len(_table(out)) == 100 and "… and 200 more rows" in out
+    assert len(_table(out)) == 100 and "… and 200 more rows, not shown" in out
     assert "more lines (the whole diff: jcasc-gen diff without --format markdown)" in out
