@@ -68,7 +68,10 @@ class ControllerReport:
 
     @property
     def administrators(self) -> list[Principal]:
-        """Who passes Overall/Administer on the whole controller."""
+        """Who passes Overall/Administer on the whole controller (nobody known when its
+        strategy is not a matrix: there is no table)."""
+        if not self.scopes:
+            return []
         top = self.scopes[0]
         return [self.principals[i] for i in top.holders(permissions.ADMINISTER)]
 

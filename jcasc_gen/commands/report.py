@@ -19,6 +19,7 @@ from typing import Any
 
 from ..exitcodes import ExitCode
 from ._common import CommandFailed, add_spec_argument, load_or_report
+from ._fleet import add_controller_argument
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -32,29 +33,59 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="the time the report states, e.g. 2026-12-31T23:59:00Z (default: SOURCE_DATE_EPOCH, else now)")
     p.add_argument("--title", metavar="TEXT", help="the report's title (default: the spec file, or the live URL)")
     p.add_argument("--live", action="store_true", help="report what the running Jenkins holds (needs --url and credentials)")
+    add_controller_argument(p)
+    p.add_argument("--all", action="store_true",
+                   help="with --live and a spec with `controllers:`: every controller (offline, all are reported unless --controller)")
+    p.set_defaults(parallel=1, fail_fast=False)  # what the fleet's input checks read
     from ..live import credentials
 
     credentials.add_arguments(p)
 
 
-def _live_report(args: argparse.Namespace, loaded: Any) -> Any:
-    """The live matrices, read exactly as `diff --live` reads them (its credentials, its
-    export and item reads, the walk for item matrices the spec does not list)."""
+def _live_controller(name: str | None, spec: Any, document: Any, items: Any, url: str) -> Any:
+    """What one live Jenkins holds, from what `diff --live` reads (live/reads.read_export: the
+    export, the listed items' matrices, the walk for the others)."""
     from ..access import live_states
+    from ..live.credentials import shown_url
     from ..report import controller_from_state
-    from .diff import _live_document, _shown_url
 
-    spec = loaded.spec
-    document, url, (changes, _effects, unmanaged, truncated) = _live_document(args, spec)
+    changes, _effects, unmanaged, truncated = items
     state, _ = live_states(spec, document, changes, unmanaged)
     notes = ["the walk for item matrices stopped at its limit: some items may be missing"] if truncated else []
-    shown = _shown_url(url) or url
-    return controller_from_state(state, name=None, url=shown, source=f"the live Jenkins at {shown}", notes=notes, live=True), shown
+    shown = shown_url(url)
+    return controller_from_state(state, name=name, url=shown, source=f"the live Jenkins at {shown}", notes=notes, live=True)
+
+
+def _live_report(args: argparse.Namespace) -> list[Any]:
+    """Every chosen controller's live matrices (all read before the report is written)."""
+    import os
+
+    from ..client import JenkinsError
+    from ..live.reads import read_export
+    from ..live.redact import say
+    from ._fleet_live import fleet_mode, prepare_fleet
+    from .diff import _live_document
+
+    if fleet_mode(args):
+        _, targets = prepare_fleet(args, "report", os.environ)
+        out = []
+        for t in targets:
+            try:
+                document, items = read_export(t.creds, t.spec)
+            except JenkinsError as exc:
+                say(f"{t.name}: error: {exc}")
+                raise CommandFailed(exc.exit_code) from None
+            out.append(_live_controller(t.name, t.spec, document, items, t.url))
+        return out
+    loaded = load_or_report(args, command="report")
+    document, url, items = _live_document(args, loaded.spec)
+    return [_live_controller(None, loaded.spec, document, items, url)]
 
 
 def run(args: argparse.Namespace) -> int:
     from ..fsio import UnsafePath, write_atomic
     from ..report import TimeError, build, controller_from_spec, report_time
+    from ._fleet import load_fleet_or_report
 
     try:
         when = report_time(args.time)
@@ -67,14 +98,17 @@ def run(args: argparse.Namespace) -> int:
     if args.url and not args.live:
         print("--url reads a live Jenkins only together with --live (without it, report shows what the spec grants)", file=sys.stderr)
         return ExitCode.USAGE
-    loaded = load_or_report(args, command="report")
+    if args.all and not args.live:
+        print("--all is for --live: offline, report covers every controller unless --controller narrows it", file=sys.stderr)
+        return ExitCode.USAGE
     if args.live:
-        controller, url = _live_report(args, loaded)
-        title = args.title or url
+        controllers = _live_report(args)
+        title = args.title or (controllers[0].url if len(controllers) == 1 else args.spec)
     else:
-        controller = controller_from_spec(loaded)
+        fleet = load_fleet_or_report(args, command="report")
+        controllers = [controller_from_spec(m.loaded, name=m.name) for m in fleet.members]
         title = args.title or args.spec
-    report = build([controller], title=title, generated_at=when)
+    report = build(controllers, title=title, generated_at=when)
     if args.format == "csv":
         from ..report_csv import render_csv
 
@@ -93,9 +127,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"error: cannot write {args.output}: {exc.strerror if isinstance(exc, OSError) and exc.strerror else exc}",
                   file=sys.stderr)
             raise CommandFailed(ExitCode.USAGE) from None
-    people = len(controller.principals)
-    items = max(0, len(controller.scopes) - 1)
-    findings = len(controller.findings)
-    print(f"{args.output or 'report'}: {people} principal{'s' if people != 1 else ''}, {items} item{'s' if items != 1 else ''}"
-          + ("" if controller.live else f", {findings} lint finding{'s' if findings != 1 else ''}"), file=sys.stderr)
+    for c in controllers:
+        people, items, findings = len(c.principals), max(0, len(c.scopes) - 1), len(c.findings)
+        print(f"{args.output or 'report'}: {c.name + ': ' if c.name else ''}{people} principal{'s' if people != 1 else ''}, "
+              f"{items} item{'s' if items != 1 else ''}"
+              + ("" if c.live else f", {findings} lint finding{'s' if findings != 1 else ''}"), file=sys.stderr)
     return ExitCode.OK
