@@ -103,4 +103,7 @@ def _one_controller_markdown(args: argparse.Namespace) -> int:
         say(f"{target.name}: error: {error}")
         return error.exit_code
     print(redact(_markdown(args, target.name, target.spec, state, disk, items)), end="")
-    return ExitCode.DIFFERENCES if make_plan(target.spec, state, *items).changed else ExitCode.OK
+    plan = make_plan(target.spec, state, *items)
+    if plan.blockers:
+        return ExitCode.USAGE  # apply would refuse, as for one controller
+    return ExitCode.DIFFERENCES if plan.changed else ExitCode.OK
