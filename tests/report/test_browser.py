@@ -245,6 +245,24 @@ def test_only_tables_near_the_viewport_are_drawn(browser: Browser, tmp_path: pat
     assert _problems(browser) == []
 
 
+def test_hostile_names_show_as_text(browser: Browser, tmp_path: pathlib.Path) -> None:
+    """Names with `</script>`, `<script>`, quotes, `{{ }}`, U+2028 and a lone surrogate: each
+    row header shows the name itself, nothing runs, no error."""
+    from .test_html import ADMIN, HOSTILE, _hostile_report
+
+    page = tmp_path / "hostile.html"
+    page.write_text(_hostile_report(), encoding="utf-8", errors="surrogatepass")
+    _open(browser, page)
+    names = browser.js("(() => { document.getElementById('c0-s0').scrollIntoView(); return new Promise(r => "
+                       "requestAnimationFrame(() => requestAnimationFrame(() => r(Array.from(document.querySelectorAll("
+                       "'#c0-s0-t tbody th')).map(th => th.lastChild.textContent))))); })()")
+    for name in HOSTILE[:-1] + [ADMIN]:  # the lone surrogate cannot cross the protocol's JSON; the page holds it (test_html)
+        assert name in names, name
+    assert browser.js("[typeof window.pwned, document.scripts.length]") == ["undefined", 2]  # no name ran as code
+    assert browser.js("document.querySelectorAll('b, img, iframe').length") == 0
+    assert _problems(browser) == []
+
+
 def test_a_screenshot_for_the_docs(browser: Browser, small_page: pathlib.Path, tmp_path: pathlib.Path) -> None:
     """The picture in docs/report.md: the small report, carol's cell focused with its reason."""
     _open(browser, small_page)
