@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from . import names
-from .access import AccessState, Cell, Principal, cells
+from .access import AccessState, Cell, Principal, cells, principal_of
 from .explain import ANONYMOUS, AUTHENTICATED, EVERYONE, MatrixEntry, MatrixIndex
 from .item_acl import ItemAcl
 
@@ -78,8 +78,6 @@ def item_cells(state: AccessState, people: Sequence[Principal], paths: Sequence[
         for n, members in enumerate(groups.values()):
             e = own_entry[members[0]]
             proxy_entry = stand_in[id(e)]
-            from .access import principal_of
-
             proxy = principal_of(proxy_entry, entries)
             shared = _decide(wide, wide_acl, proxy, paths, permissions)
             label = proxy_entry.label

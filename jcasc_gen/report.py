@@ -122,7 +122,7 @@ def accepted_risks(loaded: Any) -> tuple[AcceptedRisk, ...]:
 
 def controller_from_state(state: AccessState, *, name: str | None, url: str, source: str,
                           findings: Sequence[Diagnostic] = (), accepted: Sequence[AcceptedRisk] = (),
-                          notes: Sequence[str] = (), inherit: Mapping[str, str] | None = None, live: bool = False) -> ControllerReport:
+                          notes: Sequence[str] = (), live: bool = False) -> ControllerReport:
     """Every principal's cells at every scope of `state`."""
     from . import item_paths
 
@@ -133,8 +133,7 @@ def controller_from_state(state: AccessState, *, name: str | None, url: str, sou
         notes.append(f"{why}: effective permissions are not computed")
         return ControllerReport(name, url, source, state.strategy, (), (), tuple(findings), tuple(accepted), tuple(notes), live)
     people = principals(state)
-    listed = {item_paths.item_key(n.path): n.inherit for n in state.items} if inherit is None else \
-        {item_paths.item_key(p): i for p, i in inherit.items()}
+    listed = {item_paths.item_key(n.path): n.inherit for n in state.items}
     index = MatrixIndex(state.entries)
     every_scope = scopes(state)
     on_items = item_cells(state, people, [s for s in every_scope if s is not None], list(state.item_permissions))
