@@ -174,3 +174,22 @@ def test_item_cells_share_across_look_alike_users() -> None:
     reasons = {c.reason for c in shared["f"][0][rows["zack"]]}
     assert any("user zack" in r for r in reasons) and not any("\x00" in r for path in paths for row in shared[path][0]
                                                               for r in (c.reason for c in row))
+
+
+def test_reasons_name_the_roles_that_gave_a_permission() -> None:
+    """explain's words: a permission written on the grant is the grant's own; one from roles names
+    them; an implied one names what implies it and where that came from."""
+    from jcasc_gen.explain import entries_from_spec, explain, identity_for
+    from jcasc_gen.model import load_spec_text
+
+    text = SMALL.read_text().replace("      roles: [developer]\n      permissions: [Overall/Read, Job/Configure]\n",
+                                     "      roles: [developer, reader]\n      permissions: [Overall/Read, Job/Read]\n", 1)
+    text = text.replace("    developer: [Job/Read, Job/Build, Job/Cancel]\n",
+                        "    developer: [Job/Read, Job/Build, Job/Cancel]\n    reader: [Job/Build]\n", 1)
+    entries = entries_from_spec(load_spec_text(text).spec)
+    rows = {r.permission: r for r in explain(entries, identity_for("group", "devs", (), entries)).rows}
+    assert rows["Job/Read"].via[0] == "group devs"  # written on the grant (also in a role): the grant's own
+    assert rows["Job/Build"].via[0] == "group devs (roles developer, reader)"
+    assert rows["Job/Cancel"].via[0] == "group devs (role developer)"
+    assert rows["Job/Discover"].via[0] == "group devs (implied by Job/Read)"
+    assert rows["Credentials/UseOwn"].via[0] == "group devs (roles developer, reader; implied by Job/Build)"
