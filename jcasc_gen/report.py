@@ -83,6 +83,26 @@ class AccessReport:
     tool_version: str
     controllers: tuple[ControllerReport, ...] = field(default=())
 
+    def to_json(self) -> dict[str, Any]:
+        """`report --format json`: every cell, with the words and kind the HTML shows."""
+        return {"command": "report", "title": self.title, "generated_at": self.generated_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "tool_version": self.tool_version, "controllers": [_controller_json(c) for c in self.controllers]}
+
+
+def _controller_json(c: ControllerReport) -> dict[str, Any]:
+    def scope_json(s: ScopeTable) -> dict[str, Any]:
+        return {"path": s.path, "inherit": s.inherit, "permissions": list(s.permissions), "unheld": list(s.unheld),
+                "principals": [{"kind": p.kind, "name": p.name, **({"sees_item": s.visible[n]} if s.path is not None else {}),
+                                "cells": [{"permission": pid, "allowed": cell.allowed, "how": cell.kind, "reason": cell.reason}
+                                          for pid, cell in zip(s.permissions, s.cells[n])]}
+                               for n, p in enumerate(c.principals)]}
+
+    return {"name": c.name, "url": c.url, "source": c.source, "strategy": c.strategy, "live": c.live, "notes": list(c.notes),
+            "administrators": [{"kind": p.kind, "name": p.name} for p in c.administrators],
+            "findings": [d.to_json() for d in c.findings],
+            "accepted": [{"rule": a.code, "reason": a.reason, "where": a.where} for a in c.accepted],
+            "scopes": [scope_json(s) for s in c.scopes]}
+
 
 class TimeError(ValueError):
     """--time or SOURCE_DATE_EPOCH is not a time."""

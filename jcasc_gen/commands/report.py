@@ -25,8 +25,9 @@ from ._fleet import add_controller_argument
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_spec_argument(p)
     p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE (atomically); default: standard output")
-    p.add_argument("--format", choices=("html", "csv"), default="html",
-                   help="html: one self-contained page (default); csv: one row per principal, permission and scope")
+    p.add_argument("--format", choices=("html", "csv", "json"), default="html",
+                   help="html: one self-contained page (default); csv: one row per principal, permission and scope; "
+                        "json: the same cells as data")
     p.add_argument("--allowed-only", action="store_true",
                    help="csv: only the rows of what is allowed (a large organisation's every cell can pass a spreadsheet's row limit)")
     p.add_argument("--time", metavar="ISO8601",
@@ -113,6 +114,10 @@ def run(args: argparse.Namespace) -> int:
         from ..report_csv import render_csv
 
         text = render_csv(report, allowed_only=args.allowed_only)
+    elif args.format == "json":
+        import json
+
+        text = json.dumps(report.to_json(), indent=1, ensure_ascii=False) + "\n"
     else:
         from ..report_html import render_html
 

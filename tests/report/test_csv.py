@@ -103,3 +103,20 @@ def test_allowed_only_keeps_the_allowed_rows(run_cli, monkeypatch: pytest.Monkey
     assert rows_of(out) == [r for r in every if r["allowed"] == "yes"] and len(rows_of(out)) < len(every) / 2
     code, _, err = run_cli("report", SMALL.name, "--allowed-only")
     assert code == ExitCode.USAGE and "--format csv" in err
+
+
+def test_json_holds_the_same_cells(run_cli, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    monkeypatch.chdir(CASES)
+    every = rows_of(run_cli("report", SMALL.name, "--format", "csv", "--time", TIME)[1])
+    code, out, _ = run_cli("report", SMALL.name, "--format", "json", "--time", TIME)
+    assert code == ExitCode.OK
+    doc = json.loads(out)
+    assert doc["command"] == "report" and doc["generated_at"] == TIME and doc["tool_version"]
+    (c,) = doc["controllers"]
+    assert c["administrators"] == [{"kind": "user", "name": "alice@example.com"}]
+    assert [f["code"] for f in c["findings"]] == [None, "JG002", "JG033"]
+    flat = [(s["path"] or "", p["name"], cell["permission"], "yes" if cell["allowed"] else "no", cell["how"], cell["reason"])
+            for s in c["scopes"] for p in s["principals"] for cell in p["cells"]]
+    assert flat == [(r["item"], r["principal"], r["permission"], r["allowed"], r["how"], r["reason"]) for r in every]
