@@ -132,9 +132,10 @@ def run(args: argparse.Namespace) -> int:
             print(f"error: cannot write {args.output}: {exc.strerror if isinstance(exc, OSError) and exc.strerror else exc}",
                   file=sys.stderr)
             raise CommandFailed(ExitCode.USAGE) from None
+    where = args.output if args.output not in (None, "-") else "report"
     for c in controllers:
         people, items, findings = len(c.principals), max(0, len(c.scopes) - 1), len(c.findings)
-        print(f"{args.output or 'report'}: {c.name + ': ' if c.name else ''}{people} principal{'s' if people != 1 else ''}, "
+        print(f"{where}: {c.name + ': ' if c.name else ''}{people} principal{'s' if people != 1 else ''}, "
               f"{items} item{'s' if items != 1 else ''}"
               + ("" if c.live else f", {findings} lint finding{'s' if findings != 1 else ''}"), file=sys.stderr)
     return ExitCode.OK
