@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Literal, Sequence
 
+from ._errors import JcascGenError
+
 # "info": said so the reader can act, never a failure, and --strict leaves it alone.
 Severity = Literal["error", "warning", "info"]
 PathItem = str | int
@@ -84,8 +86,9 @@ def strictify(diags: Iterable[Diagnostic], strict: bool) -> list[Diagnostic]:
     return [replace(d, severity="error") if d.severity == "warning" else d for d in diags]
 
 
-class SpecError(Exception):
-    """The spec cannot be used; carries every located problem found."""
+class SpecError(JcascGenError):
+    """The spec cannot be used; `diagnostics` holds every located problem found (errors, and
+    the warnings of the same run), in source order."""
 
     def __init__(self, diagnostics: Sequence[Diagnostic]):
         self.diagnostics = list(diagnostics)
