@@ -90,7 +90,7 @@ def _live_document(args: argparse.Namespace, spec: Any) -> tuple[dict[str, Any],
     from ..live.state import parse_export
 
     try:
-        creds = credentials.resolve(args, spec)
+        creds = credentials.resolve(args, spec, warn=say)
     except credentials.CredentialError as exc:
         say(f"error: {exc}")
         raise CommandFailed(exc.exit_code) from None

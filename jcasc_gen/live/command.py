@@ -35,7 +35,7 @@ def prepare(args: argparse.Namespace, *, command: str) -> LiveInput:
         say(f"{args.spec}: the spec has errors; nothing was done")
         raise CommandFailed(ExitCode.USAGE)
     try:
-        creds = resolve(args, loaded.spec)
+        creds = resolve(args, loaded.spec, warn=say)
     except CredentialError as exc:
         say(f"error: {exc}")
         raise CommandFailed(exc.exit_code) from None

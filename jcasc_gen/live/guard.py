@@ -92,7 +92,7 @@ def check(spec: Spec, plan: Plan, post: PostCredential | None) -> list[Refusal]:
                              for p in tokens.acceptance_problems(spec.jwt, {**claims, "iss": iss}) if p.startswith("iss ")]
     if problems:
         hint = ("this is the token Pomerium " + pom.version_text + " would send; fix jwt.issuers/jwt.audiences "
-                "(remove them to use the derived defaults) so Jenkins accepts it") if pom is not None and post.source != "--jwt" else (
+                "(remove them to use the derived defaults) so Jenkins accepts it") if pom is not None and post.given is None else (
                 "give a JWT that the spec's jwt settings accept")
         for p in problems:
             out.append(Refusal(f"the post-switch JWT ({post.source}) would be treated as anonymous: {p}", hint))

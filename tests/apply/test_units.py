@@ -141,7 +141,7 @@ def _args(**kw: object) -> argparse.Namespace:
     ({"url": "jenkins:8080"}, {}, "not an http(s) URL"),
     ({"url": "http://j/"}, {"JENKINS_USER_ID": "admin"}, "needs both a user and a token"),
     ({"url": "http://j/"}, {}, "no credentials"),
-    ({"url": "http://j/", "as_principal": "bob"}, {"JENKINS_USER_ID": "a", "JENKINS_API_TOKEN": "t"}, "need --signing-key-file"),
+    ({"url": "http://j/", "as_principal": "bob"}, {"JENKINS_USER_ID": "a", "JENKINS_API_TOKEN": "t"}, "minting needs --signing-key-file"),
     ({"url": "http://j/", "jwt": "garbage"}, {}, "could not be decoded"),
     ({"url": "http://j/", "signing_key_file": "/nonexistent/key.pem"}, {}, "--signing-key-file"),
 ])
