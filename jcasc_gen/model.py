@@ -200,7 +200,7 @@ def load_spec(path: str | os.PathLike[str], *, display_name: str | None = None) 
         return _from_doc(doc, os.path.dirname(os.path.abspath(os.fspath(path))))
 
 
-def load_spec_text(text: str, name: str = "<spec>", base_dir: str = ".") -> LoadedSpec:
+def load_spec_text(text: str | bytes, name: str = "<spec>", base_dir: str = ".") -> LoadedSpec:
     return _from_doc(load_text(text, name, keep_going=True), os.path.abspath(base_dir))
 
 
