@@ -76,6 +76,8 @@ class ApplyResult:
     steps: list[dict[str, str]] = field(default_factory=list)
     plan: Plan | None = None
     checks: list[CheckResult] = field(default_factory=list)
+    jenkins_version: str | None = None
+    unanswered: Unreachable | None = field(default=None, repr=False)  # why it stopped, when Jenkins did not answer
 
     def to_json(self) -> dict[str, Any]:
         from .redact import redact
@@ -147,9 +149,10 @@ class Applier:
     def record(self, step: str, status: str, detail: str = "") -> None:
         self.result.steps.append({"step": step, "status": status, "detail": detail})
 
-    def stop(self, step: str, code: int, message: str, hint: str | None = None) -> _Stop:
+    def stop(self, step: str, code: int, message: str, hint: str | None = None, *, cause: Exception | None = None) -> _Stop:
         self.log(step, "error: " + message + (f"\n  hint: {hint}" if hint else ""))
         self.record(step, "failed", message)
+        self.result.unanswered = cause if isinstance(cause, Unreachable) else None
         return _Stop(code)
 
     # ------------------------------------------------------------------ clients
@@ -228,6 +231,7 @@ class Applier:
             self.emit(f"error: {type(exc).__name__}: {exc}; the security configuration was not touched")
             self.record("preflight" if self.result.plan is None else "plugins", "failed", str(exc))
             self.result.code = ExitCode.UNREACHABLE
+            self.result.unanswered = exc if isinstance(exc, Unreachable) else None
         return self.result
 
     # 1 ---------------------------------------------------------------------
@@ -237,7 +241,8 @@ class Applier:
         try:
             version = anon.version()
         except JenkinsError as exc:
-            raise self.stop(step, ExitCode.UNREACHABLE, exc.message, exc.hint) from None
+            raise self.stop(step, ExitCode.UNREACHABLE, exc.message, exc.hint, cause=exc) from None
+        self.result.jenkins_version = version
         self.log(step, f"{self.creds.conn.url} answers" + (f", Jenkins {version}" if version else " (no X-Jenkins header: is this Jenkins?)"))
         notes = []
         candidates = ([self.creds.pre] if self.creds.pre else []) + ([self.creds.post.auth()] if self.creds.post else [])
@@ -251,7 +256,7 @@ class Applier:
                 raise self.stop(step, ExitCode.USAGE, "the configuration-as-code plugin does not answer (404)",
                                 "install configuration-as-code (it is in the generated plugins.txt) and run again")
             if isinstance(error, Unreachable):
-                raise self.stop(step, ExitCode.UNREACHABLE, error.message, error.hint)
+                raise self.stop(step, ExitCode.UNREACHABLE, error.message, error.hint, cause=error)
             notes.append(why)
         if self.acting is None:
             raise self.stop(step, ExitCode.UNREACHABLE, "no credential administers Jenkins: " + "; ".join(notes),
@@ -261,7 +266,7 @@ class Applier:
         try:
             state = read_state(self.acting)
         except JenkinsError as exc:
-            raise self.stop(step, exc.exit_code, exc.message, exc.hint) from None
+            raise self.stop(step, exc.exit_code, exc.message, exc.hint, cause=exc) from None
         casc = state.plugins.get("configuration-as-code")
         self.log(step, f"configuration-as-code {casc.version if casc else '?'}; realm {realm_symbol(state.document)}, "
                        f"strategy {strategy_symbol(state.document)}")
@@ -369,7 +374,7 @@ class Applier:
             live = self.await_restart(plan)
         except JenkinsError as exc:
             code = ExitCode.UNREACHABLE if isinstance(exc, Unreachable) else ExitCode.ROLLED_BACK
-            raise self.stop(step, code, exc.message + "; the security configuration was not touched", exc.hint) from None
+            raise self.stop(step, code, exc.message + "; the security configuration was not touched", exc.hint, cause=exc) from None
         bad = []
         for p in plan.plugins:
             have = live.get(p.name)
@@ -441,7 +446,7 @@ class Applier:
         try:
             doc = parse_export(self.acting.casc_export())
         except JenkinsError as exc:
-            raise self.stop(step, exc.exit_code, exc.message + "; nothing was changed", exc.hint) from None
+            raise self.stop(step, exc.exit_code, exc.message + "; nothing was changed", exc.hint, cause=exc) from None
         self.snapshot = _unescape(managed_sections(doc))
         self.known = {"realm": str(realm_symbol(doc)), "strategy": str(strategy_symbol(doc))}
         self.log(step, f"saved the live realm ({self.known['realm']}) and strategy ({self.known['strategy']})")
@@ -467,7 +472,7 @@ class Applier:
                 self.emit(self._locate(m.line, m.message))
             raise self.stop(step, ExitCode.USAGE, "Jenkins' JCasC check refused the generated configuration; nothing was changed") from None
         except JenkinsError as exc:
-            raise self.stop(step, exc.exit_code, exc.message + "; nothing was changed", exc.hint) from None
+            raise self.stop(step, exc.exit_code, exc.message + "; nothing was changed", exc.hint, cause=exc) from None
         for w in warnings:
             self.emit(self._locate(w.line, "warning: " + w.message))
         self.log(step, "passed" + (f" with {len(warnings)} warning(s)" if warnings else ""))
