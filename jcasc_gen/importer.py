@@ -21,7 +21,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from urllib.parse import urlsplit
 
 from . import TOOL_NAME, names, permissions
-from .explain import ANONYMOUS, AUTHENTICATED, EntryKind, MatrixEntry
+from .effective import ANONYMOUS, AUTHENTICATED, EntryKind, MatrixEntry
 from .jcasc import JWT_ATTRIBUTES, unescape_interpolation
 from . import pomerium_facts
 from .model import JWKS_PATH, POMERIUM_HEADER, java_sort_key, pomerium_issuers
@@ -448,7 +448,7 @@ def equivalence_problems(before: Sequence[MatrixEntry], after: Sequence[MatrixEn
     (`has_permission(A | B, p) == has_permission(A, p) or has_permission(B, p)`), so probing
     every single name as a user, as a group, and anonymous covers every real requester.
     """
-    from .explain import Identity, MatrixIndex, explain, universe_for
+    from .effective import Identity, MatrixIndex, explain, universe_for
 
     universe = universe_for([*before, *after])
     index_a, index_b = MatrixIndex(before), MatrixIndex(after)

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
 from . import item_paths, permissions
-from .explain import Identity, MatrixEntry, MatrixIndex
+from .effective import Identity, MatrixEntry, MatrixIndex
 
 __all__ = ["ItemNode", "Decision", "ItemAcl", "READ", "DISCOVER", "ITEM_PERMISSIONS", "from_spec", "all_paths", "item_universe",
            "ItemExplanation", "explain_items"]
@@ -163,7 +163,7 @@ class ItemAcl:
 
 def from_spec(spec: Any) -> ItemAcl:
     """The spec's global matrix and item matrices."""
-    from .explain import entries_from_spec
+    from .effective import entries_from_spec
 
     authz = spec.authorization
     nodes = [ItemNode(m.path, m.inherit, tuple(MatrixEntry(g.kind, g.name, frozenset(g.effective)) for g in m.entries()))

@@ -193,7 +193,7 @@ class LoadedSpec:
 def load_spec(path: str | os.PathLike[str], *, display_name: str | None = None) -> LoadedSpec:
     """Load, check and model a spec file. Raises SpecError with every error found.
 
-    The result carries the warnings of validation (lint is separate: `jcasc_gen.lint`).
+    The result carries the warnings of validation (lint is separate: `jcasc_gen.lint_rules`).
     """
     with gc_paused():
         doc = load_file(path, display_name=display_name, keep_going=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from .diagnostics import Diagnostic
-from .lint import findings
+from .lint_rules import findings
 from .model import LoadedSpec
 from .render import HEADER_PREFIX, render
 

@@ -35,7 +35,7 @@ def _table(rows: Sequence[Sequence[str]]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..explain import MatrixEntry, entries_from_spec, explain, identity_for, matrix, parse_principal, universe_for
+    from ..effective import MatrixEntry, entries_from_spec, explain, identity_for, matrix, parse_principal, universe_for
     from ..item_acl import explain_items
 
     loaded = load_or_report(args, command="explain")

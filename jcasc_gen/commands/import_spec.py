@@ -102,7 +102,7 @@ def _check(result: Any, document: Any, items: list[Any]) -> None:
     """The spec must load and generate the same matrix as the export held, and the same item
     matrices as the items held (less what the import notes left out)."""
     from ..diagnostics import SpecError
-    from ..explain import entries_from_spec
+    from ..effective import entries_from_spec
     from ..importer import equivalence_problems, parse_strategy
     from ..model import load_spec_text
 

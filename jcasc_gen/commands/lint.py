@@ -18,7 +18,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..lint import RULES, lint
+    from ..lint_rules import RULES, lint
 
     loaded = load_or_report(args, command="lint")
     findings = strictify(loaded.warnings, args.strict) + lint(loaded.spec, loaded.document, strict=args.strict)

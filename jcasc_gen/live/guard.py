@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from .. import names, permissions, pomerium_facts
-from ..lint import admins
+from ..lint_rules import admins
 from ..model import Spec
 from .credentials import PostCredential
 from .plan import Plan
