@@ -24,6 +24,8 @@ class JcascGenError(Exception):
     """
 
     exit_code: int = ExitCode.USAGE
+    message: str
+    hint: str | None
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)

@@ -90,6 +90,8 @@ class SpecError(JcascGenError):
     """The spec cannot be used; `diagnostics` holds every located problem found (errors, and
     the warnings of the same run), in source order."""
 
-    def __init__(self, diagnostics: Sequence[Diagnostic]):
+    diagnostics: list[Diagnostic]
+
+    def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
         self.diagnostics = list(diagnostics)
         super().__init__("\n".join(d.format() for d in self.diagnostics))
