@@ -1,0 +1,235 @@
+"""What `Jenkins.plan`, `.apply` and `.verify` return: `ok`, `exit_code`, the details, and
+`to_json()`, the document `jcasc-gen plan|apply|verify --format json` prints.
+
+Every text a result holds has been through the redactor when the result was made, so no
+token, JWT or key can reach its repr, its JSON or its report lines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, final
+
+from .exitcodes import ExitCode
+
+if TYPE_CHECKING:
+    from .live.apply import ApplyResult as _Applied
+    from .live.plan import Plan, PluginChange
+    from .live.verify import CheckResult
+
+__all__ = ["PlanResult", "ApplyResult", "VerifyResult", "ApplyStep", "scrub"]
+
+
+def scrub(value: Any) -> Any:
+    """`value` with every string redacted (JSON-shaped data: dicts, lists, strings, scalars)."""
+    from .live.redact import redact
+
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: scrub(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [scrub(v) for v in value]
+    return value
+
+
+def _clean_checks(checks: Any) -> tuple[CheckResult, ...]:
+    from .live.verify import CheckResult
+
+    return tuple(CheckResult(scrub(c.name), c.status, scrub(c.detail)) for c in checks)
+
+
+@final
+class PlanResult:
+    """What `apply` would change: plugins to install, upgrade or activate, and the security
+    realm and authorization matrix (compared by meaning, not by text).
+
+    `exit_code` is 0 when nothing would change, 1 when something would, 3 when Jenkins
+    refused every credential (then `error` says why and there is nothing to show).
+    """
+
+    __slots__ = ("exit_code", "jenkins_version", "error", "hint", "_plan")
+    exit_code: int
+    jenkins_version: str | None
+    error: str | None  # why there is no plan (Jenkins refused every credential)
+    hint: str | None
+
+    def __init__(self, exit_code: int, *, jenkins_version: str | None = None, plan: Plan | None = None,
+                 error: str | None = None, hint: str | None = None) -> None:
+        self.exit_code = int(exit_code)
+        self.jenkins_version = jenkins_version
+        self.error = scrub(error)
+        self.hint = scrub(hint)
+        self._plan = plan
+
+    @classmethod
+    def _of(cls, plan: Plan, jenkins_version: str | None) -> PlanResult:
+        return cls(ExitCode.DIFFERENCES if plan.changed else ExitCode.OK, jenkins_version=jenkins_version, plan=plan)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing would change."""
+        return self.exit_code == ExitCode.OK
+
+    @property
+    def changed(self) -> bool:
+        return self._plan is not None and self._plan.changed
+
+    @property
+    def plugins(self) -> tuple[PluginChange, ...]:
+        """Each plugin to install, upgrade or activate (`name`, `have`, `want`, `action`)."""
+        return self._plan.plugins if self._plan is not None else ()
+
+    @property
+    def restart(self) -> bool:
+        """Whether apply would restart Jenkins (it does after installing plugins)."""
+        return self._plan is not None and self._plan.restart
+
+    @property
+    def realm_changes(self) -> bool:
+        return self._plan is not None and self._plan.realm_changes
+
+    @property
+    def strategy_changes(self) -> bool:
+        return self._plan is not None and self._plan.strategy_changes
+
+    @property
+    def current_realm(self) -> str | None:
+        """The live security realm's JCasC symbol, e.g. "local" or "jwtAuth"."""
+        return self._plan.current_realm if self._plan is not None else None
+
+    @property
+    def diff(self) -> str:
+        """A unified diff of the managed sections (realm and matrix), live -> spec; "" when equal."""
+        return scrub(self._plan.diff) if self._plan is not None else ""
+
+    def lines(self) -> list[str]:
+        """The plan as `jcasc-gen plan` prints it, one line each."""
+        if self._plan is None:
+            return [f"error: {self.error}" + (f"\n  hint: {self.hint}" if self.hint else "")]
+        return [scrub(line) for line in self._plan.lines()]
+
+    def to_json(self) -> dict[str, Any]:
+        if self._plan is None:
+            return {"command": "plan", "ok": False, "error": self.error}
+        out: dict[str, Any] = scrub({"command": "plan", "jenkins_version": self.jenkins_version, **self._plan.to_json()})
+        return out
+
+    def __repr__(self) -> str:
+        return f"PlanResult(ok={self.ok}, exit_code={self.exit_code}, changed={self.changed})"
+
+
+@final
+@dataclass(frozen=True)
+class ApplyStep:
+    """One step of an apply run: `name` (preflight, guard, plugins, snapshot, check, apply,
+    verify, rollback), `status` (passed, failed, skipped) and what happened."""
+
+    name: str
+    status: str
+    detail: str = ""
+
+
+@final
+class ApplyResult:
+    """How an apply run ended, step by step.
+
+    `exit_code`: 0 applied and verified (or nothing to change, or a dry run that found no
+    problem), 2 refused before anything was touched (lockout guard, not confirmed, the
+    server-side check), 3 Jenkins refused the credentials, 4 failed and rolled back,
+    5 failed and not rolled back (the events said how to recover).
+    """
+
+    __slots__ = ("exit_code", "steps", "plan", "checks", "_json")
+    exit_code: int
+    steps: tuple[ApplyStep, ...]
+    plan: PlanResult | None  # what preflight found to change; None when preflight failed
+    checks: tuple[CheckResult, ...]  # the verification after the change
+
+    def __init__(self, applied: _Applied) -> None:
+        self.exit_code = int(applied.code)
+        self.steps = tuple(ApplyStep(s["step"], s["status"], scrub(s.get("detail", ""))) for s in applied.steps)
+        self.plan = PlanResult._of(applied.plan, applied.jenkins_version) if applied.plan is not None else None
+        self.checks = _clean_checks(applied.checks)
+        self._json = scrub(applied.to_json())
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == ExitCode.OK
+
+    @property
+    def rolled_back(self) -> bool:
+        return self.exit_code == ExitCode.ROLLED_BACK
+
+    def to_json(self) -> dict[str, Any]:
+        import copy
+
+        return copy.deepcopy(self._json)
+
+    def to_junit(self) -> str:
+        """The verification checks as a JUnit XML report."""
+        from .live.verify import to_junit
+
+        return to_junit(list(self.checks), suite="jcasc-gen apply verify")
+
+    def __repr__(self) -> str:
+        last = self.steps[-1] if self.steps else None
+        return (f"ApplyResult(ok={self.ok}, exit_code={self.exit_code}"
+                + (f", last_step={last.name!r} {last.status}" if last else "") + ")")
+
+
+@final
+class VerifyResult:
+    """Whether the live Jenkins is what the spec says: configuration, plugins, behaviour.
+
+    `exit_code` 0 when every check passed (skipped ones aside), 1 when one failed, 3 when
+    Jenkins answered the first request with an error (`error` says which).
+    """
+
+    __slots__ = ("exit_code", "checks", "error", "hint")
+    exit_code: int
+    checks: tuple[CheckResult, ...]
+    error: str | None  # why nothing was checked (Jenkins answered the first request with an error)
+    hint: str | None
+
+    def __init__(self, exit_code: int, checks: tuple[CheckResult, ...] = (), *, error: str | None = None,
+                 hint: str | None = None) -> None:
+        self.exit_code = int(exit_code)
+        self.checks = _clean_checks(checks)
+        self.error = scrub(error)
+        self.hint = scrub(hint)
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == ExitCode.OK
+
+    @property
+    def summary(self) -> dict[str, int]:
+        """How many checks passed, failed and were skipped."""
+        from .live.verify import summary
+
+        return summary(self.checks)
+
+    def lines(self) -> list[str]:
+        """One line per check, as `jcasc-gen verify` prints them."""
+        from .live.verify import print_checks
+
+        out: list[str] = []
+        print_checks(self.checks, out.append)
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        from .live.verify import to_json
+
+        if self.error is not None:
+            return {"command": "verify", "ok": False, "error": self.error}
+        return {"command": "verify", **to_json(list(self.checks))}
+
+    def to_junit(self) -> str:
+        from .live.verify import to_junit
+
+        return to_junit(list(self.checks))
+
+    def __repr__(self) -> str:
+        s = self.summary
+        return f"VerifyResult(ok={self.ok}, exit_code={self.exit_code}, passed={s['passed']}, failed={s['failed']}, skipped={s['skipped']})"
