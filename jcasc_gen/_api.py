@@ -116,21 +116,28 @@ def generate(spec: Spec, *, strict: bool = False) -> Mapping[str, str]:
 
 
 def explain(spec: Spec, principal: str, groups: Sequence[str] = ()) -> Explanation:
-    """What `principal` may do under the spec's matrix, permission by permission, and why.
+    """What `principal` may do under the spec's matrix, permission by permission, and why; and
+    on each folder and job of `authorization.items` (`items`), inheritance included.
 
     `principal` is `user:NAME`, `group:NAME`, `user_or_group:NAME` or a bare NAME (a user,
     unless the spec knows it only as a group); `anonymous` is a request without sign-in,
     `authenticated` any signed-in user. `groups` are the IdP groups the user is in.
     """
-    from .effective import entries_from_spec, explain as explain_entries, identity_for, parse_principal, universe_for
+    from dataclasses import replace
+
+    from .effective import MatrixEntry, entries_from_spec, explain as explain_entries, identity_for, parse_principal, universe_for
+    from .item_acl import explain_items
 
     if isinstance(groups, str):
         raise TypeError("groups must be a sequence of group names, not one string")
     model = spec._loaded.spec
     entries = entries_from_spec(model)
     kind, name = parse_principal(principal)
-    return explain_entries(entries, identity_for(kind, name, list(groups), entries),
-                           universe_for(entries, model.authorization.extra_permissions))
+    # a bare name is a group when the spec (its item matrices included) knows it only as one
+    item_entries = [MatrixEntry(g.kind, g.name, frozenset(g.effective)) for m in model.authorization.items for g in m.grants]
+    who = identity_for(kind, name, list(groups), entries + item_entries)
+    result = explain_entries(entries, who, universe_for(entries, model.authorization.extra_permissions))
+    return replace(result, items=tuple(explain_items(model, who)))
 
 
 def explain_all(spec: Spec) -> list[Explanation]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import TYPE_CHECKING, Callable, Sequence, final
+from typing import TYPE_CHECKING, Callable, Literal, Sequence, final
 
 from ._api import Spec, generate, lint
 from ._results import ApplyResult, PlanResult, VerifyResult
@@ -21,6 +21,7 @@ from .exitcodes import ExitCode
 
 if TYPE_CHECKING:
     from .client import Auth, JenkinsClient
+    from .live.apply import ApplyResult as _Applied
     from .live.credentials import Credentials
 
 __all__ = ["Jenkins"]
@@ -106,13 +107,18 @@ class Jenkins:
 
     # ------------------------------------------------------------------ the calls
 
-    def plan(self, spec: Spec) -> PlanResult:
+    def plan(self, spec: Spec, *, create_folders: bool = False, walk: bool = True) -> PlanResult:
         """What `apply` would change. Nothing is changed.
 
         Reads with the API token, or the JWT once jwt-auth is the realm (whichever Jenkins
         accepts). `exit_code` 0: nothing to change, 1: changes, 3: every credential refused.
+        `create_folders`: show items of `authorization.items` that do not exist as folders
+        `apply(create_folders=True)` would create. `walk=False`: do not walk every folder for
+        item matrices the spec does not list (one request per folder and per unlisted item).
         """
         from .client import JenkinsError, Unreachable
+        from .live.disk import read_disk_config
+        from .live.items import read_live_items
         from .live.plan import make_plan
         from .live.state import read_state
 
@@ -123,14 +129,19 @@ class Jenkins:
             try:
                 client = self._client(creds, auth)
                 if client.whoami().anonymous:
+                    if auth.kind == "jwt" and creds.post is not None:
+                        message, hint = creds.post.rejected()
+                        raise JenkinsError(message, hint=hint)
                     raise JenkinsError(f"{auth.describe()} is treated as anonymous",
-                                       hint="once jwtAuth is the realm only a JWT works: give the signing key or a JWT "
-                                            "(--signing-key-file or --jwt on the command line)")
+                                       hint="once jwtAuth is the realm, API tokens are anonymous: pass --signing-key-file or --jwt"
+                                       if creds.post is None else "check the API token's user")
                 state = read_state(client)
+                disk = read_disk_config(client)
+                items = read_live_items(client, spec._loaded.spec, state.document, create_folders=create_folders, walk=walk)
             except JenkinsError as exc:
                 error = exc
                 continue
-            return PlanResult._of(make_plan(spec._loaded.spec, state), state.version)
+            return PlanResult._of(make_plan(spec._loaded.spec, state, *items), state.version, disk)
         assert error is not None  # there is always a credential (login refuses none)
         result = PlanResult(error.exit_code, error=error.message, hint=error.hint)
         if isinstance(error, Unreachable):
@@ -139,7 +150,9 @@ class Jenkins:
         return result
 
     def apply(self, spec: Spec, *, dry_run: bool = False, confirm: Callable[[PlanResult], bool] | None = None,
-              restart_timeout: float = 300.0, poll_interval: float = 1.0, jwks_check: bool = True) -> ApplyResult:
+              restart_timeout: float = 300.0, poll_interval: float = 1.0, jwks_check: bool = True,
+              via: Literal["auto", "api", "reload"] = "auto", reload_timeout: float = 600.0,
+              create_folders: bool = False) -> ApplyResult:
         """Change Jenkins to the spec, prove it with a real JWT, and roll back if anything fails.
 
         Steps: preflight, lockout guard, plugins (install, safe restart), snapshot, server-side
@@ -150,13 +163,33 @@ class Jenkins:
         (exit code 2). `restart_timeout` bounds the wait for Jenkins after a restart,
         `poll_interval` is how often it and plugin installs are polled. `jwks_check=False`
         skips refusing a realm switch when nobody can confirm the JWKS lists the key.
+
+        `via`: how the realm and matrix get to Jenkins. "api" posts them through
+        /configuration-as-code; "reload" posts nothing and waits (up to `reload_timeout`
+        seconds) until the live Jenkins equals the spec, for a Jenkins that reads its JCasC
+        files from disk (the Helm chart, the compose stack: your deployment brings the
+        generated files), then verifies; "auto" waits when Jenkins reads JCasC files from
+        disk (JCasC would merge posted sections with them) and posts otherwise.
+
+        `create_folders`: create the items of `authorization.items` that do not exist as
+        empty folders; without it such an item is refused before anything changes.
         """
         from .live.apply import Applier, ApplyOptions
         from .live.credentials import CredentialError
+        from .render import without_job_dsl
 
-        if not restart_timeout > 0 or not poll_interval > 0:
-            raise CredentialError("must be positive", params=("restart_timeout", "poll_interval"))
+        if not restart_timeout > 0 or not poll_interval > 0 or not reload_timeout > 0:
+            raise CredentialError("must be positive", params=("restart_timeout", "poll_interval", "reload_timeout"))
+        if via not in ("auto", "api", "reload"):
+            raise ValueError(f"via must be 'auto', 'api' or 'reload', not {via!r}")
+        if via == "reload" and dry_run:
+            raise CredentialError("{via_reload} changes nothing anyway; to see what differs, run a plan (`jcasc-gen plan`)")
         creds = self._credentials(spec)
+        if via == "reload":
+            from .live.reload import ReloadOptions, ReloadWaiter
+
+            waited = ReloadWaiter(spec._loaded.spec, creds, ReloadOptions(reload_timeout, poll_interval), self._event).run()
+            return self._apply_result(waited)
         files = generate(spec)
         applier: Applier
 
@@ -166,9 +199,14 @@ class Jenkins:
 
         opts = ApplyOptions(yes=confirm is None, dry_run=dry_run, restart_timeout=restart_timeout, poll=poll_interval,
                             generated_name=os.path.relpath(os.path.join(spec.output_dir, "jenkins.yaml")),
-                            confirm=ask, jwks_check=jwks_check)
-        applier = Applier(spec._loaded.spec, creds, files["jenkins.yaml"], opts, emit=self._event)
-        applied = applier.run()
+                            confirm=ask, jwks_check=jwks_check, via="api" if via == "api" else "auto",
+                            reload_timeout=reload_timeout, create_folders=create_folders)
+        applier = Applier(spec._loaded.spec, creds, without_job_dsl(files["jenkins.yaml"]), opts, emit=self._event)
+        return self._apply_result(applier.run())
+
+    @staticmethod
+    def _apply_result(applied: _Applied) -> ApplyResult:
+        """The public result; raised inside Unreachable when Jenkins did not answer."""
         result = ApplyResult(applied)
         if applied.code == ExitCode.UNREACHABLE and applied.unanswered is not None:
             applied.unanswered.result = result

@@ -14,6 +14,7 @@ from .exitcodes import ExitCode
 
 if TYPE_CHECKING:
     from .live.apply import ApplyResult as _Applied
+    from .live.disk import DiskConfig
     from .live.plan import Plan, PluginChange
     from .live.verify import CheckResult
 
@@ -48,23 +49,25 @@ class PlanResult:
     refused every credential (then `error` says why and there is nothing to show).
     """
 
-    __slots__ = ("exit_code", "jenkins_version", "error", "hint", "_plan")
+    __slots__ = ("exit_code", "jenkins_version", "error", "hint", "_plan", "_disk")
     exit_code: int
     jenkins_version: str | None
     error: str | None  # why there is no plan (Jenkins refused every credential)
     hint: str | None
 
     def __init__(self, exit_code: int, *, jenkins_version: str | None = None, plan: Plan | None = None,
-                 error: str | None = None, hint: str | None = None) -> None:
+                 disk: DiskConfig | None = None, error: str | None = None, hint: str | None = None) -> None:
         self.exit_code = int(exit_code)
         self.jenkins_version = jenkins_version
         self.error = scrub(error)
         self.hint = scrub(hint)
         self._plan = plan
+        self._disk = disk
 
     @classmethod
-    def _of(cls, plan: Plan, jenkins_version: str | None) -> PlanResult:
-        return cls(ExitCode.DIFFERENCES if plan.changed else ExitCode.OK, jenkins_version=jenkins_version, plan=plan)
+    def _of(cls, plan: Plan, jenkins_version: str | None, disk: DiskConfig | None = None) -> PlanResult:
+        return cls(ExitCode.DIFFERENCES if plan.changed else ExitCode.OK, jenkins_version=jenkins_version, plan=plan,
+                   disk=disk)
 
     @property
     def ok(self) -> bool:
@@ -99,6 +102,17 @@ class PlanResult:
         return self._plan.current_realm if self._plan is not None else None
 
     @property
+    def reads_from_disk(self) -> bool | None:
+        """Whether Jenkins reads JCasC files from disk (then `apply` waits for the deployed files
+        instead of posting); None when that could not be told."""
+        return self._disk.from_disk if self._disk is not None and self._disk.sources is not None else None
+
+    @property
+    def disk_sources(self) -> tuple[str, ...] | None:
+        """The JCasC sources Jenkins configures from (files and folders); None when unknown."""
+        return self._disk.sources if self._disk is not None else None
+
+    @property
     def diff(self) -> str:
         """A unified diff of the managed sections (realm and matrix), live -> spec; "" when equal."""
         return scrub(self._plan.diff) if self._plan is not None else ""
@@ -107,12 +121,19 @@ class PlanResult:
         """The plan as `jcasc-gen plan` prints it, one line each."""
         if self._plan is None:
             return [f"error: {self.error}" + (f"\n  hint: {self.hint}" if self.hint else "")]
-        return [scrub(line) for line in self._plan.lines()]
+        lines = self._plan.lines()
+        disk = self._disk
+        if disk is not None and disk.from_disk:
+            lines.append(f"disk     {disk.describe()}; `apply` waits for them to equal the spec (--via-reload)")
+        elif disk is not None and disk.sources is None and self._plan.changed:
+            lines.append(f"disk     {disk.describe()}")
+        return [scrub(line) for line in lines]
 
     def to_json(self) -> dict[str, Any]:
         if self._plan is None:
             return {"command": "plan", "ok": False, "error": self.error}
-        out: dict[str, Any] = scrub({"command": "plan", "jenkins_version": self.jenkins_version, **self._plan.to_json()})
+        out: dict[str, Any] = scrub({"command": "plan", "jenkins_version": self.jenkins_version, **self._plan.to_json(),
+                                     "disk": self._disk.to_json() if self._disk is not None else None})
         return out
 
     def __repr__(self) -> str:
@@ -123,7 +144,8 @@ class PlanResult:
 @dataclass(frozen=True)
 class ApplyStep:
     """One step of an apply run: `name` (preflight, guard, plugins, snapshot, check, apply,
-    verify, rollback), `status` (passed, failed, skipped) and what happened."""
+    verify, rollback; `wait` when it waits for deployed files), `status` (passed, failed,
+    skipped) and what happened."""
 
     name: str
     status: str
@@ -135,9 +157,10 @@ class ApplyResult:
     """How an apply run ended, step by step.
 
     `exit_code`: 0 applied and verified (or nothing to change, or a dry run that found no
-    problem), 2 refused before anything was touched (lockout guard, not confirmed, the
-    server-side check), 3 Jenkins refused the credentials, 4 failed and rolled back,
-    5 failed and not rolled back (the events said how to recover).
+    problem), 1 (waiting for deployed files) the live Jenkins did not reach the spec in time
+    or its verification failed, 2 refused before anything was touched (lockout guard, not
+    confirmed, the server-side check), 3 Jenkins refused the credentials, 4 failed and rolled
+    back, 5 failed and not rolled back (the events said how to recover).
     """
 
     __slots__ = ("exit_code", "steps", "plan", "checks", "_json")

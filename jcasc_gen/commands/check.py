@@ -10,7 +10,7 @@ import sys
 
 from ..exitcodes import ExitCode
 from ._common import (add_format_argument, add_output_argument, add_spec_argument, add_strict_argument,
-                      emit_json, load_or_report, output_dir, print_diagnostics)
+                      emit_json, load_or_report, print_diagnostics)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -21,26 +21,27 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..outputs import compare_tree, prepare
+    from .._api import generate, lint
+    from ..outputs import compare_tree
 
-    loaded = load_or_report(args, command="check")
-    gen = prepare(loaded, strict=args.strict)
-    root = output_dir(args, loaded)
-    if gen.failed:
+    spec = load_or_report(args, command="check")
+    findings = lint(spec, strict=args.strict)
+    root = spec.output_dir
+    if any(d.severity == "error" for d in findings):
         if args.format == "json":
             emit_json({"command": "check", "ok": False, "spec": args.spec, "output": root,
-                       "diagnostics": [d.to_json() for d in gen.diagnostics]})
+                       "diagnostics": [d.to_json() for d in findings]})
         else:
-            print_diagnostics(gen.diagnostics)
+            print_diagnostics(findings)
         return ExitCode.USAGE
-    diff = compare_tree(root, gen.files)
+    diff = compare_tree(root, generate(spec, strict=args.strict))
     if args.format == "json":
         emit_json({"command": "check", "ok": diff.clean, "spec": args.spec, "output": root,
                    "stale": diff.stale, "missing": diff.missing, "extra": diff.extra,
                    "unsafe": [{"path": rel, "problem": why} for rel, why in diff.unsafe],
-                   "diagnostics": [d.to_json() for d in gen.diagnostics]})
+                   "diagnostics": [d.to_json() for d in findings]})
     else:
-        print_diagnostics(gen.diagnostics)
+        print_diagnostics(findings)
         shown = os.path.relpath(root)
         for label, names in (("stale", diff.stale), ("missing", diff.missing), ("extra", diff.extra)):
             for rel in names:

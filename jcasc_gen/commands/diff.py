@@ -16,7 +16,7 @@ from typing import Any
 
 from ..exitcodes import ExitCode
 from ._common import (CommandFailed, add_format_argument, add_output_argument, add_spec_argument, add_strict_argument,
-                      emit_json, load_or_report, output_dir, print_diagnostics)
+                      emit_json, load_or_report, print_diagnostics)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -29,9 +29,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     colour.add_argument("--no-color", dest="color", action="store_const", const="never", help="never colour the diff (NO_COLOR is honoured too)")
     colour.add_argument("--color", dest="color", action="store_const", const="always", help="colour the diff even when not on a terminal")
     p.set_defaults(color="auto")
-    from ..live import credentials
+    from ._live import add_arguments as add_connection_arguments
 
-    credentials.add_arguments(p)
+    add_connection_arguments(p)
 
 
 def _file_report(root: str, files: dict[str, str]) -> list[dict[str, Any]]:
@@ -84,23 +84,25 @@ def _live_document(args: argparse.Namespace, spec: Any) -> tuple[dict[str, Any],
     (live/items.read_live_items); tries the pre-switch credential, then the JWT one (exit 3 on
     failure)."""
     from ..client import CredentialsRefused, Denied, JenkinsClient, JenkinsError
-    from ..live import credentials
+    from ..live.credentials import CredentialError
     from ..live.redact import say
     from ..live.items import read_live_items
     from ..live.state import parse_export
+    from ._live import Live, jenkins_from_args
 
     try:
-        creds = credentials.resolve(args, spec, warn=say)
-    except credentials.CredentialError as exc:
+        jenkins, names = jenkins_from_args(args, on_event=say)
+    except CredentialError as exc:
         say(f"error: {exc}")
         raise CommandFailed(exc.exit_code) from None
+    creds = Live(spec, jenkins, names).call(jenkins._credentials, spec)
     auths = [a for a in (creds.pre, creds.post.auth() if creds.post else None) if a is not None]
     last: JenkinsError | None = None
     for auth in auths:
         try:
             client = JenkinsClient(creds.conn, auth)
             document = parse_export(client.casc_export())
-            return document, creds.conn.url, read_live_items(client, spec, document)
+            return document, creds.conn.url, read_live_items(client, spec._loaded.spec, document)
         except (Denied, CredentialsRefused) as exc:
             last = exc  # the realm may already be jwt-auth (API tokens become anonymous): try the next
         except JenkinsError as exc:
@@ -111,47 +113,38 @@ def _live_document(args: argparse.Namespace, spec: Any) -> tuple[dict[str, Any],
     raise CommandFailed(ExitCode.UNREACHABLE)
 
 
-def _shown_url(url: str | None) -> str | None:
-    """The URL without any user:password part (never echo a credential)."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    if not url:
-        return url
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[-1]))
-
-
 def run(args: argparse.Namespace) -> int:
+    from .._api import generate, lint
     from ..diffing import canonical_yaml, colorize, semantic_changes, summary_lines, unified, use_color
     from ..jcasc import target_document
-    from ..outputs import prepare
+    from ..live.credentials import shown_url
 
     if args.url and not args.live:
         print("--url compares with a live Jenkins only together with --live (without it, diff compares with the output folder)",
               file=sys.stderr)
         return ExitCode.USAGE
-    loaded = load_or_report(args, command="diff")
-    gen = prepare(loaded, strict=args.strict)
-    if gen.failed:
+    spec = load_or_report(args, command="diff")
+    findings = lint(spec, strict=args.strict)
+    if any(d.severity == "error" for d in findings):
         if args.format == "json":
-            emit_json({"command": "diff", "ok": False, "spec": args.spec, "diagnostics": [d.to_json() for d in gen.diagnostics]})
+            emit_json({"command": "diff", "ok": False, "spec": args.spec, "diagnostics": [d.to_json() for d in findings]})
         else:
-            print_diagnostics(gen.diagnostics)
+            print_diagnostics(findings)
         return ExitCode.USAGE
     if args.format == "text":
-        print_diagnostics(gen.diagnostics)
+        print_diagnostics(findings)
     colour = use_color(sys.stdout, args.color)
 
     if args.live:
         from ..live.items import item_lines, unmanaged_lines
 
-        live, url, (item_changes, effects, unmanaged, truncated) = _live_document(args, loaded.spec)
-        target = target_document(loaded.spec)
+        live, url, (item_changes, effects, unmanaged, truncated) = _live_document(args, spec)
+        target = target_document(spec._loaded.spec)
         changes = semantic_changes(live, target)
         different = not changes.empty or any(c.action != "none" for c in item_changes)
         if args.format == "json":
-            emit_json({"command": "diff", "ok": not different, "spec": args.spec, "against": "live", "url": _shown_url(url),
-                       "changes": changes.to_json(), "diagnostics": [d.to_json() for d in gen.diagnostics],
+            emit_json({"command": "diff", "ok": not different, "spec": args.spec, "against": "live", "url": shown_url(url),
+                       "changes": changes.to_json(), "diagnostics": [d.to_json() for d in findings],
                        "items": [dict(c.to_json(), effective=effects.get(c.path, [])) for c in item_changes],
                        "unmanaged_items": [{"path": p, "inherit": m.inherit} for p, m in unmanaged]})
         else:
@@ -163,8 +156,8 @@ def run(args: argparse.Namespace) -> int:
             print("live Jenkins: " + ("differs from the spec" if different else "matches the spec"), file=sys.stderr)
         return ExitCode.DIFFERENCES if different else ExitCode.OK
 
-    root = output_dir(args, loaded)
-    report = _file_report(root, dict(gen.files))
+    root = spec.output_dir
+    report = _file_report(root, dict(generate(spec, strict=args.strict)))
     different = any(r["status"] != "unchanged" for r in report)
     shown = os.path.relpath(root)
     if args.format == "json":
@@ -172,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
                    "files": [{"path": r["path"], "status": r["status"],
                               **({"changes": r["changes"].to_json()} if "changes" in r else {}),
                               **({"problem": r["problem"]} if "problem" in r else {})} for r in report],
-                   "diagnostics": [d.to_json() for d in gen.diagnostics]})
+                   "diagnostics": [d.to_json() for d in findings]})
     else:
         out: list[str] = []
         for r in report:

@@ -35,19 +35,15 @@ def _table(rows: Sequence[Sequence[str]]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..effective import MatrixEntry, entries_from_spec, explain, identity_for, matrix, parse_principal, universe_for
-    from ..item_acl import explain_items
+    from .._api import explain, explain_all
 
-    loaded = load_or_report(args, command="explain")
-    spec = loaded.spec
-    entries = entries_from_spec(spec)
-    universe = universe_for(entries, spec.authorization.extra_permissions)
+    spec = load_or_report(args, command="explain")
 
     if args.principal is None:
         if args.groups:
             print("--group needs a PRINCIPAL", file=sys.stderr)
             return ExitCode.USAGE
-        table = matrix(entries, universe)
+        table = explain_all(spec)
         if args.format == "json":
             emit_json({"command": "explain", "spec": args.spec, "principals": [x.to_json() for x in table]})
             return ExitCode.OK
@@ -55,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
                " * disabled by default in Jenkins: only implied grants count)\n"]
         out += [f"  [{i}] {x.identity.label}\n" for i, x in enumerate(table, 1)]
         rows = [["PERMISSION", *[f"[{i}]" for i in range(1, len(table) + 1)]]]
-        for n, pid in enumerate(universe):
+        for n, pid in enumerate(row.permission for row in table[0].rows):
             cells = []
             for x in table:
                 r = x.rows[n]
@@ -66,11 +62,8 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write("".join(out) + _table(rows))
         return ExitCode.OK
 
-    kind, name = parse_principal(args.principal)
-    item_entries = [MatrixEntry(g.kind, g.name, frozenset(g.effective)) for m in spec.authorization.items for g in m.grants]
-    who = identity_for(kind, name, args.groups, entries + item_entries)
-    result = explain(entries, who, universe)
-    items = explain_items(spec, who)
+    result = explain(spec, args.principal, args.groups)
+    who, items = result.identity, result.items
     if args.format == "json":
         emit_json({"command": "explain", "spec": args.spec, **result.to_json(), "items": [i.to_json() for i in items]})
         return ExitCode.OK

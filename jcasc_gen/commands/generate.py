@@ -8,8 +8,7 @@ import os
 import sys
 
 from ..exitcodes import ExitCode
-from ._common import (add_output_argument, add_spec_argument, add_strict_argument, load_or_report,
-                      output_dir, print_diagnostics)
+from ._common import add_output_argument, add_spec_argument, add_strict_argument, load_or_report, print_diagnostics
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -22,20 +21,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .._api import generate, lint
     from ..fsio import UnsafePath, write_tree
-    from ..outputs import prepare
     from ..render import HEADER_PREFIX
 
-    loaded = load_or_report(args, command="generate")
-    gen = prepare(loaded, strict=args.strict)
-    print_diagnostics(gen.diagnostics)
-    if gen.failed:
-        n = sum(d.severity == "error" for d in gen.diagnostics)
+    spec = load_or_report(args, command="generate")
+    findings = lint(spec, strict=args.strict)
+    print_diagnostics(findings)
+    n = sum(d.severity == "error" for d in findings)
+    if n:
         print(f"{args.spec}: {n} error{'s' if n != 1 else ''}; nothing was written", file=sys.stderr)
         return ExitCode.USAGE
-    root = output_dir(args, loaded)
+    files = generate(spec, strict=args.strict)
+    root = spec.output_dir
     try:
-        changed = write_tree(root, gen.files, force=args.force, header=HEADER_PREFIX.encode())
+        changed = write_tree(root, files, force=args.force, header=HEADER_PREFIX.encode())
     except UnsafePath as exc:
         for line in str(exc).splitlines():
             print(f"error: {line}", file=sys.stderr)
@@ -46,6 +46,6 @@ def run(args: argparse.Namespace) -> int:
         return ExitCode.USAGE
     if not args.quiet:
         shown = os.path.relpath(root)
-        for rel in sorted(gen.files):
+        for rel in sorted(files):
             print(f"{'wrote    ' if rel in changed else 'unchanged'} {os.path.join(shown, rel)}")
     return ExitCode.OK

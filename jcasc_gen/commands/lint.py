@@ -6,8 +6,7 @@ import argparse
 import sys
 
 from ..exitcodes import ExitCode
-from ._common import (add_format_argument, add_spec_argument, add_strict_argument, emit_json,
-                      load_or_report, print_diagnostics, strictify)
+from ._common import add_format_argument, add_spec_argument, add_strict_argument, emit_json, load_or_report, print_diagnostics
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -18,11 +17,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..lint_rules import RULES, lint
+    from .._api import lint
+    from ..lint_rules import RULES
 
-    loaded = load_or_report(args, command="lint")
-    findings = strictify(loaded.warnings, args.strict) + lint(loaded.spec, loaded.document, strict=args.strict)
-    findings.sort(key=lambda d: (d.line, d.col, d.code or ""))
+    findings = lint(load_or_report(args, command="lint"), strict=args.strict)
     failed = any(d.severity == "error" for d in findings)
     if args.format == "json":
         emit_json({"command": "lint", "ok": not failed, "spec": args.spec, "findings": [

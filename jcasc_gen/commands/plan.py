@@ -7,14 +7,12 @@ the deployed files instead of posting the sections, which JCasC would merge with
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
-from ..exitcodes import ExitCode
 from ._common import add_format_argument, add_spec_argument, add_strict_argument
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from ..live.credentials import add_arguments as add_credentials
+    from ._live import add_arguments as add_connection_arguments
 
     add_spec_argument(p)
     add_format_argument(p)
@@ -23,56 +21,26 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-walk", action="store_true",
                    help="do not walk every folder for item matrices the spec does not list (one request per folder and per "
                         "unlisted item)")
-    add_credentials(p)
+    add_connection_arguments(p)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..client import JenkinsClient, JenkinsError
-    from ..live.command import emit_json, prepare
-    from ..live.disk import read_disk_config
-    from ..live.plan import make_plan
-    from ..live.redact import redact, say
-    from ..live.state import read_state
-    from ..live.items import read_live_items
+    from .._errors import Unreachable
+    from .._results import PlanResult
+    from ..live.redact import say
+    from ._live import emit_json, prepare
 
     live = prepare(args, command="plan")
-    creds = live.creds
-    auths = ([creds.pre] if creds.pre else []) + ([creds.post.auth()] if creds.post else [])
-    error: JenkinsError | None = None
-    state = None
-    spec = live.loaded.spec
-    items: tuple[Any, Any, Any, bool] = ([], {}, [], False)
-    for auth in auths:
-        try:
-            client = JenkinsClient(creds.conn, auth)
-            if client.whoami().anonymous:
-                if auth.kind == "jwt" and creds.post is not None:
-                    message, hint = creds.post.rejected()
-                    raise JenkinsError(message, hint=hint)
-                raise JenkinsError(f"{auth.describe()} is treated as anonymous",
-                                   hint="once jwtAuth is the realm, API tokens are anonymous: pass --signing-key-file or --jwt"
-                                   if creds.post is None else "check the API token's user")
-            state = read_state(client)
-            disk = read_disk_config(client)
-            items = read_live_items(client, spec, state.document, create_folders=args.create_folders, walk=not args.no_walk)
-            break
-        except JenkinsError as exc:
-            state = None
-            error = exc
-    if state is None:
-        assert error is not None
-        if args.format == "json":
-            emit_json({"command": "plan", "ok": False, "error": error.message})
-        say(f"error: {error}")
-        return error.exit_code
-    plan = make_plan(spec, state, *items)
+    try:
+        result = live.call(live.jenkins.plan, live.spec, create_folders=args.create_folders, walk=not args.no_walk)
+    except Unreachable as exc:
+        assert isinstance(exc.result, PlanResult)
+        result = exc.result
     if args.format == "json":
-        emit_json({"command": "plan", "jenkins_version": state.version, **plan.to_json(), "disk": disk.to_json()})
-    else:
-        for line in plan.lines():
-            print(redact(line))
-        if disk.from_disk:
-            print(redact(f"disk     {disk.describe()}; `apply` waits for them to equal the spec (--via-reload)"))
-        elif disk.sources is None and plan.changed:
-            print(redact(f"disk     {disk.describe()}"))
-    return ExitCode.DIFFERENCES if plan.changed else ExitCode.OK
+        emit_json(result.to_json())
+    if result.error is not None:
+        say(f"error: {result.error}" + (f"\n  hint: {result.hint}" if result.hint else ""))
+    elif args.format == "text":
+        for line in result.lines():
+            print(line)
+    return result.exit_code

@@ -17,8 +17,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    loaded = load_or_report(args, command="validate")
-    diags = strictify(loaded.warnings, args.strict)
+    spec = load_or_report(args, command="validate")
+    diags = strictify(spec.warnings, args.strict)
     failed = any(d.severity == "error" for d in diags)
     if args.format == "json":
         emit_json({"command": "validate", "ok": not failed, "spec": args.spec, "diagnostics": [d.to_json() for d in diags]})

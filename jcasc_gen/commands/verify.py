@@ -12,57 +12,44 @@ from ._common import add_format_argument, add_spec_argument, add_strict_argument
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from ..live.credentials import add_arguments as add_credentials
+    from ._live import add_arguments as add_connection_arguments
 
     add_spec_argument(p)
     add_format_argument(p)
     add_strict_argument(p)
     p.add_argument("--junit", metavar="FILE", help="also write the checks as a JUnit XML report")
-    add_credentials(p)
+    add_connection_arguments(p)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..client import Auth, JenkinsClient, JenkinsError
+    from .._errors import Unreachable
+    from .._results import VerifyResult
     from ..fsio import write_atomic
-    from ..live.command import emit_json, prepare
     from ..live.redact import say
-    from ..live.verify import print_checks, run_checks, summary, to_json, to_junit
+    from ._live import emit_json, prepare
 
     live = prepare(args, command="verify")
-    creds, spec = live.creds, live.loaded.spec
-
-    def client(auth: Auth | None) -> JenkinsClient:
-        return JenkinsClient(creds.conn, auth or Auth.anonymous())
-
     try:
-        client(None).version()
-    except JenkinsError as exc:
+        result = live.call(live.jenkins.verify, live.spec)
+    except Unreachable as exc:
+        assert isinstance(exc.result, VerifyResult)
+        result = exc.result
+    if result.error is not None:
         if args.format == "json":
-            emit_json({"command": "verify", "ok": False, "error": exc.message})
-        say(f"error: {exc}")
-        return exc.exit_code
-    # Reads go with whichever credential Jenkins accepts now: the JWT, else the API token.
-    admin = None
-    for auth in ([creds.post.auth()] if creds.post else []) + ([creds.pre] if creds.pre else []):
-        c = client(auth)
-        try:
-            if not c.whoami().anonymous:
-                admin = c
-                break
-        except JenkinsError:
-            continue
-    results = run_checks(spec, admin_client=admin or client(None), anonymous_client=client(None), post=creds.post,
-                         jwt_client=lambda token, who: client(Auth.jwt(spec.jwt.header, token, who)))
-    counts = summary(results)
+            emit_json(result.to_json())
+        say(f"error: {result.error}" + (f"\n  hint: {result.hint}" if result.hint else ""))
+        return result.exit_code
     if args.junit:
         try:
-            write_atomic(args.junit, to_junit(results))
+            write_atomic(args.junit, result.to_junit())
         except OSError as exc:
             say(f"error: --junit {args.junit}: {exc.strerror or exc}")
             return ExitCode.USAGE
     if args.format == "json":
-        emit_json({"command": "verify", **to_json(results)})
+        emit_json(result.to_json())
     else:
-        print_checks(results, lambda line: say(line, stream=sys.stdout))
+        for line in result.lines():
+            say(line, stream=sys.stdout)
+        counts = result.summary
         say(f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped")
-    return ExitCode.DIFFERENCES if counts["failed"] else ExitCode.OK
+    return result.exit_code

@@ -3,17 +3,16 @@
 Two credentials matter (jenkins-facts B.3): the *pre-switch* one that works today (an API
 token, or a JWT when Jenkins is already on jwt-auth) and the *post-switch* one that works
 once jwt-auth is the realm (a JWT we were given, or one we mint with Pomerium's signing
-key). Every secret is registered with the redactor the moment it is read or minted.
+key). Every secret is registered with the redactor the moment it is given or minted.
 
-Two stages, so the Python API and the command line share every check: `login` takes the
-values as given (the API's `Jenkins(...)` arguments) and checks what needs no spec; `for_spec`
-adds what depends on the spec (whom to mint for, the identity a given JWT carries). The
-command line only gathers the values from flags, the environment and files (`from_args`).
+Two stages, used by the Python API's `Jenkins` (and so by the command line, which only gathers
+the values from flags, the environment and files: commands/_live.py): `login` takes the values
+as given and checks what needs no spec; `for_spec` adds what depends on the spec (whom to mint
+for, the identity a given JWT carries).
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
@@ -25,25 +24,19 @@ from ..exitcodes import ExitCode
 from ..model import Spec
 from .redact import register_secret
 
-__all__ = ["add_arguments", "CredentialError", "PostCredential", "Credentials", "Login", "login", "for_spec",
-           "from_args", "resolve", "default_principal", "shown_url", "API_NAMES", "CLI_NAMES"]
+__all__ = ["CredentialError", "PostCredential", "Credentials", "Login", "login", "for_spec", "default_principal",
+           "shown_url", "API_NAMES"]
 
 Warn = Callable[[str], None]
 
-# How an input is called where the error is shown: the API's parameter, or the CLI's flag.
+# How an input is called in messages: the API's parameter names (the command line has its flags).
 API_NAMES: Mapping[str, str] = {k: k for k in (
     "url", "user", "token", "jwt", "signing_key", "ca_bundle", "insecure", "timeout", "retries", "retry_backoff",
-    "principal", "groups", "restart_timeout", "poll_interval")}
-CLI_NAMES: Mapping[str, str] = {
-    "url": "--url", "user": "--user", "token": "--token", "jwt": "--jwt", "signing_key": "--signing-key-file",
-    "ca_bundle": "--ca-bundle", "insecure": "--insecure", "timeout": "--timeout", "retries": "--retries",
-    "retry_backoff": "--retry-backoff", "principal": "--as", "groups": "--groups",
-    "restart_timeout": "--restart-timeout", "poll_interval": "--poll-interval",
-}
+    "principal", "groups", "restart_timeout", "poll_interval", "reload_timeout", "dry_run")} | {"via_reload": 'via="reload"'}
 
 
 class CredentialError(JcascGenError):
-    """Unusable connection or credential input (exit 2). The message names the inputs it is
+    """Unusable connection, credential or option input (exit 2). The message names the inputs it is
     about as `{url}`, `{signing_key}`, ...: the API's parameter names by default, the
     command line's flags after `renamed(CLI names)`."""
 
@@ -65,28 +58,6 @@ def _fill(text: str, names: Mapping[str, str]) -> str:
     for key, name in names.items():
         text = text.replace("{" + key + "}", name)
     return text
-
-
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("Jenkins connection and credentials")
-    g.add_argument("--url", metavar="URL", help="where this tool reaches Jenkins directly, not the Pomerium route "
-                   "(Pomerium strips assertion headers clients send) [env JENKINS_URL]")
-    g.add_argument("--user", metavar="USER", help="API-token user [env JENKINS_USER_ID]")
-    g.add_argument("--token", metavar="TOKEN", help="API token; prefer the environment [env JENKINS_API_TOKEN]")
-    g.add_argument("--jwt", metavar="JWT", help="a JWT Jenkins accepts once jwt-auth is the realm [env JENKINS_JWT]")
-    g.add_argument("--jwt-file", metavar="FILE", help="read the JWT from FILE")
-    g.add_argument("--signing-key-file", metavar="FILE",
-                   help="Pomerium's signing key (PEM or base64 PEM): mint short-lived JWTs exactly as the spec's Pomerium version sends them")
-    g.add_argument("--as", dest="as_principal", metavar="PRINCIPAL",
-                   help="username for minted JWTs (default: the first user grant of the spec with Overall/Administer)")
-    g.add_argument("--groups", metavar="G1,G2", default="", help="groups claim of minted JWTs (comma-separated)")
-    g.add_argument("--ca-bundle", metavar="FILE", help="CA bundle to verify Jenkins' TLS certificate")
-    g.add_argument("--insecure", action="store_true", help="do not verify TLS certificates (test setups only)")
-    g.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="per-request timeout (default 30)")
-    g.add_argument("--retries", type=int, default=3, metavar="N",
-                   help="extra attempts for reads (never for changes) when Jenkins does not answer or answers 502-504 (default 3)")
-    g.add_argument("--retry-backoff", type=float, default=0.5, metavar="SECONDS",
-                   help="wait before the first retry, doubled for each next one (default 0.5)")
 
 
 def default_principal(spec: Spec) -> str | None:
@@ -236,7 +207,7 @@ def login(url: str, *, user: str | None = None, token: str | None = None, jwt: s
     conn = Connection(url, timeout=timeout, verify=verify, retries=retries, backoff=retry_backoff)
 
     if bool(user) != bool(token):
-        raise CredentialError("an API token needs both a user and a token", params=("user", "token"))
+        raise CredentialError("an API token needs both a user and a token", "give {user} and {token} together", params=("user", "token"))
     pre = Auth.api_token(user, token) if user and token else None
 
     header: Mapping[str, Any] = {}
@@ -293,55 +264,3 @@ def shown_url(url: str) -> str:
     """The URL without any user:password part (never echo a credential)."""
     parts = urlsplit(url)
     return parts._replace(netloc=parts.netloc.rsplit("@", 1)[-1]).geturl()
-
-
-# ------------------------------------------------------------------------------------------
-# The command line: flags, then the environment variables Jenkins CLI and python-jenkins
-# users already set, then files.
-
-
-def _read_file(path: str, what: str) -> bytes:
-    try:
-        with open(path, "rb") as fh:
-            return fh.read()
-    except OSError as exc:
-        raise CredentialError(f"{what} {path}: {exc.strerror or exc}") from None
-
-
-def from_args(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> tuple[dict[str, Any], dict[str, str]]:
-    """The `login` arguments the flags, environment and files give, and the names to report
-    problems with (the flag, or the file a value came from)."""
-    env = os.environ if env is None else env
-    names = dict(CLI_NAMES)
-    jwt = args.jwt or env.get("JENKINS_JWT")
-    if args.jwt_file:
-        if jwt:
-            raise CredentialError("give the JWT once: --jwt/JENKINS_JWT or --jwt-file")
-        jwt = _read_file(args.jwt_file, "--jwt-file").decode("utf-8", "replace").strip()
-        names["jwt"] = f"--jwt-file {args.jwt_file}"
-    elif not args.jwt and jwt:
-        names["jwt"] = "JENKINS_JWT"
-    key = None
-    if args.signing_key_file:
-        key = _read_file(args.signing_key_file, "--signing-key-file")
-        register_secret(key)
-        names["signing_key"] = f"--signing-key-file {args.signing_key_file}"
-    if not args.url:
-        names["url"] = "--url (or JENKINS_URL)"
-    kwargs = dict(url=args.url or env.get("JENKINS_URL") or "", user=args.user or env.get("JENKINS_USER_ID"),
-                  token=args.token or env.get("JENKINS_API_TOKEN"), jwt=jwt, signing_key=key, ca_bundle=args.ca_bundle,
-                  insecure=args.insecure, timeout=args.timeout, retries=getattr(args, "retries", 3),
-                  retry_backoff=getattr(args, "retry_backoff", 0.5), principal=args.as_principal,
-                  groups=[g for g in (args.groups or "").split(",")])
-    return kwargs, names
-
-
-def resolve(args: argparse.Namespace, spec: Spec, env: Mapping[str, str] | None = None, *,
-            warn: Warn = lambda message: None) -> Credentials:
-    """`login` + `for_spec` from the command line. Raises CredentialError (exit 2) naming
-    the flags."""
-    kwargs, names = from_args(args, env)
-    try:
-        return for_spec(login(**kwargs, warn=warn), spec, warn)
-    except CredentialError as exc:
-        raise exc.renamed(names) from None

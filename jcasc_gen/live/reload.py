@@ -146,6 +146,7 @@ class ReloadWaiter:
         except JenkinsError as exc:
             self.log(step, f"error: {exc.message}" + (f"\n  hint: {exc.hint}" if exc.hint else ""))
             self.record(step, "failed", exc.message)
+            self.result.unanswered = exc if isinstance(exc, Unreachable) else None
             raise _Stop(exc.exit_code) from None
         self.log(step, f"reading as {self.acting_name!r}; not posting anything: waiting for the deployed files")
         if disk is not None:

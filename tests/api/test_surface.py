@@ -26,7 +26,7 @@ UPDATE = os.environ.get("JCASC_GEN_UPDATE_GOLDENS") == "1"
 # project's settings, tests/test_typing.py).
 PUBLIC_MODULES = ["jcasc_gen/__init__.py", "jcasc_gen/_api.py", "jcasc_gen/_jenkins.py", "jcasc_gen/_results.py",
                   "jcasc_gen/_errors.py", "jcasc_gen/diagnostics.py", "jcasc_gen/effective.py", "jcasc_gen/exitcodes.py",
-                  "jcasc_gen/live/plan.py", "jcasc_gen/live/verify.py"]
+                  "jcasc_gen/live/plan.py", "jcasc_gen/live/verify.py", "jcasc_gen/item_acl.py"]
 
 
 # Classes people make themselves; the others come from jcasc-gen, so their constructors are not API.
@@ -70,6 +70,7 @@ def _describe(name: str, cls: type) -> list[str]:
 
 def surface() -> str:
     from jcasc_gen.effective import Identity, MatrixEntry, Row
+    from jcasc_gen.item_acl import Decision, ItemExplanation
 
     lines = []
     for name in sorted(jcasc_gen.__all__):
@@ -81,7 +82,7 @@ def surface() -> str:
         else:
             lines.append(f"{name} = {type(obj).__name__}")
     lines.append("# reached through Explanation (not exported by name)")
-    for cls in (Identity, MatrixEntry, Row):
+    for cls in (Identity, MatrixEntry, Row, ItemExplanation, Decision):
         lines.extend(_describe(cls.__name__, cls))
     return "\n".join(lines) + "\n"
 
