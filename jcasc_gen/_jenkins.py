@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 __all__ = ["Jenkins"]
 
 _log = logging.getLogger("jcasc_gen")
+# A library's logger stays silent until the application configures logging (no lastResort
+# output on stderr): the API never prints.
+_log.addHandler(logging.NullHandler())
 
 
 @final

@@ -185,3 +185,16 @@ def test_a_given_jwt_is_used_and_never_shown(site: Site) -> None:
     assert {c.status for c in verified.checks if "wrong" in c.name} == {"skipped"}  # minting needs the key
     text = _everything(verified) + repr(jenkins)
     assert token not in text and "eyJ" not in text
+
+
+def test_nothing_reaches_stderr_when_the_application_configured_no_logging(site: Site) -> None:
+    """Python prints WARNING records of unconfigured loggers to stderr (logging.lastResort);
+    the API's logger keeps quiet until the application sets logging up."""
+    import subprocess
+    import sys
+
+    code = ("import sys, jcasc_gen; j = jcasc_gen.Jenkins(sys.argv[1], user='admin', token=sys.argv[2], insecure=True); "
+            "print(j.plan(jcasc_gen.load(sys.argv[3])).exit_code)")
+    r = subprocess.run([sys.executable, "-c", code, site.sim.url, CANARY_TOKEN, str(site.spec_path)],
+                       capture_output=True, text=True, timeout=60, cwd=pathlib.Path(__file__).parents[2])
+    assert (r.stdout, r.stderr) == ("1\n", "")
