@@ -198,3 +198,16 @@ def test_nothing_reaches_stderr_when_the_application_configured_no_logging(site:
     r = subprocess.run([sys.executable, "-c", code, site.sim.url, CANARY_TOKEN, str(site.spec_path)],
                        capture_output=True, text=True, timeout=60, cwd=pathlib.Path(__file__).parents[2])
     assert (r.stdout, r.stderr) == ("1\n", "")
+
+
+def test_plan_says_when_jenkins_reads_jcasc_files_from_disk(make_site: Any) -> None:
+    folder = "/var/jenkins_home/casc_configs"
+    on_disk = make_site(casc_files=[(f"{folder}/jcasc-default-config.yaml", "jenkins:\n  numExecutors: 0\n")])
+    plan = _jenkins(on_disk, []).plan(jcasc_gen.load(on_disk.spec_path))
+    assert plan.reads_from_disk is True and plan.disk_sources == (folder,)
+    assert plan.lines()[-1].startswith("disk     Jenkins reads JCasC files from disk")
+    assert plan.to_json()["disk"] == {"sources": [folder], "from_disk": True}
+    plain = make_site()
+    assert _jenkins(plain, []).plan(jcasc_gen.load(plain.spec_path)).reads_from_disk is False
+    with pytest.raises(jcasc_gen.JcascGenError, match='via="reload" changes nothing anyway'):
+        _jenkins(plain, []).apply(jcasc_gen.load(plain.spec_path), via="reload", dry_run=True)
