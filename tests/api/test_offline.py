@@ -90,8 +90,9 @@ def test_explain_is_what_the_explain_command_reports(monkeypatch: pytest.MonkeyP
     spec = jcasc_gen.load("guide-v021.spec.yaml")
     for principal, groups in (("anonymous", []), ("authenticated", []), ("someone@example.com", ["jenkins-admins"])):
         cli = run(["explain", "guide-v021.spec.yaml", principal, *[a for g in groups for a in ("-g", g)], "--format", "json"])
-        assert {"command": "explain", "spec": "guide-v021.spec.yaml", **jcasc_gen.explain(spec, principal, groups).to_json()} == \
-            json.loads(cli.out)
+        explained = jcasc_gen.explain(spec, principal, groups)
+        assert {"command": "explain", "spec": "guide-v021.spec.yaml", **explained.to_json(),
+                "items": [i.to_json() for i in explained.items]} == json.loads(cli.out)
     cli = run(["explain", "guide-v021.spec.yaml", "--format", "json"])
     assert [x.to_json() for x in jcasc_gen.explain_all(spec)] == json.loads(cli.out)["principals"]
 
@@ -112,3 +113,15 @@ def test_generate_refuses_a_spec_lint_rejects() -> None:
     with pytest.raises(jcasc_gen.SpecError) as info:
         jcasc_gen.generate(spec)
     assert [d.code for d in info.value.diagnostics if d.severity == "error"] == ["JG001"]
+
+
+def test_explain_answers_per_item_like_the_command() -> None:
+    samples = CASES.parent.parent / "samples"
+    spec = jcasc_gen.load(samples / "team-folders.yaml")
+    # a bare name the spec knows only as a group in an item matrix is that group
+    explained = jcasc_gen.explain(spec, "team-payments")
+    assert explained.identity.user is None and "team-payments" in explained.identity.groups
+    assert explained.items and any(i.visible for i in explained.items)
+    cli = run(["explain", "team-folders.yaml", "team-payments", "--format", "json"], cwd=samples)
+    assert {"command": "explain", "spec": "team-folders.yaml", **explained.to_json(),
+            "items": [i.to_json() for i in explained.items]} == json.loads(cli.out)
