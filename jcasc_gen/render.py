@@ -60,7 +60,7 @@ def yaml_scalar(value: Any, dialect: Dialect = "plain", *, block_indent: int | N
 
     `block_indent`: write a multi-line string as a literal block (`|`, `|-`) indented by that
     many spaces when it can be one (printable, no tabs, no trailing spaces, no leading space
-    on its first line, at most one final newline); otherwise double-quoted as always.
+    on its first non-empty line, at most one final newline); otherwise double-quoted as always.
     """
     if block_indent is not None and isinstance(value, str) and dialect == "plain" and _literal_block_safe(value):
         pad = " " * block_indent
@@ -88,7 +88,10 @@ def yaml_scalar(value: Any, dialect: Dialect = "plain", *, block_indent: int | N
 
 
 def _literal_block_safe(value: str) -> bool:
-    if "\n" not in value.rstrip("\n") or value.endswith("\n\n") or value.startswith(" "):
+    # YAML takes a block's indentation from its first non-empty line: a leading space there
+    # would be read as indentation (after empty lines too: "\n :" read back as "\n:")
+    first = next((line for line in value.split("\n") if line), "")
+    if "\n" not in value.rstrip("\n") or value.endswith("\n\n") or first.startswith(" "):
         return False
     if _NEEDS_ESCAPE.search(value.replace("\n", "")):
         return False
