@@ -114,7 +114,9 @@ class Jenkins:
         """What `apply` would change. Nothing is changed.
 
         Reads with the API token, or the JWT once jwt-auth is the realm (whichever Jenkins
-        accepts). `exit_code` 0: nothing to change, 1: changes, 3: every credential refused.
+        accepts). `exit_code` 0: nothing to change, 1: changes, 2: changes `apply` would refuse
+        before touching anything (`blockers`: a disabled plugin, a version the update centre does
+        not offer), 3: every credential refused.
         `create_folders`: show items of `authorization.items` that do not exist as folders
         `apply(create_folders=True)` would create. `walk=False`: do not walk every folder for
         item matrices the spec does not list (one request per folder and per unlisted item).
@@ -138,7 +140,7 @@ class Jenkins:
                     raise JenkinsError(f"{auth.describe()} is treated as anonymous",
                                        hint="once jwtAuth is the realm, API tokens are anonymous: pass --signing-key-file or --jwt"
                                        if creds.post is None else "check the API token's user")
-                state = read_state(client)
+                state = read_state(client, offers=True)  # installs the update centre does not offer are blockers
                 disk = read_disk_config(client)
                 items = read_live_items(client, spec._loaded.spec, state.document, create_folders=create_folders, walk=walk)
             except JenkinsError as exc:
@@ -171,8 +173,10 @@ class Jenkins:
         /configuration-as-code; "reload" posts nothing and waits (up to `reload_timeout`
         seconds) until the live Jenkins equals the spec, for a Jenkins that reads its JCasC
         files from disk (the Helm chart, the compose stack: your deployment brings the
-        generated files), then verifies; "auto" waits when Jenkins reads JCasC files from
-        disk (JCasC would merge posted sections with them) and posts otherwise.
+        generated files), then verifies; "auto" waits when a JCasC file on disk declares the
+        realm or the matrix (JCasC would merge posted sections with it) and posts otherwise;
+        "api" with such a file posts anyway (a realm then conflicts, a matrix becomes the union
+        of both, which the verification finds and the rollback undoes).
 
         `create_folders`: create the items of `authorization.items` that do not exist as
         empty folders; without it such an item is refused before anything changes.

@@ -45,8 +45,9 @@ class PlanResult:
     """What `apply` would change: plugins to install, upgrade or activate, and the security
     realm and authorization matrix (compared by meaning, not by text).
 
-    `exit_code` is 0 when nothing would change, 1 when something would, 3 when Jenkins
-    refused every credential (then `error` says why and there is nothing to show).
+    `exit_code` is 0 when nothing would change, 1 when something would, 2 when `apply` would
+    refuse to start (`blockers` say why), 3 when Jenkins refused every credential (then
+    `error` says why and there is nothing to show).
     """
 
     __slots__ = ("exit_code", "jenkins_version", "error", "hint", "_plan", "_disk")
@@ -66,8 +67,9 @@ class PlanResult:
 
     @classmethod
     def _of(cls, plan: Plan, jenkins_version: str | None, disk: DiskConfig | None = None) -> PlanResult:
-        return cls(ExitCode.DIFFERENCES if plan.changed else ExitCode.OK, jenkins_version=jenkins_version, plan=plan,
-                   disk=disk)
+        # apply would refuse before touching anything: say so to CI before anyone runs it
+        code = ExitCode.USAGE if plan.blockers else ExitCode.DIFFERENCES if plan.changed else ExitCode.OK
+        return cls(code, jenkins_version=jenkins_version, plan=plan, disk=disk)
 
     @property
     def ok(self) -> bool:
@@ -82,6 +84,17 @@ class PlanResult:
     def plugins(self) -> tuple[PluginChange, ...]:
         """Each plugin to install, upgrade or activate (`name`, `have`, `want`, `action`)."""
         return self._plan.plugins if self._plan is not None else ()
+
+    @property
+    def blockers(self) -> tuple[str, ...]:
+        """Why `apply` would refuse to start, changing nothing (a disabled plugin, a pinned
+        version the update centre does not offer); () when nothing blocks it."""
+        return tuple(scrub(b) for b in self._plan.blockers) if self._plan is not None else ()
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What could not be checked (say, the update centre could not be read)."""
+        return tuple(scrub(n) for n in self._plan.notes) if self._plan is not None else ()
 
     @property
     def restart(self) -> bool:
@@ -103,8 +116,9 @@ class PlanResult:
 
     @property
     def reads_from_disk(self) -> bool | None:
-        """Whether Jenkins reads JCasC files from disk (then `apply` waits for the deployed files
-        instead of posting); None when that could not be told."""
+        """Whether Jenkins reads JCasC files from disk (then, when a file declares the realm or the
+        matrix, `apply` waits for the deployed files instead of posting); None when that could
+        not be told."""
         return self._disk.from_disk if self._disk is not None and self._disk.sources is not None else None
 
     @property
@@ -124,7 +138,9 @@ class PlanResult:
         lines = self._plan.lines()
         disk = self._disk
         if disk is not None and disk.from_disk:
-            lines.append(f"disk     {disk.describe()}; `apply` waits for them to equal the spec (--via-reload)")
+            then = ("`apply` posts the realm and matrix as usual" if disk.security_from_disk is False else
+                    "`apply` waits for them to equal the spec (--via-reload)")
+            lines.append(f"disk     {disk.describe()}; {then}")
         elif disk is not None and disk.sources is None and self._plan.changed:
             lines.append(f"disk     {disk.describe()}")
         return [scrub(line) for line in lines]
@@ -163,17 +179,19 @@ class ApplyResult:
     back, 5 failed and not rolled back (the events said how to recover).
     """
 
-    __slots__ = ("exit_code", "steps", "plan", "checks", "_json")
+    __slots__ = ("exit_code", "steps", "plan", "checks", "end_state", "_json")
     exit_code: int
     steps: tuple[ApplyStep, ...]
     plan: PlanResult | None  # what preflight found to change; None when preflight failed
     checks: tuple[CheckResult, ...]  # the verification after the change
+    end_state: dict[str, str] | None  # after a rollback: the realm and strategy Jenkins holds at the end
 
     def __init__(self, applied: _Applied) -> None:
         self.exit_code = int(applied.code)
         self.steps = tuple(ApplyStep(s["step"], s["status"], scrub(s.get("detail", ""))) for s in applied.steps)
         self.plan = PlanResult._of(applied.plan, applied.jenkins_version) if applied.plan is not None else None
         self.checks = _clean_checks(applied.checks)
+        self.end_state = scrub(applied.end_state) if applied.end_state is not None else None
         self._json = scrub(applied.to_json())
 
     @property

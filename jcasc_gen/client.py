@@ -23,6 +23,7 @@ from xml.sax.saxutils import quoteattr
 from . import _errors
 from .exitcodes import ExitCode
 from .jcasc import CASC_ENDPOINTS
+from .live.redact import register_secret
 
 __all__ = [
     "Auth", "Connection", "Reply", "WhoAmI", "PluginInfo", "CascMessage", "JenkinsClient",
@@ -154,6 +155,25 @@ class WhoAmI:
 
 
 @dataclass(frozen=True)
+class ControllerStatus:
+    """One look at the controller, for following a restart.
+
+    `session` is X-Jenkins-Session: Jenkins.SESSION_HASH, computed once per JVM start and
+    sent on API answers (core hudson/model/Api.java, hudson/Functions.java advertiseHeaders),
+    so a new value is the one reliable sign that Jenkins restarted."""
+
+    answered: bool  # any HTTP answer at all
+    status: int | None
+    session: str | None
+    quieting_down: bool | None  # None: the answer did not say
+
+    @property
+    def unavailable(self) -> bool:
+        """No answer, or 502-504 (HudsonIsRestarting / HudsonIsLoading answer 503)."""
+        return not self.answered or self.status in _RETRY_STATUSES
+
+
+@dataclass(frozen=True)
 class PluginInfo:
     name: str
     version: str
@@ -195,6 +215,11 @@ class JenkinsClient:
             if saved is not None:
                 os.environ["JENKINS_API_EXTRA_HEADERS"] = saved
         self._server._session.verify = conn.verify  # type: ignore[attr-defined]  # private python-jenkins attribute; not in types-python-jenkins
+        from .transport import prepare_session
+
+        prepare_session(self._server._session)  # type: ignore[attr-defined]  # private python-jenkins attribute; not in types-python-jenkins
+        self._crumb_field: str | None = None  # None: not fetched yet; "": Jenkins has no crumb issuer
+        self._crumb_value: str | None = None
         if conn.verify is False:
             # said once by the command (--insecure); not once per request
             import urllib3
@@ -214,16 +239,26 @@ class JenkinsClient:
         return self.conn.base + path.lstrip("/")
 
     def _crumb(self, req: Any) -> None:
-        """Add the crumb (python-jenkins fetches it once per client). Anonymous may not read
-        the crumb issuer; the POST then goes without one and Jenkins answers 403."""
-        import jenkins
-
-        try:
-            self._server.maybe_add_crumb(req)
-        except jenkins.JenkinsException:
-            self._server.crumb = None
-        except self._requests.RequestException:
-            self._server.crumb = None
+        """Add the crumb (fetched once per session, through the same bounded exchange as every
+        other request). Anonymous may not read the crumb issuer; the POST then goes without
+        one and Jenkins answers 403. A 404 means CSRF protection is off."""
+        if self._crumb_field is None:
+            try:
+                reply = self._once("GET", "crumbIssuer/api/json", None, None, None, True)
+            except JenkinsError:
+                return
+            if reply.status == 404:
+                self._crumb_field = ""
+            elif reply.ok:
+                try:
+                    data = json.loads(reply.text)
+                except ValueError:
+                    data = None
+                if isinstance(data, dict) and isinstance(data.get("crumb"), str) and isinstance(data.get("crumbRequestField"), str):
+                    self._crumb_field, self._crumb_value = data["crumbRequestField"], data["crumb"]
+                    register_secret(self._crumb_value)
+        if self._crumb_field and self._crumb_value:
+            req.headers[self._crumb_field] = self._crumb_value
 
     def request(self, method: str, path: str, *, body: str | bytes | Mapping[str, str] | None = None, content_type: str | None = None,
                 params: Mapping[str, str] | None = None, read: bool = False, follow: bool = True) -> Reply:
@@ -254,33 +289,40 @@ class JenkinsClient:
 
     def _once(self, method: str, path: str, body: str | bytes | Mapping[str, str] | None, content_type: str | None,
               params: Mapping[str, str] | None, follow: bool) -> Reply:
-        requests = self._requests
-        headers = {"Content-Type": content_type} if content_type else {}
-        req = requests.Request(method, self._url(path), data=body, headers=headers, params=dict(params or {}))
+        from . import transport
+
+        where = f"{method} /{path.lstrip('/')}"
         try:
             self._server._maybe_add_auth()  # type: ignore[attr-defined]  # private python-jenkins attribute; not in types-python-jenkins
-            if method == "POST":
-                self._crumb(req)
-            prepared = self._server._session.prepare_request(req)  # type: ignore[attr-defined]  # private python-jenkins attribute; not in types-python-jenkins
-            settings = self._server._session.merge_environment_settings(prepared.url, {}, None, self.conn.verify, None)  # type: ignore[attr-defined]  # private python-jenkins attribute; not in types-python-jenkins
-            settings["timeout"] = self.conn.timeout
-            settings["allow_redirects"] = follow
-            resp = self._server._session.send(prepared, **settings)  # type: ignore[attr-defined]  # private python-jenkins attribute; not in types-python-jenkins
-        except requests.exceptions.SSLError:
+            answer = transport.exchange(
+                self._server._session, method, self._url(path),  # type: ignore[attr-defined]  # private python-jenkins attribute
+                timeout=self.conn.timeout, verify=self.conn.verify, body=body, params=params, follow=follow,
+                headers={"Content-Type": content_type} if content_type else None,
+                before_send=self._crumb if method == "POST" else None)
+        except transport.TimedOut:
+            raise _timed_out(f"{self.conn.url}: no complete answer to {where} within {self.conn.timeout:g}s",
+                              hint="check that Jenkins is up and reachable from here; raise --timeout for a slow controller") from None
+        except transport.TooLarge:
+            raise ServerError(f"{self.conn.url}: the answer to {where} is larger than "
+                              f"{transport.MAX_RESPONSE_BYTES // (1024 * 1024)} MiB; it was not read",
+                              hint="is --url the Jenkins root (and not something serving a download)?") from None
+        except transport.OtherOrigin as exc:
+            raise ServerError(f"{self.conn.url}: {where} was redirected to another origin ({exc.target}); "
+                              "the tool never follows a redirect away from --url, so no credential was sent there",
+                              hint="pass the address Jenkins answers on directly as --url (a reverse proxy or an http to https "
+                                   "redirect in front of Jenkins is the usual cause)") from None
+        except transport.TlsFailed:
             raise Unreachable(f"{self.conn.url}: the TLS handshake failed",
                               hint="pass --ca-bundle FILE with the CA that signed Jenkins' certificate (or --insecure for a test setup)") from None
-        except requests.exceptions.Timeout:
-            raise _timed_out(f"{self.conn.url}: no answer to {method} /{path.lstrip('/')} within {self.conn.timeout:g}s",
-                              hint="check that Jenkins is up and reachable from here; raise --timeout for a slow controller") from None
-        except requests.exceptions.ConnectionError:
-            raise Unreachable(f"{self.conn.url}: cannot connect ({method} /{path.lstrip('/')}: connection refused or dropped)",
+        except transport.ConnectFailed:
+            raise Unreachable(f"{self.conn.url}: cannot connect ({where}: connection refused or dropped)",
                               hint="check --url / JENKINS_URL and that Jenkins is running") from None
-        except requests.exceptions.RequestException as exc:
-            raise Unreachable(f"{self.conn.url}: request failed: {type(exc).__name__}", hint="check --url / JENKINS_URL") from None
+        except transport.TransportError as exc:
+            raise Unreachable(f"{self.conn.url}: request failed ({where}: {exc})", hint="check --url / JENKINS_URL") from None
         except self._jenkins.JenkinsException as exc:  # auth negotiation (python-jenkins _maybe_add_auth)
             raise CredentialsRefused(f"{self.conn.url}: authentication failed ({type(exc).__name__})",
                                      hint="check the credentials") from None
-        return Reply(resp.status_code, resp.text, dict(resp.headers), resp.content)
+        return Reply(answer.status, answer.text, answer.headers, answer.content)
 
     def call(self, method: str, path: str, *, what: str, read: bool = False, **kw: Any) -> Reply:
         """`request`, with a non-2xx answer turned into the matching error."""
@@ -297,15 +339,18 @@ class JenkinsClient:
                                       status=401, body=reply.text)
         if reply.status == 403:
             crumb = "crumb" in reply.text.lower()
+            if crumb and self.auth.kind != "anonymous" and self._treated_as_anonymous():
+                # the CSRF filter runs before the Overall/Read check (core web-fragment.xml), so
+                # a request whose credential Jenkins did not accept meets the crumb check first
+                # (an anonymous request cannot fetch a crumb): the credential is the problem
+                return Denied(f"{what}: {who} is treated as anonymous by Jenkins (403 before the request ran)",
+                              hint=self._anonymous_hint(), status=403, body=reply.text)
             as_whom = reply.headers.get("X-You-Are-Authenticated-As")
             needs = reply.headers.get("X-Required-Permission")
             detail = ("the CSRF crumb was refused" if crumb else
                       f"authenticated as {as_whom!r}" + (f", which lacks {needs}" if needs else "") if as_whom else "forbidden")
-            hint = ("the JWT was not accepted (Jenkins treats the request as anonymous): check its issuer, audience and expiry"
-                    if as_whom == "anonymous" and self.auth.kind == "jwt" else
-                    f"once jwt-auth is the realm, API tokens are anonymous: pass {self.conn.jwt_options}"
-                    if as_whom == "anonymous" and self.auth.kind == "token" else
-                    "the credentials need Overall/Administer")
+            hint = self._anonymous_hint() if as_whom == "anonymous" and self.auth.kind != "anonymous" else (
+                "the credentials need Overall/Administer")
             return Denied(f"{what}: denied for {who} (403: {detail})", hint=hint, status=403, body=reply.text)
         if reply.status == 404:
             return ServerError(f"{what}: not found (404)", hint="is the plugin installed and --url the Jenkins root?", status=404, body=reply.text)
@@ -313,6 +358,19 @@ class JenkinsClient:
             return Unreachable(f"{what}: Jenkins is not available ({reply.status})", hint="wait until Jenkins is up and run again",
                                status=reply.status, body=reply.text)
         return ServerError(f"{what}: Jenkins answered {reply.status}: {_excerpt(reply.text)}", status=reply.status, body=reply.text)
+
+    def _anonymous_hint(self) -> str:
+        if self.auth.kind == "jwt":
+            return ("the JWT was not accepted (Jenkins treats the request as anonymous): check its issuer, audience and "
+                    "expiry, and that Jenkins can fetch the JWKS that holds its key")
+        return f"once jwt-auth is the realm, API tokens are anonymous: pass {self.conn.jwt_options}"
+
+    def _treated_as_anonymous(self) -> bool:
+        """Ask the unprotected /whoAmI who Jenkins takes this credential for."""
+        try:
+            return self.whoami().anonymous
+        except JenkinsError:
+            return False
 
     # ---------------------------------------------------------------- reads
 
@@ -347,6 +405,31 @@ class JenkinsClient:
     def update_center(self) -> dict[str, Any]:
         reply = self.call("GET", "updateCenter/api/json", what="reading the update center", read=True, params={"depth": "1"})
         return self._json(reply, "the update center")
+
+    def update_center_offers(self) -> dict[str, str] | None:
+        """name -> the newest version the update sites offer: `availables` (not installed)
+        and `updates` (installed, newer offered) of each site (hudson/model/UpdateSite.java
+        @Exported getAvailables, getUpdates). None when the update centre cannot be read."""
+        from . import pins
+
+        try:
+            reply = self.call("GET", "updateCenter/api/json", what="reading the update centre", read=True,
+                              params={"tree": "sites[id,availables[name,version],updates[name,version]]"})
+            sites = self._json(reply, "the update centre").get("sites")
+        except JenkinsError:
+            return None
+        if not isinstance(sites, list):
+            return None
+        out: dict[str, str] = {}
+        for site in sites:
+            if not isinstance(site, dict):
+                continue
+            for entry in (site.get("availables") or []) + (site.get("updates") or []):
+                if isinstance(entry, dict) and isinstance(entry.get("name"), str) and isinstance(entry.get("version"), str):
+                    name, version = entry["name"], entry["version"]
+                    if name not in out or pins.older_than(out[name], version):
+                        out[name] = version
+        return out
 
     def _json(self, reply: Reply, what: str) -> dict[str, Any]:
         try:
@@ -423,24 +506,36 @@ class JenkinsClient:
     def reset_session(self) -> None:
         """After a restart: sessions and crumbs are gone; python-jenkins never refreshes its
         crumb by itself (jenkins-facts E)."""
-        self._server.crumb = None
+        self._crumb_field = None
+        self._crumb_value = None
         self._server._session.cookies.clear()  # type: ignore[attr-defined]  # private python-jenkins attribute; not in types-python-jenkins
 
-    def wait_until_ready(self, timeout: float, *, poll: float = 1.0, clock: Callable[[], float] = time.monotonic) -> str | None:
-        """Poll until Jenkins answers a normal page again (503 while it starts). Returns the version."""
-        deadline = clock() + timeout
-        while True:
+    def controller_status(self) -> ControllerStatus:
+        """GET api/json?tree=quietingDown once, no retries: whatever the answer, or none."""
+        try:
+            reply = self._once("GET", "api/json", None, None, {"tree": "quietingDown"}, True)
+        except Unreachable:
+            return ControllerStatus(False, None, None, None)
+        quiet: bool | None = None
+        if reply.ok:
             try:
-                reply = self._once("GET", "", None, None, None, True)
-                if reply.status not in _RETRY_STATUSES:
-                    self.reset_session()
-                    return reply.headers.get("X-Jenkins")
-            except Unreachable:
-                pass
-            if clock() >= deadline:
-                raise Unreachable(f"Jenkins did not come back within {timeout:g}s",
-                                  hint="look at the Jenkins log; raise --restart-timeout for a slow start")
-            self.conn.sleep(poll)
+                data = json.loads(reply.text)
+            except ValueError:
+                data = None
+            if isinstance(data, dict) and isinstance(data.get("quietingDown"), bool):
+                quiet = data["quietingDown"]
+        return ControllerStatus(True, reply.status, reply.headers.get("X-Jenkins-Session"), quiet)
+
+    def busy_executors(self) -> int | None:
+        """How many executors run a build (hudson/model/ComputerSet.java getBusyExecutors);
+        None when Jenkins does not say."""
+        try:
+            reply = self.call("GET", "computer/api/json", what="counting running builds", read=True,
+                              params={"tree": "busyExecutors"})
+            busy = self._json(reply, "the computer set").get("busyExecutors")
+        except JenkinsError:
+            return None
+        return busy if isinstance(busy, int) and not isinstance(busy, bool) else None
 
     def run_script(self, script: str) -> str:
         """POST scriptText (Administer). Jenkins answers 200 even when the script throws,
@@ -524,14 +619,23 @@ def item_url(path: str) -> str:
 
 
 def fetch(url: str, *, timeout: float = 10.0, verify: bool | str = True) -> Reply:
-    """One GET from this machine (not through Jenkins), e.g. Pomerium's JWKS."""
+    """One GET from this machine (not through Jenkins), e.g. Pomerium's JWKS: no credential,
+    bounded like every other request."""
     import requests
 
+    from . import transport
+
+    session = requests.Session()
+    transport.prepare_session(session)
     try:
-        resp = requests.get(url, timeout=timeout, verify=verify)
-    except requests.exceptions.RequestException as exc:
-        raise Unreachable(f"{url}: no answer from here ({type(exc).__name__})") from None
-    return Reply(resp.status_code, resp.text, dict(resp.headers))
+        answer = transport.exchange(session, "GET", url, timeout=timeout, verify=verify)
+    except transport.OtherOrigin as exc:
+        raise Unreachable(f"{transport.shown_url(url)}: redirected to another origin ({exc.target}); not followed") from None
+    except transport.TransportError as exc:
+        raise Unreachable(f"{transport.shown_url(url)}: no usable answer from here ({type(exc).__name__})") from None
+    finally:
+        session.close()
+    return Reply(answer.status, answer.text, answer.headers)
 
 
 def _timed_out(message: str, *, hint: str) -> Unreachable:

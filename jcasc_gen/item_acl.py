@@ -18,7 +18,7 @@ and tests compare the two on random trees). Sources, matrix-auth-plugin@matrix-a
   implication chain ends at Administer; otherwise only the child's grants, Read/Discover below
   a folder also needing the parent.
   (`checkParentPermissions` is the default, InheritanceStrategy.java:44-47.)
-- The child and root ACLs match entries like the global matrix does (jcasc_gen/explain.py).
+- The child and root ACLs match entries like the global matrix does (jcasc_gen/effective.py).
 
 Items the spec does not list are taken to have no matrix of their own (plan reports those
 that do).

@@ -101,20 +101,34 @@ def _norm_scalar(value: Any) -> Any:
 
 
 def _norm_entries(entries: Any) -> Any:
+    """Entries as a set: matrix-auth keeps one set of permissions per (type, sid)
+    (AuthorizationContainer), so two entries for the same principal are their union."""
     if not isinstance(entries, list):
         return entries
-    out = []
+    out: list[Any] = []  # entries, or (kind, name) for a principal's merged entry
+    merged: dict[tuple[str, Any], set[Any]] = {}
     for e in entries:
         if isinstance(e, dict) and len(e) == 1:
             (kind, body), = e.items()
             if isinstance(body, dict):
-                perms = body.get("permissions")
-                perms = perms if isinstance(perms, list) else [] if perms is None else [perms]
-                body = {"name": _norm_scalar(body.get("name")),
-                        "permissions": sorted({_norm_scalar(p) for p in perms if isinstance(p, str)}, key=java_sort_key)}
+                perms_raw = body.get("permissions")
+                perms_raw = perms_raw if isinstance(perms_raw, list) else [] if perms_raw is None else [perms_raw]
+                perms = {_norm_scalar(p) for p in perms_raw if isinstance(p, str)}
+                name = _norm_scalar(body.get("name"))
+                if isinstance(name, (str, int, float, bool)) or name is None:  # hashable: merge per principal
+                    ident = (kind, name)
+                    if ident in merged:
+                        merged[ident] |= perms
+                        continue
+                    merged[ident] = perms
+                    out.append(ident)
+                    continue
+                body = {"name": name, "permissions": sorted(perms, key=java_sort_key)}
             out.append({kind: body})
         else:
             out.append(normalize_value(e))
+    out = [{e[0]: {"name": e[1], "permissions": sorted(merged[e], key=java_sort_key)}} if isinstance(e, tuple) else e
+           for e in out]
 
     def key(e: Any) -> tuple[int, bytes]:
         if isinstance(e, dict) and len(e) == 1:

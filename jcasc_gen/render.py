@@ -88,8 +88,8 @@ def yaml_scalar(value: Any, dialect: Dialect = "plain", *, block_indent: int | N
 
 
 def _literal_block_safe(value: str) -> bool:
-    # YAML takes a block's indentation from its first non-empty line: a leading space there
-    # would be read as indentation (after empty lines too: "\n :" read back as "\n:")
+    # YAML takes a block's indentation from its first non-empty line: one starting with a space
+    # would lose that space (an empty first line does not protect it)
     first = next((line for line in value.split("\n") if line), "")
     if "\n" not in value.rstrip("\n") or value.endswith("\n\n") or first.startswith(" "):
         return False
@@ -110,13 +110,13 @@ def _yaml_float(value: float) -> str:
     return text
 
 
-_PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_/.-]*$")
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_/.-]*")  # whole key: `$` would let "x\n" through
 _YAML11_WORDS = {"y", "n", "yes", "no", "true", "false", "on", "off", "null"}
 
 
 def yaml_key(key: str, dialect: Dialect = "plain") -> str:
     """A mapping key: bare when YAML cannot misread it, else through `yaml_scalar`."""
-    if _PLAIN_KEY.match(key) and key.lower() not in _YAML11_WORDS:
+    if _PLAIN_KEY.fullmatch(key) and key.lower() not in _YAML11_WORDS:
         return key
     return yaml_scalar(key, dialect)
 

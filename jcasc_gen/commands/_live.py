@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from .._api import Spec
     from .._jenkins import Jenkins
 
-__all__ = ["add_arguments", "CLI_NAMES", "jenkins_from_args", "Live", "prepare", "emit_json"]
+__all__ = ["add_arguments", "CLI_NAMES", "jenkins_from_args", "warn_command_line_secrets", "Live", "prepare", "emit_json"]
 
 T = TypeVar("T")
 
@@ -30,6 +30,8 @@ CLI_NAMES: Mapping[str, str] = {
     "retry_backoff": "--retry-backoff", "principal": "--as", "groups": "--groups",
     "restart_timeout": "--restart-timeout", "poll_interval": "--poll-interval", "reload_timeout": "--reload-timeout",
     "dry_run": "--dry-run", "via_reload": "--via-reload",
+    # flags are visible to every local user: the places a refusal points to are the environment and files
+    "credentials_place": "in JENKINS_USER_ID and JENKINS_API_TOKEN (or JENKINS_JWT / --jwt-file)",
 }
 
 
@@ -48,7 +50,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--groups", metavar="G1,G2", default="", help="groups claim of minted JWTs (comma-separated)")
     g.add_argument("--ca-bundle", metavar="FILE", help="CA bundle to verify Jenkins' TLS certificate")
     g.add_argument("--insecure", action="store_true", help="do not verify TLS certificates (test setups only)")
-    g.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="per-request timeout (default 30)")
+    g.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
+                   help="bounds each request as a whole, answer and redirects included (default 30)")
     g.add_argument("--retries", type=int, default=3, metavar="N",
                    help="extra attempts for reads (never for changes) when Jenkins does not answer or answers 502-504 (default 3)")
     g.add_argument("--retry-backoff", type=float, default=0.5, metavar="SECONDS",
@@ -89,7 +92,7 @@ def _jenkins_arguments(args: argparse.Namespace, env: Mapping[str, str]) -> tupl
         register_secret(key)
         names["signing_key"] = f"--signing-key-file {args.signing_key_file}"
     if not args.url:
-        names["url"] = "--url (or JENKINS_URL)"
+        names["url"] = "JENKINS_URL" if env.get("JENKINS_URL") else "--url (or JENKINS_URL)"
     kwargs = dict(url=args.url or env.get("JENKINS_URL") or "", user=args.user or env.get("JENKINS_USER_ID"),
                   token=args.token or env.get("JENKINS_API_TOKEN"), jwt=jwt, signing_key=key, ca_bundle=args.ca_bundle,
                   insecure=args.insecure, timeout=args.timeout, retries=getattr(args, "retries", 3),
@@ -107,9 +110,22 @@ def jenkins_from_args(args: argparse.Namespace, env: Mapping[str, str] | None = 
 
     kwargs, names = _jenkins_arguments(args, os.environ if env is None else env)
     try:
-        return Jenkins(**kwargs, on_event=on_event), names
+        jenkins = Jenkins(**kwargs, on_event=on_event)
     except CredentialError as exc:
         raise exc.renamed(names) from None
+    warn_command_line_secrets(args, on_event or (lambda message: None))
+    return jenkins, names
+
+
+def warn_command_line_secrets(args: argparse.Namespace, warn: Callable[[str], None]) -> None:
+    """A secret given as a flag is visible to every local user (ps, /proc/PID/cmdline): it
+    still works, with one warning per run naming the safer places."""
+    given = [flag for flag, attr in (("--token", "token"), ("--jwt", "jwt")) if getattr(args, attr, None)]
+    if not given:
+        return
+    safer = (["JENKINS_API_TOKEN"] if "--token" in given else []) + (["JENKINS_JWT or --jwt-file"] if "--jwt" in given else [])
+    warn(f"warning: {' and '.join(given)} on the command line {'is' if len(given) == 1 else 'are'} visible to other local "
+         f"users (ps, /proc/PID/cmdline); prefer {' and '.join(safer)}")
 
 
 @dataclass

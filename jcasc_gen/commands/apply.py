@@ -34,10 +34,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     via.add_argument("--via-reload", action="store_true",
                      help="post nothing: wait until the live Jenkins equals the spec (after your GitOps sync deployed the "
                           "generated files and the reload sidecar or a restart applied them), then verify. The default when "
-                          "Jenkins reads JCasC files from disk")
+                          "a JCasC file on disk declares the realm or the matrix")
     via.add_argument("--via-api", action="store_true",
-                     help="post the realm and matrix through /configuration-as-code even when Jenkins reads JCasC files "
-                          "from disk (JCasC merges them with the files)")
+                     help="post the realm and matrix through /configuration-as-code even when a JCasC file on disk declares "
+                          "them (JCasC merges them with the file: a realm conflicts, a matrix becomes the union)")
     p.add_argument("--reload-timeout", type=float, default=600.0, metavar="SECONDS",
                    help="how long to wait for the deployed files to take effect (default 600)")
     add_connection_arguments(p)

@@ -63,13 +63,18 @@ def _read_export_live(args: argparse.Namespace) -> tuple[Any, str, list[Any]]:
     from urllib.parse import urlsplit
 
     from ..client import Auth, Connection, JenkinsClient, JenkinsError
-    from ..live.redact import redact, register_secret
+    from ..live.credentials import CredentialError, check_url
+    from ..live.redact import redact, register_secret, say
     from ..live.state import parse_export
+    from ._live import CLI_NAMES, warn_command_line_secrets
 
     env = os.environ
+    try:
+        check_url(args.url)
+    except CredentialError as exc:
+        raise _Failed(ExitCode.USAGE, str(exc.renamed(CLI_NAMES))) from None
+    warn_command_line_secrets(args, say)
     parts = urlsplit(args.url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise _Failed(ExitCode.USAGE, f"--url {args.url!r} is not an http(s) URL")
     user, token = args.user or env.get("JENKINS_USER_ID"), args.token or env.get("JENKINS_API_TOKEN")
     jwt = args.jwt or env.get("JENKINS_JWT")
     register_secret(token)

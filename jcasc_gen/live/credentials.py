@@ -14,6 +14,7 @@ for, the identity a given JWT carries).
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 from urllib.parse import urlsplit
@@ -25,14 +26,15 @@ from ..model import Spec
 from .redact import register_secret
 
 __all__ = ["CredentialError", "PostCredential", "Credentials", "Login", "login", "for_spec", "default_principal",
-           "shown_url", "API_NAMES"]
+           "check_url", "shown_url", "API_NAMES"]
 
 Warn = Callable[[str], None]
 
 # How an input is called in messages: the API's parameter names (the command line has its flags).
 API_NAMES: Mapping[str, str] = {k: k for k in (
     "url", "user", "token", "jwt", "signing_key", "ca_bundle", "insecure", "timeout", "retries", "retry_backoff",
-    "principal", "groups", "restart_timeout", "poll_interval", "reload_timeout", "dry_run")} | {"via_reload": 'via="reload"'}
+    "principal", "groups", "restart_timeout", "poll_interval", "reload_timeout", "dry_run")} | {
+    "via_reload": 'via="reload"', "credentials_place": "as user and token (or jwt / signing_key)"}
 
 
 class CredentialError(JcascGenError):
@@ -54,10 +56,43 @@ class CredentialError(JcascGenError):
         return CredentialError(message, hint, params=params, names=names)
 
 
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{(\w+)\}")
+
+
 def _fill(text: str, names: Mapping[str, str]) -> str:
-    for key, name in names.items():
-        text = text.replace("{" + key + "}", name)
-    return text
+    """`{name}` -> what `names` calls that input; `{{` and `}}` are literal braces (`_literal`)."""
+    def one(m: re.Match[str]) -> str:
+        if m.group(1) is None:
+            return m.group(0)[0]
+        return names.get(m.group(1), m.group(0))
+
+    return _PLACEHOLDER.sub(one, text)
+
+
+def _literal(text: str) -> str:
+    """Text from the caller (a URL, a path, a claim) for a message: its braces stay braces."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def check_url(url: str) -> str:
+    """The Jenkins URL the live calls use: http(s), a host, and no user info. A password
+    in a URL ends up in shell history, process lists and proxy logs, and every message would
+    have to hide it: so it is refused, and never repeated. Errors name the input as `{url}`."""
+    if "@" in url:
+        # user info, or what urllib would not even take for user info (a password holding
+        # "/", "?" or "#" pushes it into the path): no Jenkins root URL needs an "@"
+        register_secret(url.rsplit("@", 1)[0])
+        raise CredentialError("{url} carries user info (an '@', as in user:password@host): refused, and not repeated here",
+                              "give the URL without it (http://jenkins:8080/) and the credentials {credentials_place}")
+    example = "for example http://jenkins:8080/"
+    try:
+        parts = urlsplit(url)
+        parts.port  # a port that is not a number raises here
+    except ValueError:  # a port that is not a number, an unbalanced "[" (IPv6 literal syntax)
+        raise CredentialError(f"{_literal(url)!r} is not a valid URL", example, params=("url",)) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise CredentialError(f"{_literal(url)!r} is not an http(s) URL", example, params=("url",))
+    return url
 
 
 def default_principal(spec: Spec) -> str | None:
@@ -183,20 +218,11 @@ def login(url: str, *, user: str | None = None, token: str | None = None, jwt: s
     if not url:
         raise CredentialError("no Jenkins URL", "the address Jenkins answers on directly, e.g. http://jenkins:8080/",
                               params=("url",))
-    parts = urlsplit(url)
-    try:
-        parts.port
-    except ValueError:
-        parts = parts._replace(netloc="")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise CredentialError(f"{shown_url(url)!r} is not an http(s) URL", "for example http://jenkins:8080/", params=("url",))
-    if "@" in parts.netloc:
-        # it would be echoed in every message about the connection
-        raise CredentialError("the URL must not carry a user name or password", "give them as {user} and {token}", params=("url",))
+    check_url(url)
     if ca_bundle and insecure:
         raise CredentialError("a CA bundle and turning certificate checks off contradict each other", params=("ca_bundle", "insecure"))
     if ca_bundle and not os.path.isfile(ca_bundle):
-        raise CredentialError(f"{ca_bundle}: no such file", params=("ca_bundle",))
+        raise CredentialError(f"{_literal(ca_bundle)}: no such file", params=("ca_bundle",))
     if not timeout > 0:
         raise CredentialError("must be positive", params=("timeout",))
     if retries < 0 or retry_backoff < 0:
@@ -216,13 +242,13 @@ def login(url: str, *, user: str | None = None, token: str | None = None, jwt: s
         try:
             header, claims = tokens.decode_unverified(jwt)
         except tokens.TokenError as exc:
-            raise CredentialError(str(exc), params=("jwt",)) from None
+            raise CredentialError(_literal(str(exc)), params=("jwt",)) from None
     key = None
     if signing_key:
         try:
             key = tokens.load_signing_key(signing_key.encode() if isinstance(signing_key, str) else signing_key)
         except tokens.TokenError as exc:
-            raise CredentialError(str(exc), params=("signing_key",)) from None
+            raise CredentialError(_literal(str(exc)), params=("signing_key",)) from None
     groups = tuple(g.strip() for g in groups if g.strip())
     if (principal or groups) and key is None and not jwt:
         raise CredentialError("only minted JWTs have a principal and groups; minting needs {signing_key}",
@@ -246,7 +272,7 @@ def for_spec(login: Login, spec: Spec, warn: Warn = lambda message: None) -> Cre
     if login.jwt:
         name, jwt_groups = tokens.identity(spec.jwt, dict(login.jwt_claims))
         if login.principal and name and not names.same(login.principal, name):
-            raise CredentialError(f"{login.principal!r}, but the JWT is for {name!r}",
+            raise CredentialError(_literal(f"{login.principal!r}, but the JWT is for {name!r}"),
                                   "drop {principal}, or mint with {signing_key} instead of giving {jwt}", params=("principal",))
         post = PostCredential(spec, name, jwt_groups, "given JWT", key=login.key, given=login.jwt,
                               given_header=dict(login.jwt_header), given_claims=dict(login.jwt_claims))

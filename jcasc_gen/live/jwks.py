@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 from .guard import Refusal
 
-__all__ = ["JwksVerdict", "check_jwks", "jenkins_script"]
+__all__ = ["JwksVerdict", "check_jwks", "jenkins_script", "read_keys"]
 
 # Exception names in a script console stack trace that mean "could not fetch".
 _NETWORK_ERRORS = ("java.net.", "javax.net.ssl.", "java.io.IOException", "java.io.FileNotFoundException",
@@ -40,6 +40,35 @@ def groovy_literal(value: str) -> str:
 def jenkins_script(url: str, kid: str) -> str:
     """Groovy printing whether the JWKS at `url` lists `kid`."""
     return f"println(new URL({groovy_literal(url)}).getText().contains({groovy_literal(kid)}))"
+
+
+def jenkins_text_script(url: str) -> str:
+    """Groovy printing the document at `url` as Jenkins' JVM fetches it."""
+    return f"println(new URL({groovy_literal(url)}).getText())"
+
+
+def read_keys(jwks_url: str, *, run_script: Callable[[str], str] | None,
+              fetch_here: Callable[[str], Any]) -> tuple[list[dict[str, Any]] | None, str]:
+    """The JWKS's keys, read the way Jenkins reads them (its own JVM, through the script
+    console) or, when that cannot tell, from here. (keys, "from Jenkins"/"from here"), or
+    (None, why not)."""
+    from .given_jwt import jwks_keys
+
+    if run_script is not None:
+        try:
+            keys = jwks_keys(run_script(jenkins_text_script(jwks_url)).strip())
+        except Exception:  # client.JenkinsError: the script console did not answer
+            keys = None
+        if keys is not None:
+            return keys, "from Jenkins"
+    try:
+        reply = fetch_here(jwks_url)
+    except Exception as exc:
+        return None, f"{jwks_url} could not be read, from Jenkins or from here ({getattr(exc, 'message', type(exc).__name__)})"
+    keys = jwks_keys(reply.text) if reply.ok else None
+    if keys is None:
+        return None, f"{jwks_url} does not serve a JWKS ({{\"keys\": [...]}}) " + (f"(it answered {reply.status})" if not reply.ok else "")
+    return keys, "from here"
 
 
 def _kids(text: str) -> set[str]:

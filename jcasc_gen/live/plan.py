@@ -23,17 +23,42 @@ class PluginChange:
     name: str
     have: str | None
     want: str | None  # None: any version (an unpinned extra)
-    action: Literal["install", "upgrade", "activate"]
+    action: Literal["install", "upgrade", "activate", "enable"]
+    offered: str | None = None  # what the update centre offers, when it was read
+    unavailable: bool = False  # the update centre does not offer `want` (or anything)
 
     def describe(self) -> str:
         if self.action == "install":
             return f"install {self.name} {self.want or '(latest)'}"
         if self.action == "upgrade":
             return f"upgrade {self.name} {self.have} -> {self.want}"
+        if self.action == "enable":
+            return f"{self.name} {self.have} is disabled: a restart does not enable it"
         return f"activate {self.name} {self.have} (installed, inactive until a restart)"
 
+    @property
+    def needs_restart(self) -> bool:
+        return self.action in ("install", "upgrade", "activate")
+
+    def blocker(self) -> str | None:
+        """Why apply must refuse this change before touching anything, or None."""
+        if self.action == "enable":
+            # PluginWrapper.isEnabled = !disableFile.exists(); a start loads only enabled plugins
+            return (f"plugin {self.name} {self.have} is disabled, and a restart does not enable it: enable it (Manage Jenkins > "
+                    f"Plugins > Installed plugins, or POST /pluginManager/plugin/{self.name}/makeEnabled), restart Jenkins, "
+                    "and run again")
+        if self.unavailable:
+            # PluginManager.prevalidateConfig skips what the update centre does not offer in at
+            # least the requested version: nothing would be installed
+            said = (f"the update centre offers {self.name} {self.offered}, older than the pinned {self.want}" if self.offered else
+                    f"the update centre does not offer {self.name}" + (f" {self.want} or newer" if self.want else ""))
+            return (f"{said}: Jenkins would skip it. Let Jenkins refresh its update centre (Manage Jenkins > Plugins > "
+                    "Check now), pin a version it offers (plugins.versions), or install the plugin by hand")
+        return None
+
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "have": self.have, "want": self.want, "action": self.action}
+        return {"name": self.name, "have": self.have, "want": self.want, "action": self.action, "offered": self.offered,
+                "unavailable": self.unavailable}
 
 
 @dataclass(frozen=True)
@@ -47,6 +72,7 @@ class Plan:
     item_effects: tuple[tuple[str, tuple[str, ...]], ...] = ()  # path -> effective changes per principal
     unmanaged: tuple[tuple[str, Matrix], ...] = ()  # matrices on items the spec does not list (never touched)
     unmanaged_truncated: bool = False
+    notes: tuple[str, ...] = ()  # what could not be checked
 
     @property
     def item_changes(self) -> bool:
@@ -60,7 +86,12 @@ class Plan:
     def restart(self) -> bool:
         # Jenkins needs a restart to load an upgrade, and this tool restarts after any
         # install to be sure the realm classes are loaded before JCasC names them.
-        return bool(self.plugins)
+        return any(p.needs_restart for p in self.plugins)
+
+    @property
+    def blockers(self) -> tuple[str, ...]:
+        """What apply refuses before touching anything (plan exits 2 on them)."""
+        return tuple(b for b in (p.blocker() for p in self.plugins) if b)
 
     @property
     def config_changes(self) -> bool:
@@ -88,6 +119,8 @@ class Plan:
                 {"type": t, "sid": sid, "permissions": sorted(perms)} for (t, sid), perms in sorted(m.by_principal().items())]}
                 for p, m in self.unmanaged],
             "unmanaged_items_truncated": self.unmanaged_truncated,
+            "blockers": list(self.blockers),
+            "notes": list(self.notes),
         }
 
     def lines(self) -> list[str]:
@@ -97,7 +130,7 @@ class Plan:
                     *self.unmanaged_lines()]
         for p in self.plugins:
             out.append(f"plugin   {p.describe()}")
-        if self.plugins:
+        if self.restart:
             out.append("restart  Jenkins will be restarted safely after installing plugins")
         if self.realm_changes:
             out.append(f"realm    {self.current_realm or '(none)'} -> jwtAuth" if self.current_realm != "jwtAuth"
@@ -105,6 +138,12 @@ class Plan:
         if self.strategy_changes:
             out.append("matrix   the authorization strategy changes")
         out.extend(self.item_lines())
+        for note in self.notes:
+            out.append(f"note     {note}")
+        for blocker in self.blockers:
+            out.append(f"refused  {blocker}")
+        if self.blockers:
+            out.append("         (apply refuses to start until these are resolved; nothing would be changed)")
         if self.diff:
             out.append("")
             out.extend(self.diff.rstrip("\n").splitlines())
@@ -122,16 +161,26 @@ class Plan:
         return unmanaged_lines(self.unmanaged, self.unmanaged_truncated)
 
 
-def plugin_changes(spec: Spec, live: dict[str, Any]) -> list[PluginChange]:
+def plugin_changes(spec: Spec, live: dict[str, Any], offers: dict[str, str] | None = None) -> list[PluginChange]:
+    """`offers`: name -> the version the update centre offers (None: not read, not checked)."""
     out = []
     for pin in spec.plugins:
         have = live.get(pin.name)
+        if have is not None and not have.enabled:
+            out.append(PluginChange(pin.name, have.version, pin.version, "enable"))
+            continue
         if have is None:
-            out.append(PluginChange(pin.name, None, pin.version, "install"))
+            action: Literal["install", "upgrade", "activate", "enable"] = "install"
         elif pin.version and pins.older_than(have.version, pin.version):
-            out.append(PluginChange(pin.name, have.version, pin.version, "upgrade"))
-        elif not (have.active and have.enabled):
+            action = "upgrade"
+        elif not have.active:
             out.append(PluginChange(pin.name, have.version, pin.version, "activate"))
+            continue
+        else:
+            continue
+        offered = offers.get(pin.name) if offers is not None else None
+        unavailable = offers is not None and (offered is None or bool(pin.version and pins.older_than(offered, pin.version)))
+        out.append(PluginChange(pin.name, have.version if have else None, pin.version, action, offered, unavailable))
     return out
 
 
@@ -152,6 +201,10 @@ def make_plan(spec: Spec, state: LiveState, items: Sequence[ItemChange] = (), it
     if realm_changes or strategy_changes:
         diff = "".join(difflib.unified_diff(dump_yaml(current).splitlines(keepends=True), dump_yaml(target).splitlines(keepends=True),
                                             fromfile="live (managed sections)", tofile="spec (managed sections)"))
-    return Plan(tuple(plugin_changes(spec, state.plugins)), realm_changes, strategy_changes, realm_symbol(state.document), diff,
-                tuple(items), tuple((p, tuple(lines)) for p, lines in (item_effects or {}).items()), tuple(unmanaged),
-                unmanaged_truncated)
+    notes = () if state.offers is not None or not any(p.action in ("install", "upgrade") for p in
+                                                      plugin_changes(spec, state.plugins)) else (
+        "the update centre could not be read: whether it offers the pinned versions was not checked",)
+    return Plan(tuple(plugin_changes(spec, state.plugins, state.offers)), realm_changes, strategy_changes,
+                realm_symbol(state.document), diff, tuple(items),
+                tuple((p, tuple(lines)) for p, lines in (item_effects or {}).items()), tuple(unmanaged),
+                unmanaged_truncated, notes)

@@ -139,6 +139,7 @@ class ReloadWaiter:
         try:
             if state is None:
                 version = self.client(None).version()
+                self.result.jenkins_version = version
                 self.log(step, f"{self.creds.conn.url} answers" + (f", Jenkins {version}" if version else ""))
                 state = self.read()
             if disk is None and self.acting is not None:
@@ -213,6 +214,7 @@ class ReloadWaiter:
         except JenkinsError as exc:
             self.log(step, f"error: {exc.message}")
             self.record(step, "failed", exc.message)
+            self.result.unanswered = exc if isinstance(exc, Unreachable) else None
             raise _Stop(exc.exit_code) from None
         admin = found[0] if found else self.client(None)
         self.log(step, f"checking as {found[1] if found else 'anonymous'!r}, anonymous and with minted tokens ...")

@@ -16,6 +16,7 @@ class LiveState:
     export_text: str = field(repr=False)
     document: dict[str, Any] = field(repr=False)
     plugins: dict[str, Any]  # name -> client.PluginInfo
+    offers: dict[str, str] | None = None  # name -> version the update centre offers; None: not read
 
     @property
     def managed(self) -> dict[str, Any]:
@@ -43,11 +44,12 @@ def parse_export(text: str) -> dict[str, Any]:
     return data
 
 
-def read_state(client: Any) -> LiveState:
+def read_state(client: Any, *, offers: bool = False) -> LiveState:
+    """`offers`: also read what the update centre offers (plan and apply predict installs)."""
     version = client.version()
     plugins = client.plugins()
     text = client.casc_export()
-    return LiveState(version, text, parse_export(text), plugins)
+    return LiveState(version, text, parse_export(text), plugins, client.update_center_offers() if offers else None)
 
 
 def _symbol(section: Any) -> str | None:

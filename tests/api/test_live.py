@@ -21,7 +21,8 @@ def _jenkins(site: Site, events: list[str] | None = None, **kw: Any) -> jcasc_ge
     kw.setdefault("user", "admin")
     kw.setdefault("token", CANARY_TOKEN)
     kw.setdefault("signing_key", site.key_pem)
-    return jcasc_gen.Jenkins(site.sim.url, timeout=5, on_event=events.append if events is not None else None, **kw)
+    kw.setdefault("timeout", 5)
+    return jcasc_gen.Jenkins(site.sim.url, on_event=events.append if events is not None else None, **kw)
 
 
 def _cli_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any]:
@@ -145,7 +146,9 @@ def test_a_spec_with_errors_is_refused_before_any_request(make_site: Any, tmp_pa
 @pytest.mark.parametrize("kw,needle", [
     ({"url": ""}, "url: no Jenkins URL"),
     ({"url": "jenkins:8080"}, "url: 'jenkins:8080' is not an http(s) URL"),
-    ({"url": "http://admin:hunter2-secret@jenkins/"}, "must not carry a user name or password"),
+    ({"url": "http://admin:hunter2-secret@jenkins/"}, "url carries user info"),
+    ({"url": "ftp://{token}/"}, "url: 'ftp://{token}/' is not an http(s) URL"),  # the caller's braces stay as given
+    ({"url": "http://jenkins:port/"}, "url: 'http://jenkins:port/' is not a valid URL"),
     ({"token": None}, "user/token: an API token needs both a user and a token"),
     ({"user": None, "token": None, "signing_key": None}, "no credentials"),
     ({"signing_key": "not a key"}, "signing_key: the signing key is neither PEM nor base64"),
@@ -206,8 +209,19 @@ def test_plan_says_when_jenkins_reads_jcasc_files_from_disk(make_site: Any) -> N
     plan = _jenkins(on_disk, []).plan(jcasc_gen.load(on_disk.spec_path))
     assert plan.reads_from_disk is True and plan.disk_sources == (folder,)
     assert plan.lines()[-1].startswith("disk     Jenkins reads JCasC files from disk")
-    assert plan.to_json()["disk"] == {"sources": [folder], "from_disk": True}
+    # a file that declares neither the realm nor the matrix merges with nothing: apply posts
+    assert plan.lines()[-1].endswith("`apply` posts the realm and matrix as usual")
+    assert plan.to_json()["disk"] == {"sources": [folder], "from_disk": True,
+                                      "declared": {f"{folder}/jcasc-default-config.yaml": []}}
+    matrix = ("jenkins:\n  authorizationStrategy:\n    globalMatrix:\n      entries:\n"
+              "      - user: {name: admin, permissions: [Overall/Administer]}\n")
+    declaring = make_site(casc_files=[(f"{folder}/jcasc-default-config.yaml", matrix)])
+    plan = _jenkins(declaring, []).plan(jcasc_gen.load(declaring.spec_path))
+    assert plan.reads_from_disk is True
+    assert plan.lines()[-1].endswith("`apply` waits for them to equal the spec (--via-reload)")
+    assert plan.to_json()["disk"]["declared"] == {f"{folder}/jcasc-default-config.yaml": ["authorizationStrategy"]}
     plain = make_site()
     assert _jenkins(plain, []).plan(jcasc_gen.load(plain.spec_path)).reads_from_disk is False
     with pytest.raises(jcasc_gen.JcascGenError, match='via="reload" changes nothing anyway'):
         _jenkins(plain, []).apply(jcasc_gen.load(plain.spec_path), via="reload", dry_run=True)
+

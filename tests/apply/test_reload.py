@@ -154,13 +154,14 @@ def test_plan_says_jenkins_reads_its_security_from_disk(make_env: Callable[..., 
     assert f"disk     Jenkins reads JCasC files from disk ({FOLDER})" in run.out
     assert "`apply` waits for them to equal the spec (--via-reload)" in run.out
     as_json = env.plan("--format", "json").json
-    assert as_json["disk"] == {"sources": [FOLDER], "from_disk": True}
+    assert as_json["disk"] == {"sources": [FOLDER], "from_disk": True,
+                               "declared": {f"{FOLDER}/jcasc-default-config.yaml": ["securityRealm", "authorizationStrategy"]}}
 
 
 def test_plan_without_files_on_disk_says_nothing_about_them(env: Env) -> None:
     run = env.plan()
     assert "disk" not in run.out
-    assert env.plan("--format", "json").json["disk"] == {"sources": [], "from_disk": False}
+    assert env.plan("--format", "json").json["disk"] == {"sources": [], "from_disk": False, "declared": {}}
 
 
 @pytest.mark.parametrize("flags", [["--via-reload", "--via-api"], ["--via-reload", "--dry-run"], ["--reload-timeout", "0"]])

@@ -49,7 +49,16 @@ def _basic(user: str, token: str) -> str:
 
 
 def test_probe_failing_in_verify_rolls_back(env: Env) -> None:
-    env.sim.fail_next("/api/json", count=1, status=500)  # only verify's probes read /api/json
+    sim = env.sim
+    original = sim.apply
+
+    def apply(text: str, source_name: str = "/configuration-as-code/apply") -> None:
+        # once the change is going in, only verify's probes read /api/json
+        original(text, source_name)
+        sim.fail_next("/api/json", count=1, status=500)
+        sim.apply = original  # type: ignore[method-assign]
+
+    sim.apply = apply  # type: ignore[method-assign]
     run = env.apply()
     assert run.code == ExitCode.ROLLED_BACK, run.err
     assert "FAIL anonymous: cannot read the dashboard API" in run.err
@@ -112,7 +121,7 @@ def test_rollback_impossible_exits_5_with_state_and_recovery(env: Env) -> None:
     run = env.apply()
     assert run.code == ExitCode.NOT_ROLLED_BACK, run.err
     assert "the rollback failed" in run.err
-    assert "realm (last applied by this run): jwtAuth" in run.err
+    assert "realm (read from Jenkins now): jwtAuth" in run.err
     assert "API token (admin): treated as anonymous" in run.err
     assert "JWT (alice@example.com): accepted" in run.err
     assert "Manual recovery" in run.err and "CASC_JENKINS_CONFIG" in run.err
@@ -130,6 +139,7 @@ def test_merge_conflict_with_on_disk_file_is_explained(make_env: Any, pomerium_s
     before = env.sim.export_yaml()
     run = env.apply("--via-api")
     assert run.code == ExitCode.ROLLED_BACK, run.err
+    assert "declares securityRealm and authorizationStrategy" in run.err  # said before posting anyway
     assert "conflicting configuration" in run.err
     assert "(this one)" in run.err and "config script) and reload, then `apply --via-reload`" in run.err
     assert "remove securityRealm/authorizationStrategy" in run.err

@@ -64,9 +64,17 @@ def _spec(**over: Any) -> dict[str, Any]:
     return spec
 
 
+class _QuotingDumper(yaml.SafeDumper):
+    """Every string double-quoted, as a careful author writes one: a plain `1e3` or `NO` is read
+    differently by Pomerium (YAML 1.2) and refused (tests/generator/test_values.py holds that)."""
+
+
+_QuotingDumper.add_representer(str, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"'))
+
+
 def _generate(tmp: pathlib.Path, spec: dict[str, Any]) -> dict[str, Any]:
     path = tmp / "spec.yaml"
-    path.write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    path.write_text(yaml.dump(spec, Dumper=_QuotingDumper, allow_unicode=True, sort_keys=False), encoding="utf-8")
     gen = prepare(load_spec(path))
     assert not gen.failed, [d.format() for d in gen.diagnostics]
     return {name: yaml.safe_load(text) for name, text in gen.files.items() if name.endswith(".yaml")}

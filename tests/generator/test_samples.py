@@ -16,7 +16,7 @@ from ._cli import REPO, run, tree
 SAMPLES = REPO / "samples"
 
 
-@pytest.mark.parametrize("name", ["pomerium-jenkins.yaml", "minimal.yaml", "large-org.yaml", "team-folders.yaml"])
+@pytest.mark.parametrize("name", ["pomerium-jenkins.yaml", "minimal.yaml", "large-org.yaml", "team-folders.yaml", "try-it.yaml"])
 def test_sample_is_clean_and_generates(name: str, tmp_path: pathlib.Path) -> None:
     r = run(["lint", str(SAMPLES / name), "--strict"])
     assert r.code == ExitCode.OK, r.err

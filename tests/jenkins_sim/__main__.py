@@ -1,6 +1,6 @@
 """Run the simulator by hand:
 
-    python -m tests.jenkins_sim --port 8080 --user admin:admin-token --jwt-auth-installed --pomerium
+    python -m tests.jenkins_sim --port 18080 --user admin:s3cret --pomerium --pomerium-port 18081 --signing-key-out key.pem
 
 Prints the URL (and the Pomerium JWKS URL plus a minted admin token with --pomerium), then
 serves until Ctrl-C.
@@ -30,8 +30,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--old-casc", action="store_true", help="JCasC without /configure and JSON check errors")
     ap.add_argument("--strategy", default="loggedInUsersCanDoAnything",
                     choices=["unsecured", "loggedInUsersCanDoAnything"])
-    ap.add_argument("--restart-seconds", type=float, default=2.0)
+    ap.add_argument("--restart-seconds", type=float, default=1.0, help="how long a restart keeps Jenkins down")
+    ap.add_argument("--restart-notice-seconds", type=float, default=1.0,
+                    help="how long a safe restart answers 503 before it restarts (real Jenkins: 10)")
     ap.add_argument("--pomerium", action="store_true", help="also serve a fake Pomerium JWKS and mint a token")
+    ap.add_argument("--pomerium-port", type=int, default=0, help="with --pomerium: the JWKS port on 127.0.0.1 (0: a free one)")
     ap.add_argument("--admin-email", default="admin@example.com")
     ap.add_argument("--signing-key-out", metavar="FILE",
                     help="with --pomerium: write the fake Pomerium's signing key (PEM) here, for jcasc-gen --signing-key-file")
@@ -50,14 +53,15 @@ def main(argv: list[str] | None = None) -> int:
             files.append((path, f.read()))
     sim = JenkinsSim(version=a.version, plugins=plugins, users=users, casc_files=files,
                      casc_has_configure=not a.old_casc, casc_json_check=not a.old_casc,
-                     authorization=a.strategy, restart_seconds=a.restart_seconds, port=a.port)
+                     authorization=a.strategy, restart_seconds=a.restart_seconds,
+                     restart_notice_seconds=a.restart_notice_seconds, port=a.port)
     print(f"Jenkins simulator: {sim.start()}", flush=True)
     for u, t in sim.users.items():
         print(f"  user {u} api token {t}", flush=True)
     side = None
     if a.pomerium:
         side = PomeriumSide()
-        side.start()
+        side.start(a.pomerium_port)
         print(f"Pomerium JWKS: {side.jwks_url}", flush=True)
         if a.signing_key_out:
             fd = os.open(a.signing_key_out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

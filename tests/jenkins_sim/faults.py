@@ -19,12 +19,15 @@ from typing import Any, Callable
 class Fault:
     path: str
     count: int
-    kind: str  # "status" | "hang" | "drop" | "call" (run `action`, then answer normally)
+    kind: str  # "status" | "hang" | "drop" | "call" (run `action`, then answer normally) | "redirect" | "trickle" | "trickle-head" | "oversize"
     status: int = 500
     seconds: float = 0.0
     method: str | None = None  # only requests with this method
     skip: int = 0  # matching requests to let through before the rule fires
     action: Callable[[Any], None] | None = None  # "call": given the JenkinsSim
+    location: str = ""  # redirect target
+    size: int | None = None  # oversize: bytes to send (None: without end); declared: send Content-Length
+    declared: bool = False
 
     def matches(self, path: str, method: str | None = None) -> bool:
         if self.method is not None and method is not None and method != self.method:

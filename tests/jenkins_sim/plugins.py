@@ -73,6 +73,7 @@ class PluginManager:
         self.install_seconds = install_seconds
         self.jobs: list[InstallJob] = []
         self.fail_installs: set[str] = set()
+        self.log: list[str] = []  # PluginManager's WARNING lines
 
     def active(self) -> set[str]:
         with self.lock:
@@ -89,24 +90,43 @@ class PluginManager:
         out: dict[str, str] = {}
         for el in root.iter():
             spec = el.attrib.get("plugin")
-            if not spec:
+            if spec is None:
                 continue
-            name, _, ver = spec.partition("@")
-            out[name] = ver or "0"
+            name, at, ver = spec.partition("@")
+            if not at or not name or not ver or "@" in ver:
+                # PluginManager.java:2310-2312: `[^@]+@[^@]+` or a SAXException (a 500 page)
+                raise ValueError(f"Malformed plugin attribute: {spec}")
+            if name not in out or version_key(out[name]) < version_key(ver):
+                out[name] = ver  # the highest version asked for wins
         return out
 
+    def offered(self, name: str, minimum: str | None = None) -> str | None:
+        """UpdateCenter.getPlugin(name, minVersion) (UpdateCenter.java:735-746, 779-782): the
+        update site's version, only when it is not older than `minimum`."""
+        version = self.available.get(name)
+        if version is None or (minimum is not None and version_key(minimum) > version_key(version)):
+            return None
+        return version
+
     def install(self, requested: dict[str, str]) -> list[InstallJob]:
-        """prevalidateConfig: deploy when missing or older than requested; a plugin the update
-        center does not know is skipped with a log warning (no job)."""
+        """PluginManager.prevalidateConfig (PluginManager.java:2210-2240): install what is
+        missing, upgrade what is older than requested, each only when the update center
+        offers at least the requested version; anything else is skipped with a log warning
+        and no job ("No such plugin {0} to install/upgrade", "no newer than what we have")."""
         jobs: list[InstallJob] = []
         with self.lock:
             for name, want in requested.items():
                 have = self.plugins.get(name)
                 if have is not None and version_key(have.version) >= version_key(want):
+                    continue  # else already good
+                version = self.offered(name, want)
+                if version is None:
+                    self.log.append(f"No such plugin {name} to {'install' if have is None else 'upgrade'}")
                     continue
-                if name not in self.available:
-                    continue  # LOGGER.warning("No such plugin {0} to install")
-                job = InstallJob(name, self.available[name])
+                if have is not None and version_key(have.version) >= version_key(version):
+                    self.log.append(f"{name}@{version} is no newer than what we already have")
+                    continue
+                job = InstallJob(name, version)
                 self.jobs.append(job)
                 jobs.append(job)
         for job in jobs:
@@ -139,14 +159,27 @@ class PluginManager:
             return any(j.status == "SuccessButRequiresRestart" for j in self.jobs)
 
     def on_restart(self) -> None:
+        """A new JVM loads every plugin whose disable file does not exist
+        (PluginWrapper.java:516 `active = !disableFile.exists()`): a restart activates what
+        was installed since, and never enables a disabled plugin."""
         with self.lock:
             for p in self.plugins.values():
                 if p.pending_restart:
                     if p.version_pending:
                         p.version, p.version_pending = p.version_pending, None
-                    p.active = True
                     p.pending_restart = False
+                p.active = p.enabled
             self.jobs.clear()  # the update center's job list does not survive a restart
+
+    def set_enabled(self, name: str, enabled: bool) -> bool:
+        """PluginWrapper.enable()/disable(): delete or create the disable file. Takes effect
+        at the next start; isEnabled() (PluginWrapper.java:925-927) changes at once."""
+        with self.lock:
+            p = self.plugins.get(name)
+            if p is None:
+                return False
+            p.enabled = enabled
+            return True
 
     # -- JSON -------------------------------------------------------------------------------
     def plugin_json(self, p: PluginState, depth: int) -> dict[str, Any]:
@@ -179,12 +212,27 @@ class PluginManager:
                 "plugins": [self.plugin_json(p, depth) for p in sorted(self.plugins.values(), key=lambda p: p.name)],
             }
 
+    def _entry(self, name: str, version: str) -> dict[str, Any]:
+        # UpdateSite.Entry @Exported (UpdateSite.java:740-761): sourceId, name, version, url
+        return {"_class": "hudson.model.UpdateSite$Plugin", "name": name, "sourceId": "default",
+                "url": f"https://updates.jenkins.io/download/plugins/{name}/{version}/{name}.hpi", "version": version}
+
     def update_center_json(self, depth: int) -> dict[str, Any]:
+        """UpdateCenter @Exported: jobs, restartRequiredForCompletion, availables, and
+        `sites` (getSiteList) whose UpdateSite exports availables (plugins not installed,
+        UpdateSite.java:429) and updates (installed plugins with a newer version offered,
+        :511-523 via PluginWrapper.getUpdateInfo, PluginWrapper.java:1054-1059)."""
         with self.lock:
+            availables = [self._entry(n, v) for n, v in sorted(self.available.items()) if n not in self.plugins]
+            updates = [self._entry(n, v) for n, v in sorted(self.available.items())
+                       if n in self.plugins and version_key(v) > version_key(self.plugins[n].version)]
+            site = {"_class": "hudson.model.UpdateSite", "id": "default", "url": "https://updates.jenkins.io/update-center.json",
+                    "availables": availables if depth >= 2 else [{} for _ in availables],
+                    "updates": updates if depth >= 2 else [{} for _ in updates]}
             return {
                 "_class": "hudson.model.UpdateCenter",
-                "availables": [],
+                "availables": availables if depth >= 1 else [{} for _ in availables],
                 "jobs": [j.to_json(depth) for j in self.jobs],
                 "restartRequiredForCompletion": self.restart_required(),
-                "sites": [{}] if depth < 1 else [{"id": "default", "url": "https://updates.jenkins.io/update-center.json"}],
+                "sites": [{}] if depth < 1 else [site],
             }

@@ -96,7 +96,7 @@ class PomeriumSide:
         return {"keys": list(self.published)}
 
     # -- server ---------------------------------------------------------------------------
-    def start(self) -> str:
+    def start(self, port: int = 0) -> str:
         side = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -118,7 +118,7 @@ class PomeriumSide:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.005}, daemon=True)
         self._thread.start()

@@ -1,16 +1,19 @@
-"""pytest fixtures: `jenkins_sim`, `jenkins_sim_factory`, `pomerium_side`.
+"""pytest fixtures: `jenkins_sim`, `jenkins_sim_factory`, `pomerium_side`, `header_recorder`.
 
 Register with `pytest_plugins = ["tests.jenkins_sim.pytest_plugin"]` in tests/conftest.py.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import pytest
 
 from .pomerium import PomeriumSide
 from .server import JenkinsSim
+
+if TYPE_CHECKING:
+    from .recorder import HeaderRecorder
 
 
 @pytest.fixture
@@ -43,3 +46,14 @@ def pomerium_side() -> Iterator[PomeriumSide]:
     side.start()
     yield side
     side.stop()
+
+
+@pytest.fixture
+def header_recorder() -> Iterator["HeaderRecorder"]:
+    """A started second listener (another port) that records the headers it receives."""
+    from .recorder import HeaderRecorder
+
+    rec = HeaderRecorder()
+    rec.start()
+    yield rec
+    rec.stop()

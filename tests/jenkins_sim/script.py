@@ -13,9 +13,15 @@ Supported (with `Jenkins.instance`, `Jenkins.get()`, `Jenkins.getInstance()`,
   J.pluginManager.getPlugin("x")?.isActive() / ?.active / ?.getVersion() / ?.version / ?.isEnabled();
   J.updateCenter.getPlugin("x").deploy(); J.updateCenter.getPlugin("x").getNeededDependencies().each{it.deploy()};
   J.isQuietingDown(); J.safeRestart(); J.restart();
-  new URL('<url>').getText().contains('<text>') (a real fetch, for the JWKS reachability probe);
+  new URL('<url>').getText() and .getText().contains('<text>') (a real fetch: the JWKS probes);
   groovy.json.JsonOutput.toJson(io.jenkins.plugins.casc.ConfigurationAsCode.get().getSources())
   (or `.sources`): JCasC's configured sources as Groovy's JsonOutput writes a string list.
+Also a script that walks JCasC's standard sources (`io.jenkins.plugins.casc.ConfigurationAsCode
+.get().getSources()`, expanded with `configs(source)`), parses each file with SnakeYAML and
+prints, per file, `MARK {"source": path, "sections": [the keys of a listed set that its
+`jenkins:` mapping has]}` (JsonOutput), then an end line: the simulator answers it from
+`sim.casc_files`, as that Groovy would on a controller whose CASC_JENKINS_CONFIG holds them
+(configuration-as-code-plugin ConfigurationAsCode.java:165-167 getSources, :800-822 configs).
 Anything else prints a Groovy-like stack trace (status 200), as a failing script does.
 """
 
@@ -117,6 +123,9 @@ def _eval(sim: "JenkinsSim", expr: str) -> Any:
             raise ScriptError("groovy.lang.MissingPropertyException: No such property: io for class: Script1")
         # JsonOutput writes a compact array; non-ASCII as \\uXXXX (groovy.json.JsonOutput, CharBuf)
         return json.dumps(sim.casc_sources(), separators=(",", ":"))
+    m = re.fullmatch(r"new\s+URL\(\s*(?:" + _GSTR + r")\s*\)\.(?:getText\(\)|text)", e)
+    if m:
+        return _url_text(_unescape(m, 1))
     lit = re.fullmatch(r"\"([^\"]*)\"|'([^']*)'", e)
     if lit:
         return lit.group(1) if lit.group(1) is not None else lit.group(2)
@@ -164,7 +173,39 @@ def _eval(sim: "JenkinsSim", expr: str) -> Any:
     )
 
 
+def _casc_sources(sim: "JenkinsSim", script: str) -> str | None:
+    """The JCasC sources walk described in the module docstring, or None when the script is
+    not of that shape."""
+    import json
+
+    import yaml
+
+    mark = re.search(r"println\('([^' ]+) ' \+ groovy\.json\.JsonOutput\.toJson\(\[source:", script)
+    end = re.search(r"println\('([^']+)'\)\s*$", script.strip())
+    keys = re.search(r"\[((?:'\w+'(?:,\s*)?)+)\]\.findAll", script)
+    if not (mark and end and keys and ".getSources()" in script):
+        return None
+    if "configuration-as-code" not in sim.active_plugins():
+        return "groovy.lang.MissingPropertyException: No such property: io for class: Script1\n\tat Script1.run(Script1.groovy:1)\n"
+    wanted = re.findall(r"'(\w+)'", keys.group(1))
+    lines = []
+    for path, text in sim.casc_files:
+        try:
+            doc = yaml.safe_load(text)
+        except yaml.YAMLError:
+            item: dict[str, Any] = {"source": path, "error": "org.yaml.snakeyaml.scanner.ScannerException"}
+        else:
+            j = doc.get("jenkins") if isinstance(doc, dict) else None
+            item = {"source": path, "sections": [k for k in wanted if isinstance(j, dict) and k in j]}
+        lines.append(f"{mark.group(1)} {json.dumps(item, separators=(',', ':'))}\n")
+    return "".join(lines) + end.group(1) + "\n"
+
+
 def run(sim: "JenkinsSim", script: str) -> str:
+    if "io.jenkins.plugins.casc.ConfigurationAsCode.get()" in script:
+        walked = _casc_sources(sim, script)
+        if walked is not None:
+            return walked
     out: list[str] = []
     last: Any = None
     try:

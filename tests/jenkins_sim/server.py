@@ -1,9 +1,9 @@
 """JenkinsSim: the controller state plus a real HTTP server on 127.0.0.1.
 
-Request pipeline, in the real order (jenkins-facts "Implications" 1, B.3, D):
+Request pipeline, in the real order (jenkins-facts B.3, D, H; core META-INF/web-fragment.xml):
   fault injection -> (restarting: 503) -> Basic API-token check (401) -> jwt-auth filter
-  (overwrites the identity) -> Overall/Read (403 + X-You-Are-Authenticated-As) ->
-  CSRF crumb on POST (API-token requests exempt) -> the endpoint's own permission.
+  (overwrites the identity) -> CSRF crumb on POST (API-token requests exempt) ->
+  Overall/Read (403 + X-You-Are-Authenticated-As) -> the endpoint's own permission.
 """
 
 from __future__ import annotations
@@ -30,18 +30,26 @@ from .faults import Fault, Faults
 from .item_names import endpoint_of
 from .items import Item, ItemTree
 from .plugins import PluginManager
-from .state import ANONYMOUS, Identity, JwtRealm, LocalRealm, Realm, Strategy
+from .state import ANONYMOUS, Build, Identity, JwtRealm, LocalRealm, Realm, Strategy
 
 DEFAULT_PLUGINS = {"configuration-as-code": "1987.v4ade2e49fb_b_c", "matrix-auth": "3.2.8"}
+# The update centre: the releases a controller would be offered. configuration-as-code
+# 2117.vc05a_0b_e6b_f4e and skip-certificate-check 50.vcfa_cdb_b_27312 are real releases
+# (tags of jenkinsci/configuration-as-code-plugin, the plugin site); matrix-auth 3.2.9 is a
+# made-up next release, so an upgrade over the installed 3.2.8 can be simulated.
 DEFAULT_AVAILABLE = {
     "jwt-auth": "0.3.0",
-    "skip-certificate-check": "1.1",
+    "skip-certificate-check": "50.vcfa_cdb_b_27312",
     "matrix-auth": "3.2.9",
-    "configuration-as-code": "2000.v2b_4f1e3c5d6a",
+    "configuration-as-code": "2117.vc05a_0b_e6b_f4e",
     # plugins that define permissions (the releases of their repositories' newest tags)
     "cloudbees-folder": "6.1100.ve9eed61d16c4",
     "credentials": "1502.v5c95e620ddfe",
     "workflow-cps": "4350.vcc65d4958821",
+    # the Helm chart's pin (jenkinsci/helm-charts charts/jenkins/values.yaml), for specs with output.helm
+    "kubernetes": "4540.v612369217f87",
+    # for specs with output.job_dsl (a jenkinsci/job-dsl-plugin release tag)
+    "job-dsl": "3654.vdf58f53e2d15",
 }
 SYSTEM_READ = "Overall/SystemRead"
 MANAGE = "Overall/Manage"
@@ -93,6 +101,7 @@ class JenkinsSim:
         casc_json_check: bool = True,
         plugins: dict[str, str] | None = None,
         available_plugins: dict[str, str] | None = None,
+        disabled_plugins: Iterable[str] = (),
         users: dict[str, str] | None = None,
         security_realm: Realm | None = None,
         authorization: Strategy | str = "loggedInUsersCanDoAnything",
@@ -103,6 +112,7 @@ class JenkinsSim:
         files: dict[str, str] | None = None,
         extra_permissions: Iterable[str] | Mapping[str, str | None] | None = None,
         restart_seconds: float = 0.05,
+        restart_notice_seconds: float = 0.05,
         restart_refuses_connections: bool = False,
         install_seconds: float = 0.02,
         csrf: bool = True,
@@ -118,6 +128,9 @@ class JenkinsSim:
         )
         if casc_version is not None:
             self.plugin_manager.plugins["configuration-as-code"].version = casc_version
+        for name in disabled_plugins:  # disabled at the last start: installed, not loaded
+            self.plugin_manager.plugins[name].enabled = False
+            self.plugin_manager.plugins[name].active = False
         self.users: dict[str, str] = dict({"admin": "admin-token"} if users is None else users)
         self.local_user_ids: list[str] = list(self.users)
         # user records (hudson.model.User): id -> {"fullName", "email"}; jwt-auth creates them
@@ -138,19 +151,27 @@ class JenkinsSim:
         self.extra_permissions: dict[str, str | None] = (
             dict(extra_permissions) if isinstance(extra_permissions, Mapping) else dict.fromkeys(extra_permissions or ()))
         self.restart_seconds = restart_seconds
+        # Jenkins.safeRestart serves HudsonIsRestarting (503) for 10 s before it restarts;
+        # the tests shorten it
+        self.restart_notice_seconds = restart_notice_seconds
         self.restart_refuses_connections = restart_refuses_connections
         self.csrf = csrf
         self.system_message: str | None = None
         self.num_executors = 2
         self.mode = "NORMAL"
         self.quieting_down = False
+        self.builds: list[Build] = []  # running builds: they keep a safe restart waiting
+        self.change_delays: list[float] = []  # delay_changes()
+        self.changes_in_flight = 0  # JCasC changes being applied right now
         self.faults = Faults()
         self.lock = threading.RLock()
         self.sessions: dict[str, dict[str, Any]] = {}
         self._crumb_salt = _secrets.token_bytes(16)
+        # Jenkins.SESSION_HASH: computed once per JVM start, sent as X-Jenkins-Session
         self.instance_id = uuid.uuid4().hex[:8]
         self.restart_count = 0
         self.restarting = False
+        self.restart_phase: str | None = None  # None | "quieting" | "notice" (HudsonIsRestarting) | "down" (HudsonIsLoading)
         self._restart_pending = False
         self.boot_error: str | None = None
         self.requests: list[tuple[str, str]] = []  # (method, path) log for assertions
@@ -287,6 +308,21 @@ class JenkinsSim:
         change someone else makes between a client's requests)."""
         self.faults.add(Fault(path, count, "call", method=method, skip=skip, action=action))
 
+    def redirect_next(self, path: str, location: str, count: int = 1, status: int = 302) -> None:
+        """Answer `status` with `Location: location` (a reverse proxy, a moved Jenkins, or a
+        hostile server sending the client elsewhere)."""
+        self.faults.add(Fault(path, count, "redirect", status=status, location=location))
+
+    def trickle_next(self, path: str, count: int = 1, seconds: float = 5.0, head: bool = False) -> None:
+        """Answer 200 one byte at a time, spread over `seconds`: the body (head=False) or the
+        status line and headers (head=True). Every single read is quick; the whole is slow."""
+        self.faults.add(Fault(path, count, "trickle-head" if head else "trickle", seconds=seconds))
+
+    def oversize_next(self, path: str, count: int = 1, size: int | None = None, declared: bool = False) -> None:
+        """Answer 200 with a body of `size` bytes (None: never ending); `declared` sends its
+        Content-Length first."""
+        self.faults.add(Fault(path, count, "oversize", size=size, declared=declared))
+
     def fail_apply_halfway(self) -> None:
         """The next apply/configure/reload sets authorizationStrategy, then fails before
         securityRealm (JCasC configures authorizationStrategy first)."""
@@ -301,24 +337,60 @@ class JenkinsSim:
         with self.lock:
             self._crumb_salt = _secrets.token_bytes(16)
 
+    def disable_plugin(self, name: str) -> None:
+        """Disable a plugin (its disable file): it stays loaded until the next restart, and
+        no restart loads it again until it is enabled."""
+        self.plugin_manager.set_enabled(name, False)
+
     def fail_plugin_install(self, name: str) -> None:
         self.plugin_manager.fail_installs.add(name)
 
+    # ---------------------------------------------------------------- builds
+    def start_build(self, seconds: float | None = None) -> "Build":
+        """A build on an executor of the built-in node; it ends after `seconds`, or when
+        `build.finish()` is called (None)."""
+        build = Build(None if seconds is None else time.monotonic() + seconds)
+        with self.lock:
+            self.builds.append(build)
+        return build
+
+    def busy_executors(self) -> int:
+        """ComputerSet.getBusyExecutors: executors running a build."""
+        with self.lock:
+            self.builds = [b for b in self.builds if b.running()]
+            return len(self.builds)
+
     # ---------------------------------------------------------------- restart
     def begin_restart(self) -> None:
-        """Jenkins.doSafeRestart: the response (a redirect) goes out first; shortly after, the
-        controller goes down (503 from HudsonIsLoading, or refused connections)."""
+        """Jenkins.safeRestart (core Jenkins.java 4670-4697): quietDownInfo is set before the
+        response (a redirect) goes out; the "safe-restart thread" then waits, for as long as
+        it takes, until no executor is busy (doQuietDown(block=true, timeout=0) polling
+        RestartListener.isAllReady every second) while Jenkins answers normally; if the quiet
+        down was cancelled meanwhile it gives up, else it serves HudsonIsRestarting (503) for
+        10 s and restarts the JVM (a new SESSION_HASH)."""
         with self.lock:
             if self._restart_pending:
                 return
             self._restart_pending = True
+            self.quieting_down = True
+            self.restart_phase = "quieting"
         refuse = self.restart_refuses_connections or (self.faults.restart_never_returns and self.faults.restart_refuses)
 
         def run() -> None:
             time.sleep(0.05)  # let the /safeRestart response and its redirect go out
+            while self.quieting_down and self.busy_executors():
+                time.sleep(0.01)
+            if not self.quieting_down:
+                with self.lock:  # "Safe-restart mode cancelled"
+                    self._restart_pending = False
+                    self.restart_phase = None
+                return
+            self.restart_phase = "notice"
             self.restarting = True
+            time.sleep(self.restart_notice_seconds)
             if refuse:
                 self._unbind()
+            self.restart_phase = "down"
             if self.faults.restart_never_returns:
                 return
             time.sleep(self.restart_seconds)
@@ -338,6 +410,8 @@ class JenkinsSim:
                 old = self._realm
                 self._realm = JwtRealm(**old.config())
             self.quieting_down = False
+            self.builds.clear()  # (a real restart waits for them; builds started during the notice die)
+            self.instance_id = uuid.uuid4().hex[:8]  # a new JVM, a new SESSION_HASH
             self.restart_count += 1
             self.items.reload_from_disk()  # items load from their config.xml files again
             self.boot_error = None
@@ -347,6 +421,7 @@ class JenkinsSim:
                 except casc.CascError as e:
                     self.boot_error = e.message
             self.restarting = False
+            self.restart_phase = None
             self._restart_pending = False
 
     # ---------------------------------------------------------------- casc
@@ -405,7 +480,26 @@ class JenkinsSim:
                 self.mode = plan.scalars["mode"]
 
     def apply(self, text: str, source_name: str = "/configuration-as-code/apply") -> None:
-        self._apply_sources([casc.YamlSource(source_name, text)])
+        with self.lock:
+            delay = self.change_delays.pop(0) if self.change_delays else 0.0
+        with self.lock:
+            self.changes_in_flight += 1
+        try:
+            if delay:
+                # a slow configure: the request thread carries on after the client has gone
+                # (Jetty does not abandon a running request when its client disconnects)
+                time.sleep(delay)
+            self._apply_sources([casc.YamlSource(source_name, text)])
+        finally:
+            with self.lock:
+                self.changes_in_flight -= 1
+
+    def delay_changes(self, *seconds: float) -> None:
+        """The next JCasC apply/configure changes, one per value, are applied only after that
+        many seconds (0: at once); the answer comes after that, so a client with a shorter
+        timeout gives up while the change is still on its way."""
+        with self.lock:
+            self.change_delays.extend(seconds)
 
     def reload(self) -> None:
         self._apply_sources([])
@@ -442,6 +536,58 @@ class _Headers:
 
     def get(self, k: str, default: Any = None) -> Any:
         return self._d.get(k.lower(), default)
+
+
+def _parse_tree(spec: str) -> dict[str, Any]:
+    """Stapler's `tree` parameter (org/kohsuke/stapler/export/TreePruner.java ByDepth /
+    NamedPathPruner): `a,b[c,d]`; `{m,n}` ranges are accepted and ignored here."""
+    out: dict[str, Any] = {}
+    i = 0
+
+    def parse(level: dict[str, Any]) -> None:
+        nonlocal i
+        name = ""
+        while i < len(spec):
+            ch = spec[i]
+            i += 1
+            if ch == "[":
+                sub: dict[str, Any] = {}
+                parse(sub)
+                level[name.strip()] = sub
+                name = ""
+            elif ch == "]":
+                if name.strip():
+                    level[name.strip()] = {}
+                return
+            elif ch == "{":
+                while i < len(spec) and spec[i] != "}":
+                    i += 1
+                i += 1
+            elif ch == ",":
+                if name.strip():
+                    level[name.strip()] = {}
+                name = ""
+            else:
+                name += ch
+        if name.strip():
+            level[name.strip()] = {}
+
+    parse(out)
+    return out
+
+
+def prune_tree(obj: Any, spec: str | dict[str, Any]) -> Any:
+    """Keep only the named properties (and `_class`, which Stapler always writes)."""
+    wanted = _parse_tree(spec) if isinstance(spec, str) else spec
+    if isinstance(obj, list):
+        return [prune_tree(x, wanted) for x in obj]
+    if not isinstance(obj, dict):
+        return obj
+    out = {k: v for k, v in obj.items() if k == "_class"}
+    for k, sub in wanted.items():
+        if k in obj:
+            out[k] = prune_tree(obj[k], sub) if sub else obj[k]
+    return out
 
 
 def _page(title: str, body: str) -> str:
@@ -507,6 +653,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
 
     def _json(self, obj: Any, status: int = 200) -> None:
+        tree = getattr(self, "query", {}).get("tree")
+        if tree:
+            obj = prune_tree(obj, tree)
         self._send(status, json.dumps(obj, separators=(",", ":")), "application/json;charset=utf-8",
                    {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "deny"})
 
@@ -600,14 +749,26 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             if fault.kind == "hang":
                 time.sleep(fault.seconds)
+            elif fault.kind == "redirect":
+                self._send(fault.status, b"", headers={"Location": fault.location})
+                return
+            elif fault.kind in ("trickle", "trickle-head", "oversize"):
+                self._misbehave(fault)
+                return
             else:
                 self._send(fault.status, _page(f"Error {fault.status}", "<p>jenkins_sim injected fault</p>"))
                 return
 
         if sim.restarting:
-            # hudson/util/HudsonIsLoading.java: every request gets 503 while Jenkins starts
-            self._send(503, _page("Starting Jenkins", "<p>Please wait while Jenkins is getting ready to work...</p>"),
-                       jenkins_headers=False)
+            if sim.restart_phase == "notice":
+                # hudson/util/HudsonIsRestarting.java doDynamic: 503 for every request while the
+                # safe-restart thread waits its 10 s
+                self._send(503, _page("Restarting Jenkins", "<p>Please wait while Jenkins is restarting...</p>"),
+                           jenkins_headers=False)
+            else:
+                # hudson/util/HudsonIsLoading.java: every request gets 503 while Jenkins starts
+                self._send(503, _page("Starting Jenkins", "<p>Please wait while Jenkins is getting ready to work...</p>"),
+                           jenkins_headers=False)
             return
 
         if sim.boot_error is not None:
@@ -631,19 +792,51 @@ class _Handler(BaseHTTPRequestHandler):
 
         segs = [s for s in path.split("/") if s]
         first = segs[0] if segs else ""
+        # TokenReloadAction authenticates with its own token, not a crumb
+        crumb_exempt = api_token or first == "reload-configuration-as-code"
+        if self.command == "POST" and sim.csrf and not crumb_exempt and not self._crumb_ok(ident):
+            # hudson/security/csrf/CrumbFilter.java, a servlet filter that runs right after the
+            # authentication filter and before Stapler (core META-INF/web-fragment.xml), so
+            # before the Overall/Read check below; ApiCrumbExclusion exempts API-token requests
+            self._error(403, "No valid crumb was included in the request")
+            return
+
         if first not in UNPROTECTED and not sim.has_permission(ident, acl.READ):
             # jenkins/model/Jenkins.java getTarget(): Overall/Read on everything else (D.6)
             self._deny(ident, acl.READ)
             return
 
-        # TokenReloadAction authenticates with its own token, not a crumb
-        crumb_exempt = api_token or first == "reload-configuration-as-code"
-        if self.command == "POST" and sim.csrf and not crumb_exempt and not self._crumb_ok(ident):
-            # hudson/security/csrf/CrumbFilter.java; ApiCrumbExclusion exempts API-token requests
-            self._error(403, "No valid crumb was included in the request")
-            return
-
         self._route(path, segs)
+
+    def _misbehave(self, fault: Fault) -> None:
+        """Answers no real Jenkins gives, for the client's bounds (issue 10 class 8)."""
+        self.close_connection = True
+        body = b'{"_class":"hudson.model.Hudson","quietingDown":false}' + b" " * 60
+        head = (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Jenkins: {self.sim.version}\r\n"
+                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
+        try:
+            if fault.kind == "oversize":
+                headers = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                if fault.declared and fault.size is not None:
+                    headers += f"Content-Length: {fault.size}\r\n"
+                self.wfile.write((headers + "\r\n").encode())
+                block = b"[" + b"0," * 32767 + b"0"
+                sent = 0
+                while fault.size is None or sent < fault.size:
+                    self.wfile.write(block)
+                    sent += len(block)
+                return
+            data = head + body if fault.kind == "trickle-head" else body
+            if fault.kind == "trickle":
+                self.wfile.write(head)
+                self.wfile.flush()
+            pause = fault.seconds / len(data)
+            for i in range(len(data)):
+                self.wfile.write(data[i:i + 1])
+                self.wfile.flush()
+                time.sleep(pause)
+        except OSError:
+            pass  # the client gave up, as it should
 
     def _crumb_ok(self, ident: Identity) -> bool:
         given = self.headers.get(CRUMB_FIELD)
@@ -676,12 +869,17 @@ class _Handler(BaseHTTPRequestHandler):
         if segs and segs[0] == "manage" and len(segs) > 1 and segs[1] == "configuration-as-code":
             segs = segs[1:]  # management links also resolve under /manage/ (A.1)
         key = "/".join(segs)
-        depth = int(self.query.get("depth", "0") or 0)
+        # with `tree`, Stapler walks as deep as the tree names (the depth parameter is ignored)
+        depth = 99 if "tree" in self.query else int(self.query.get("depth", "0") or 0)
 
         if key == "":
             self._send(200, _page("Dashboard", f"<p>Jenkins {html.escape(sim.version)}</p>"))
         elif key == "api/json":
             self._json(self._root_json())
+        elif key == "computer/api/json":
+            # hudson/model/ComputerSet.java @Exported getBusyExecutors / getTotalExecutors
+            self._json({"_class": "hudson.model.ComputerSet", "busyExecutors": sim.busy_executors(),
+                        "displayName": "Nodes", "totalExecutors": sim.num_executors})
         elif key in ("login", "securityRealm", "logout", "error", "oops", "accessDenied"):
             self._send(200, _page("Sign in", "<p>jenkins_sim</p>"))
         elif key == "whoAmI/api/json":
@@ -730,6 +928,14 @@ class _Handler(BaseHTTPRequestHandler):
             # PluginManager.doInstallNecessaryPlugins: redirectViaContextPath (newer cores:
             # "pluginManager/updates/", older: "updateCenter")
             self._redirect(sim.url + "pluginManager/updates/")
+        elif len(segs) == 4 and segs[:2] == ["pluginManager", "plugin"] and segs[3] in ("makeEnabled", "makeDisabled"):
+            # PluginWrapper.doMakeEnabled/doMakeDisabled (PluginWrapper.java:1346-1360): ADMINISTER
+            if not self._post_only() or not self._need(acl.ADMINISTER):
+                return
+            if not sim.plugin_manager.set_enabled(segs[2], segs[3] == "makeEnabled"):
+                self._send(404, _page("Not Found", ""))
+                return
+            self._send(200, b"")
         elif key in ("pluginManager/updates", "pluginManager", "updateCenter"):
             if self._need(SYSTEM_READ):
                 self._send(200, _page("Plugins", ""))

@@ -122,6 +122,22 @@ LONG_NAMES: dict[str, str] = {
 }
 
 
+@dataclass
+class Build:
+    """A build occupying an executor until `end` (time.monotonic), or until finish()."""
+
+    end: float | None
+    finished: bool = False
+
+    def running(self) -> bool:
+        import time
+
+        return not self.finished and (self.end is None or time.monotonic() < self.end)
+
+    def finish(self) -> None:
+        self.finished = True
+
+
 @dataclass(frozen=True)
 class Identity:
     """The Spring Authentication as the filters leave it."""

@@ -311,3 +311,20 @@ def test_sources_script_without_the_plugin_fails_like_groovy(jenkins_sim_factory
     plugins = {k: v for k, v in DEFAULT_PLUGINS.items() if k != "configuration-as-code"}
     out = _sources(jenkins_sim_factory(plugins=plugins))
     assert out.startswith("groovy.lang.MissingPropertyException") and "\tat Script1" in out
+def test_script_console_walk_of_the_jcasc_sources(jenkins_sim_factory) -> None:  # type: ignore[no-untyped-def]
+    """The script console answers a walk of ConfigurationAsCode.get().getSources()
+    (configuration-as-code-plugin@2115.vf6de120eef70 ConfigurationAsCode.java:165-167, expanded
+    with configs(), :800-822) as Groovy would: per file, which listed `jenkins` keys it has."""
+    import requests
+
+    from jcasc_gen.live.disk import SECTIONS_SCRIPT as SCRIPT  # the shape of script this answers; the answer comes from casc_files
+
+    sim = jenkins_sim_factory(casc_files=[("/casc/a.yaml", "jenkins:\n  securityRealm:\n    local: {}\n  systemMessage: x\n")])
+    sim.casc_files.append(("/casc/b.yaml", "jenkins: [\n"))  # broken since the start
+    r = requests.post(sim.url + "scriptText", data={"script": SCRIPT}, auth=("admin", "admin-token"), timeout=5)
+    assert r.status_code == 200
+    assert r.text.splitlines() == [
+        'jcasc-gen-source {"source":"/casc/a.yaml","sections":["securityRealm"]}',
+        'jcasc-gen-source {"source":"/casc/b.yaml","error":"org.yaml.snakeyaml.scanner.ScannerException"}',
+        "jcasc-gen-sources-end",
+    ]

@@ -63,3 +63,21 @@ def test_expire_crumbs(jenkins_sim_factory, pomerium_side) -> None:  # type: ign
     assert c.post("configuration-as-code/check", data="jenkins: {}\n").status_code == 403
     c.fetch_crumb()
     assert c.post("configuration-as-code/check", data="jenkins: {}\n").status_code == 200
+
+
+def test_a_delayed_change_lands_after_the_client_gave_up(jenkins_sim: JenkinsSim) -> None:
+    """delay_changes: the configure request runs on after its client timed out (Jetty does
+    not stop a running request when the client disconnects), so the change lands late."""
+    import requests
+
+    jenkins_sim.delay_changes(0.6)
+    try:
+        requests.post(jenkins_sim.url + "configuration-as-code/configure", data="jenkins:\n  systemMessage: late\n",
+                      auth=("admin", "admin-token"), headers={"Content-Type": "application/x-yaml"}, timeout=0.2)
+        raise AssertionError("the answer should have been late")
+    except requests.Timeout:
+        pass
+    assert jenkins_sim.system_message is None
+    from .helpers import wait_until
+
+    wait_until(lambda: jenkins_sim.system_message == "late")

@@ -64,7 +64,7 @@ def test_wait_for_normal_op_connection_error_escapes(jenkins_sim_factory) -> Non
     s = jenkins.Jenkins(sim.url, "admin", "admin-token")
     s.get_whoami()
     s.jenkins_open(requests.Request("POST", sim.url + "safeRestart"))
-    time.sleep(0.1)
+    wait_until(lambda: sim.restart_phase == "down")
     with pytest.raises(requests.ConnectionError):
         s.wait_for_normal_op(1)
     _wait_up(sim.url)

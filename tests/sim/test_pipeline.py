@@ -194,3 +194,22 @@ def test_script_url_fetch_is_real_and_fails_like_the_jdk(jenkins_sim: JenkinsSim
 def test_unknown_url_404_after_read(jenkins_sim: JenkinsSim) -> None:
     """Stapler: no such object -> 404 (for a user with Overall/Read)."""
     assert requests.get(jenkins_sim.url + "nosuch/thing", auth=("admin", "admin-token"), timeout=5).status_code == 404
+
+
+def test_crumb_filter_runs_before_overall_read(jenkins_sim_factory, pomerium_side) -> None:  # type: ignore[no-untyped-def]
+    """jenkinsci/jenkins@jenkins-2.568.2 core/src/main/resources/META-INF/web-fragment.xml:159-169:
+    the authentication filter, then the CSRF filter (CrumbFilter.java:124-156), both before
+    Stapler dispatches to Jenkins.getTarget() (Jenkins.java:5217, the Overall/Read check).
+    So a POST whose JWT was rejected (an anonymous request, which cannot fetch a crumb) gets
+    "No valid crumb", not "Authentication required"; a GET still gets the Read denial."""
+    from .helpers import HDR, jwt_sim
+
+    sim = jwt_sim(jenkins_sim_factory, pomerium_side)
+    forged = pomerium_side.mint_with_foreign_key("admin@example.com", [])
+    c = Client(sim.url, headers={HDR: forged})
+    assert c.get("crumbIssuer/api/json").status_code == 403  # anonymous: no Overall/Read, no crumb
+    r = c.post("configuration-as-code/check", data="jenkins: {}\n")
+    assert r.status_code == 403 and "No valid crumb was included in the request" in r.text
+    assert "X-You-Are-Authenticated-As" not in r.headers
+    g = c.get("api/json")
+    assert g.status_code == 403 and g.headers["X-You-Are-Authenticated-As"] == "anonymous"

@@ -133,7 +133,8 @@ def test_restart_invalidates_sessions_and_crumbs(jenkins_sim_factory, pomerium_s
 def test_restart_refusing_connections(jenkins_sim_factory) -> None:  # type: ignore[no-untyped-def]
     """While the JVM is down the port refuses connections (restart_refuses_connections)."""
     sim = jenkins_sim_factory(restart_seconds=0.15, restart_refuses_connections=True)
-    requests.post(sim.url + "safeRestart", auth=AUTH, timeout=5)
+    # not following the redirect: under load its GET can land once the port is already closed
+    requests.post(sim.url + "safeRestart", auth=AUTH, timeout=5, allow_redirects=False)
 
     def refused() -> bool:
         try:
@@ -145,3 +146,59 @@ def test_restart_refusing_connections(jenkins_sim_factory) -> None:  # type: ign
     wait_until(refused)
     wait_until(lambda: not refused())
     assert sim.restart_count == 1
+
+
+def _restart(sim: JenkinsSim) -> None:
+    n = sim.restart_count
+    requests.post(sim.url + "safeRestart", auth=AUTH, timeout=5)
+    wait_until(lambda: sim.restart_count == n + 1)
+
+
+def test_a_restart_does_not_enable_a_disabled_plugin(jenkins_sim: JenkinsSim) -> None:
+    """jenkinsci/jenkins@jenkins-2.568.2 core/src/main/java/hudson/PluginWrapper.java:516
+    (`active = !disableFile.exists()` at start) and :925-927 (isEnabled); doMakeEnabled
+    (:1346-1350, ADMINISTER) removes the disable file, effective at the next start."""
+    jenkins_sim.disable_plugin("matrix-auth")
+    _restart(jenkins_sim)
+    p = jenkins_sim.plugins["matrix-auth"]
+    assert (p.enabled, p.active) == (False, False)
+    _restart(jenkins_sim)
+    assert jenkins_sim.plugins["matrix-auth"].active is False  # still: no restart enables it
+    r = requests.post(jenkins_sim.url + "pluginManager/plugin/matrix-auth/makeEnabled", auth=AUTH, timeout=5)
+    assert r.status_code == 200
+    assert (p.enabled, p.active) == (True, False)  # enabled now, loaded at the next start
+    _restart(jenkins_sim)
+    assert p.active is True
+
+
+def test_install_skips_a_version_the_update_center_does_not_offer(jenkins_sim: JenkinsSim) -> None:
+    """PluginManager.java:2215-2234 prevalidateConfig: UpdateCenter.getPlugin(name, requested)
+    (UpdateCenter.java:735-746, 779-782) is null when the site offers only an older version:
+    the plugin is skipped, no job, a WARNING in the log."""
+    xml = '<jenkins><install plugin="jwt-auth@0.4.0"/><install plugin="matrix-auth@9.9"/></jenkins>'
+    r = requests.post(jenkins_sim.url + "pluginManager/installNecessaryPlugins", data=xml, auth=AUTH,
+                      headers={"Content-Type": "text/xml"}, timeout=5, allow_redirects=False)
+    assert r.status_code == 302
+    assert _uc(jenkins_sim)["jobs"] == [] and "jwt-auth" not in jenkins_sim.plugins
+    assert jenkins_sim.plugins["matrix-auth"].version == "3.2.8"
+    assert jenkins_sim.plugin_manager.log == ["No such plugin jwt-auth to install", "No such plugin matrix-auth to upgrade"]
+
+
+def test_a_plugin_attribute_without_version_is_malformed(jenkins_sim: JenkinsSim) -> None:
+    """PluginManager.java:2310-2312: `[^@]+@[^@]+` or SAXException("Malformed plugin attribute")."""
+    r = requests.post(jenkins_sim.url + "pluginManager/installNecessaryPlugins", data='<jenkins><install plugin="jwt-auth"/></jenkins>',
+                      auth=AUTH, headers={"Content-Type": "text/xml"}, timeout=5, allow_redirects=False)
+    assert r.status_code == 500 and _uc(jenkins_sim)["jobs"] == []
+
+
+def test_update_center_lists_what_it_offers(jenkins_sim: JenkinsSim) -> None:
+    """UpdateSite @Exported availables (not installed, UpdateSite.java:429) and updates
+    (installed, newer offered: PluginWrapper.getUpdateInfo, PluginWrapper.java:1054-1059)."""
+    r = requests.get(jenkins_sim.url + "updateCenter/api/json",
+                     params={"tree": "sites[id,availables[name,version],updates[name,version]]"}, auth=AUTH, timeout=5)
+    site = r.json()["sites"][0]
+    assert site["id"] == "default"
+    offered = {p["name"]: p["version"] for p in site["availables"] + site["updates"]}
+    assert offered["jwt-auth"] == "0.3.0" and offered["matrix-auth"] == "3.2.9"
+    assert "configuration-as-code" in {p["name"] for p in site["updates"]}
+    assert "jwt-auth" not in {p["name"] for p in site["updates"]}

@@ -1,0 +1,178 @@
+"""Steps 1 and 2: who answers and who we act as (preflight), then what is refused before
+anything changes (guard, the JWKS reachability check, the confirmation)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...client import JenkinsError, ServerError, Unreachable
+from ...exitcodes import ExitCode
+from ..guard import Refusal, check as guard_check
+from ..plan import Plan
+from ..state import LiveState, read_state, realm_symbol, strategy_symbol
+from .context import ApplyRun, Stop
+
+__all__ = ["preflight", "read_items", "reads_from_disk", "guard", "confirm"]
+
+
+def preflight(run: ApplyRun) -> LiveState:
+    step = "preflight"
+    anon = run.client(None)
+    try:
+        version = anon.version()
+    except JenkinsError as exc:
+        raise run.stop(step, ExitCode.UNREACHABLE, exc.message, exc.hint, cause=exc) from None
+    run.result.jenkins_version = version
+    run.log(step, f"{run.creds.conn.url} answers" + (f", Jenkins {version}" if version else " (no X-Jenkins header: is this Jenkins?)"))
+    notes = []
+    candidates = ([run.creds.pre] if run.creds.pre else []) + ([run.creds.post.auth()] if run.creds.post else [])
+    for auth in candidates:
+        c = run.client(auth)
+        ok, why, error = run.admin_check(c)
+        if ok:
+            run.acting, run.acting_name = c, why
+            break
+        if isinstance(error, ServerError) and error.status == 404:
+            raise run.stop(step, ExitCode.USAGE, "the configuration-as-code plugin does not answer (404)",
+                           "install configuration-as-code (it is in the generated plugins.txt) and run again")
+        if isinstance(error, Unreachable):
+            raise run.stop(step, ExitCode.UNREACHABLE, error.message, error.hint, cause=error)
+        notes.append(why)
+    if run.acting is None:
+        raise run.stop(step, ExitCode.UNREACHABLE, "no credential administers Jenkins: " + "; ".join(notes),
+                       "the API token (or JWT) must belong to someone with Overall/Administer; "
+                       "once jwtAuth is the realm only a JWT works")
+    run.log(step, f"acting as {run.acting_name!r} ({run.acting.auth.describe()}) with Overall/Administer")
+    try:
+        state = read_state(run.acting, offers=True)
+    except JenkinsError as exc:
+        raise run.stop(step, exc.exit_code, exc.message, exc.hint, cause=exc) from None
+    casc = state.plugins.get("configuration-as-code")
+    run.log(step, f"configuration-as-code {casc.version if casc else '?'}; realm {realm_symbol(state.document)}, "
+                  f"strategy {strategy_symbol(state.document)}")
+    run.record(step, "passed", f"acting as {run.acting_name}")
+    return state
+
+
+def read_items(run: ApplyRun, state: LiveState) -> tuple[list[Any], dict[str, list[str]]]:
+    """Every item of authorization.items as Jenkins has it now (the items' snapshot)."""
+    from ..item_step import plan_items
+
+    if not run.spec.authorization.items:
+        return [], {}
+    assert run.acting is not None
+    try:
+        changes, effects = plan_items(run.acting, run.spec, state.document, create_folders=run.opts.create_folders)
+    except JenkinsError as exc:
+        raise run.stop("preflight", exc.exit_code, f"reading the items: {exc.message}", exc.hint, cause=exc) from None
+    run.log("preflight", f"read {len(changes)} item{'s' if len(changes) != 1 else ''} of authorization.items")
+    return changes, effects
+
+
+def reads_from_disk(run: ApplyRun, state: LiveState) -> bool:
+    """When a JCasC file on disk declares the realm or the matrix, posting them would merge
+    with it (a conflict, or a matrix's entries the union of both) and every restart would
+    put the file's back: wait for the deployed files instead (live/reload.py). True when
+    that took over. With `--via-api` it only says so, and posts."""
+    from ..disk import read_disk_config
+    from ..reload import ReloadOptions, ReloadWaiter
+
+    assert run.acting is not None
+    disk = read_disk_config(run.acting)
+    if not disk.from_disk:
+        if disk.sources is None:
+            run.log("preflight", f"note: {disk.describe()}; posting the realm and matrix")
+        return False
+    run.log("preflight", disk.describe())
+    if disk.security_from_disk is False:
+        return False  # the files configure other things: posting the managed sections merges with nothing
+    if run.opts.via == "api":
+        run.log("preflight", "warning: --via-api: posting anyway; a realm in a file is then a conflict and a matrix the "
+                             "union of both, which the verification finds and the rollback undoes")
+        return False
+    if run.opts.dry_run:
+        run.emit("dry run: apply would wait for the deployed files to equal the spec (`--via-api` posts anyway); "
+                 "nothing was changed")
+        return True
+    run.log("preflight", "waiting for the deployed files instead of posting (`--via-api` posts anyway)")
+    waiter = ReloadWaiter(run.spec, run.creds, ReloadOptions(run.opts.reload_timeout, run.opts.poll), run.emit)
+    reloaded = waiter.run(acting=run.acting, acting_name=run.acting_name, state=state, disk=disk)
+    run.result.code, run.result.checks = reloaded.code, reloaded.checks
+    run.result.steps += reloaded.steps
+    run.result.plan = reloaded.plan or run.result.plan
+    return True
+
+
+def guard(run: ApplyRun, plan: Plan) -> None:
+    refusals = [Refusal(b, "") for b in plan.blockers] or guard_check(run.spec, plan, run.creds.post)
+    refusals += [Refusal(p, "create the item in Jenkins first, or pass --create-folders to create missing ones as empty folders"
+                         if "does not exist" in p else "fix the spec or the item, then run again") for p in plan.item_problems]
+    if not refusals and plan.realm_changes and run.creds.post is not None:
+        refusals = _jwks_refusals(run)
+    if not refusals and plan.config_changes and run.creds.post is not None and run.creds.post.given is not None:
+        refusals = _given_jwt_refusals(run, plan)
+    if refusals:
+        for r in refusals:
+            run.log("guard", f"refused: {r}")
+        run.record("guard", "failed", "; ".join(r.message for r in refusals))
+        run.emit("nothing was changed")
+        raise Stop(ExitCode.USAGE)
+    post = run.creds.post
+    run.log("guard", "passed" + (f": after the switch, {post.principal!r} ({post.source}) is accepted and administers Jenkins"
+                                 if post else ""))
+    run.record("guard", "passed")
+
+
+def _jwks_refusals(run: ApplyRun) -> list[Refusal]:
+    from ...client import fetch
+    from ..jwks import check_jwks
+
+    if not run.opts.jwks_check:
+        run.log("guard", "warning: --no-jwks-check: not checking that Jenkins can fetch the JWKS")
+        return []
+    assert run.acting is not None and run.creds.post is not None
+    verdict = check_jwks(run.spec.jwt.jwks_url, run.creds.post.kid(), run_script=run.acting.run_script,
+                         fetch_here=lambda url: fetch(url, timeout=run.creds.conn.timeout))
+    for note in verdict.notes:
+        run.log("guard", note)
+    return verdict.refusals
+
+
+def run_budget(run: ApplyRun, plan: Plan) -> tuple[float, str]:
+    """How long a credential must stay valid from now on (seconds, and why): the change and
+    its verification take well under a minute; a plugin install adds a restart that may
+    take up to --restart-timeout."""
+    if plan.plugins:
+        return 60.0 + run.opts.restart_timeout, (f"up to {60 + run.opts.restart_timeout:g}s: plugins, a restart that may take "
+                                                 f"--restart-timeout {run.opts.restart_timeout:g}s, then the change")
+    return 60.0, "up to a minute for the change and its verification"
+
+
+def _given_jwt_refusals(run: ApplyRun, plan: Plan) -> list[Refusal]:
+    from ...client import fetch
+    from ..given_jwt import expiry_refusal, signature_refusals
+    from ..jwks import read_keys
+
+    post = run.creds.post
+    assert post is not None and run.acting is not None
+    url = run.spec.jwt.jwks_url
+    acting = run.acting
+    reader = (lambda: read_keys(url, run_script=acting.run_script, fetch_here=lambda u: fetch(u, timeout=run.creds.conn.timeout))
+              ) if run.opts.jwks_check and url else None
+    refusals, note = signature_refusals(post, url or "(no jwt.jwks_url)", reader)
+    if note:
+        run.log("guard", note)
+    if refusals:
+        return refusals
+    must_last, why = run_budget(run, plan)
+    late = expiry_refusal(post, must_last, why)
+    return [late] if late else []
+
+
+def confirm(run: ApplyRun, plan: Plan) -> None:
+    if run.opts.yes or run.opts.dry_run:
+        return
+    ask = run.opts.confirm
+    if ask is None or not ask(f"Apply these changes to {run.creds.conn.url}? [y/N] "):
+        run.emit("not confirmed; nothing was changed (use --yes in CI)")
+        raise Stop(ExitCode.USAGE)
