@@ -225,3 +225,29 @@ def test_plan_says_when_jenkins_reads_jcasc_files_from_disk(make_site: Any) -> N
     with pytest.raises(jcasc_gen.JcascGenError, match='via="reload" changes nothing anyway'):
         _jenkins(plain, []).apply(jcasc_gen.load(plain.spec_path), via="reload", dry_run=True)
 
+
+def test_plan_names_what_apply_would_refuse_with_exit_code_2(make_site: Any) -> None:
+    from tests.jenkins_sim import DEFAULT_PLUGINS
+
+    site = make_site(plugins={**DEFAULT_PLUGINS, "jwt-auth": "0.3.0"}, disabled_plugins=["jwt-auth"])
+    spec = jcasc_gen.load(site.spec_path)
+    plan = _jenkins(site, []).plan(spec)
+    assert (plan.ok, plan.exit_code) == (False, 2)
+    change = next(p for p in plan.plugins if p.name == "jwt-auth")
+    assert change.action == "enable" and not change.needs_restart and change.blocker() is not None
+    assert plan.blockers == (change.blocker(),) and not plan.restart
+    assert plan.to_json()["blockers"] == list(plan.blockers)
+    assert f"refused  {plan.blockers[0]}" in plan.lines()
+    # apply refuses it the same way, before anything changes
+    applied = _jenkins(site, []).apply(spec, poll_interval=0.02)
+    assert applied.exit_code == 2 and [(s.name, s.status) for s in applied.steps][-1] == ("guard", "failed")
+    assert applied.end_state is None and site.sim.restart_count == 0
+
+
+def test_after_a_rollback_the_result_says_what_jenkins_holds(site: Site) -> None:
+    # the realm switch answers too late: the run rolls back, then reads what Jenkins holds
+    site.sim.delay_changes(0.0, 1.6)
+    applied = _jenkins(site, [], timeout=0.3).apply(jcasc_gen.load(site.spec_path), poll_interval=0.02)
+    assert applied.rolled_back and applied.exit_code == 4
+    assert applied.end_state == {"realm": "local", "strategy": "loggedInUsersCanDoAnything"}
+    assert applied.to_json()["end_state"] == applied.end_state
