@@ -147,6 +147,14 @@ def compile_schema(root: Mapping[str, Any]) -> Check:
         if key == "oneOf":
             subs = [build(x) for x in arg]
             return lambda v: sum(1 for f in subs if f(v)) == 1
+        if key == "if":
+            # then/else only count beside an if (jsonschema's `if_`); alone they are ignored
+            cond = build(arg)
+            then = build(s.get("then", True))
+            otherwise = build(s.get("else", True))
+            return lambda v: then(v) if cond(v) else otherwise(v)
+        if key in ("then", "else"):
+            return lambda v: True
         raise Unsupported(key)
 
     return build(root)

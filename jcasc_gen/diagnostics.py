@@ -33,15 +33,19 @@ class Diagnostic:
     hint: str | None = None
     severity: Severity = "error"
     code: str | None = None  # lint finding id, e.g. "JG101"
+    # The controllers (of a spec with `controllers:`) whose merged spec has this problem; one
+    # diagnostic stands for all of them when they share it (a base line every controller inherits).
+    controllers: tuple[str, ...] = ()
 
     def format(self) -> str:
         sev = "" if self.severity == "error" else f"{self.severity}: "
         code = f"[{self.code}] " if self.code else ""
-        head = f"{self.file}:{self.line}:{self.col}: {self.path}: {sev}{code}{self.message}"
+        who = f"{', '.join(self.controllers)}: " if self.controllers else ""
+        head = f"{who}{self.file}:{self.line}:{self.col}: {self.path}: {sev}{code}{self.message}"
         return head + (f"\n  hint: {self.hint}" if self.hint else "")
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "file": self.file,
             "line": self.line,
             "col": self.col,
@@ -51,6 +55,9 @@ class Diagnostic:
             "message": self.message,
             "hint": self.hint,
         }
+        if self.controllers:  # only for specs with controllers: other documents keep their shape
+            out["controllers"] = list(self.controllers)
+        return out
 
 
 @dataclass
@@ -84,6 +91,18 @@ def strictify(diags: Iterable[Diagnostic], strict: bool) -> list[Diagnostic]:
     if not strict:
         return list(diags)
     return [replace(d, severity="error") if d.severity == "warning" else d for d in diags]
+
+
+def combine_controllers(diags: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """One diagnostic per problem: the same finding from several controllers (a base line they
+    all inherit) becomes one that names them all, in the order they were first seen."""
+    from dataclasses import replace
+
+    merged: dict[Diagnostic, list[str]] = {}
+    for d in diags:
+        names = merged.setdefault(replace(d, controllers=()), [])
+        names.extend(c for c in d.controllers if c not in names)
+    return [replace(d, controllers=tuple(names)) for d, names in merged.items()]
 
 
 class SpecError(JcascGenError):

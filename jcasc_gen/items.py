@@ -124,7 +124,7 @@ def check_items(doc: LoadedDocument, at: Callable[..., None], roles: Mapping[str
                 if key in seen:
                     first = seen[key]
                     same = "" if items[first].get("path") == path else f" ({items[first].get('path')!r})"
-                    at(where + ("path",), f"item {path!r} is already listed at authorization.items[{first}]{same}",
+                    at(where + ("path",), f"item {path!r} is already listed at {doc.describe(base + (first,))}{same}",
                        "Jenkins compares item names case-insensitively; merge the two entries into one")
                 else:
                     seen[key] = i

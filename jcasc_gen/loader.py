@@ -39,12 +39,26 @@ class LoadedDocument:
     _pending: dict[int, tuple[tuple[PathItem, ...], bool]] = field(default_factory=dict, repr=False)
     _raw_lookups: int = field(default=0, repr=False)
 
+    def source_path(self, path: Sequence[PathItem]) -> tuple[PathItem, ...]:
+        """Where in the text the value at `path` of `data` was written. The same path here; a
+        controller's merged document (overlay.py) maps it to the overlay or the base."""
+        return tuple(path)
+
+    @property
+    def controllers(self) -> tuple[str, ...]:
+        """The controllers this document's diagnostics are about (none for a plain spec)."""
+        return ()
+
+    def describe(self, path: Sequence[PathItem]) -> str:
+        """`path` as a message names it: where the user wrote it."""
+        return format_path(self.source_path(path))
+
     def raw_scalar(self, path: Sequence[PathItem]) -> str | None:
         """The text of an unquoted scalar as written (e.g. `0.30`, `yes`), else None."""
         if self._raw_lookups >= _RAW_LOOKUPS:
             return None
         self._raw_lookups += 1
-        return _events.raw_plain_scalar(self.text, tuple(path))
+        return _events.raw_plain_scalar(self.text, self.source_path(path))
 
     def locate(self, path: Sequence[PathItem], *, key: bool = False) -> tuple[int, int]:
         """1-based (line, col) of the value at `path`; of its key when `key` is true.
@@ -53,7 +67,7 @@ class LoadedDocument:
         mapping that should hold it. One pass over the text: for many paths, use
         `diag` for each and `resolve` once.
         """
-        p = tuple(path)
+        p = self.source_path(path)
         return _events.locate_many(self.text, [(p, key)])[(p, key)]
 
     def diag(
@@ -67,8 +81,10 @@ class LoadedDocument:
         code: str | None = None,
     ) -> Diagnostic:
         """A diagnostic at `path`, located later by `resolve` (all at once, one pass)."""
-        d = Diagnostic(self.name, 0, 0, format_path(path), message, hint, severity, code)  # type: ignore[arg-type]
-        self._pending[id(d)] = (tuple(path), key)
+        where = self.source_path(path)
+        d = Diagnostic(self.name, 0, 0, format_path(where), message, hint, severity, code,  # type: ignore[arg-type]
+                       self.controllers)
+        self._pending[id(d)] = (where, key)
         return d
 
     def resolve(self, diags: Sequence[Diagnostic]) -> list[Diagnostic]:

@@ -171,6 +171,7 @@ class Spec:
     plugins: tuple[PluginPin, ...]
     output: Output
     data: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
+    api_url: str | None = None  # jenkins.api_url: where this tool reaches Jenkins directly, when written
 
     @property
     def jenkins_host(self) -> str:
@@ -188,20 +189,31 @@ class LoadedSpec:
     spec: Spec
     document: LoadedDocument
     warnings: list[Diagnostic]
+    controller: str | None = None  # the controller's name, for a spec with `controllers:`
 
 
-def load_spec(path: str | os.PathLike[str], *, display_name: str | None = None) -> LoadedSpec:
+def load_spec(path: str | os.PathLike[str], *, display_name: str | None = None, controller: str | None = None) -> LoadedSpec:
     """Load, check and model a spec file. Raises SpecError with every error found.
 
     The result carries the warnings of validation (lint is separate: `jcasc_gen.lint_rules`).
+    A file with `controllers:` needs `controller`, the one to load (`fleet.load_fleet` loads
+    several).
     """
     with gc_paused():
         doc = load_file(path, display_name=display_name, keep_going=True)
-        return _from_doc(doc, os.path.dirname(os.path.abspath(os.fspath(path))))
+        return _single(doc, os.path.dirname(os.path.abspath(os.fspath(path))), controller)
 
 
-def load_spec_text(text: str | bytes, name: str = "<spec>", base_dir: str = ".") -> LoadedSpec:
-    return _from_doc(load_text(text, name, keep_going=True), os.path.abspath(base_dir))
+def load_spec_text(text: str | bytes, name: str = "<spec>", base_dir: str = ".", *, controller: str | None = None) -> LoadedSpec:
+    return _single(load_text(text, name, keep_going=True), os.path.abspath(base_dir), controller)
+
+
+def _single(doc: LoadedDocument, base_dir: str, controller: str | None) -> LoadedSpec:
+    from .fleet import fleet_from_doc
+
+    if controller is None and not (isinstance(doc.data, dict) and "controllers" in doc.data):
+        return _from_doc(doc, base_dir)
+    return fleet_from_doc(doc, base_dir, only=[controller] if controller is not None else None, one=True).members[0].loaded
 
 
 def _from_doc(doc: LoadedDocument, base_dir: str) -> LoadedSpec:
@@ -278,7 +290,7 @@ _JWT_WITHOUT_POMERIUM: tuple[tuple[str, str], ...] = (
 
 
 _URL_FIELDS: tuple[tuple[str, ...], ...] = (
-    ("jenkins", "url"), ("jenkins", "upstream"), ("pomerium", "authenticate_url"), ("pomerium", "idp", "url"),
+    ("jenkins", "url"), ("jenkins", "upstream"), ("jenkins", "api_url"), ("pomerium", "authenticate_url"), ("pomerium", "idp", "url"),
     ("pomerium", "verify_url"), ("jwt", "jwks_url"),
 )
 
@@ -570,7 +582,8 @@ def check_grants(doc: LoadedDocument, at: Any, grants: Any, where: tuple[PathIte
                 first = seen[key]
                 other = grants[first]
                 other_kind = next(k for k in ("user", "group", "user_or_group") if k in other)
-                at(base + (kind,), f"{kind} {name!r} is already granted by {format_path(where + (first,))} ({other_kind} {other[other_kind]!r})",
+                at(base + (kind,), f"{kind} {name!r} is already granted by {doc.describe(where + (first,))} "
+                   f"({other_kind} {other[other_kind]!r})",
                    "Jenkins matches names case-insensitively; merge the two grants into one")
                 break
         seen.setdefault((kind, low), i)
@@ -607,7 +620,7 @@ def _check_plugins(doc: LoadedDocument, at: Any, extras: list[tuple[int, ExtraPe
             continue  # the schema reports it
         name, _, version = item.partition(":")
         if name in extra_versions or name in pins.REQUIRED:
-            where = "built in" if name in pins.REQUIRED else f"plugins.extra[{extra_versions[name][1]}]"
+            where = "built in" if name in pins.REQUIRED else doc.describe(("plugins", "extra", extra_versions[name][1]))
             if name in pins.REQUIRED and not version:
                 at(("plugins", "extra", i), f"{name!r} is already in the list ({where})", "pin it with plugins.versions instead")
                 continue
@@ -636,7 +649,8 @@ def _check_plugins(doc: LoadedDocument, at: Any, extras: list[tuple[int, ExtraPe
             continue
         ev = extra_versions.get(name)
         if ev and ev[0] and ev[0] != version:
-            at(("plugins", "versions", name), f"{name!r} is pinned twice: {version!r} here and {ev[0]!r} in plugins.extra[{ev[1]}]", "keep one pin")
+            at(("plugins", "versions", name), f"{name!r} is pinned twice: {version!r} here and {ev[0]!r} in "
+               f"{doc.describe(('plugins', 'extra', ev[1]))}", "keep one pin")
         if name == "matrix-auth" and pins.older_than(version, pins.MATRIX_AUTH_MIN):
             at(("plugins", "versions", name), f"matrix-auth {version} is older than {pins.MATRIX_AUTH_MIN}; the `entries` form needs {pins.MATRIX_AUTH_MIN} or newer",
                f"pin {pins.KNOWN_GOOD['matrix-auth']} or remove the pin")
@@ -671,7 +685,9 @@ def _kubernetes_output(value: Any) -> KubernetesOutput | None:
                             options.get("namespace"))
 
 
-def build_spec(data: Mapping[str, Any], *, source: str = "<spec>", base_dir: str = ".") -> Spec:
+def build_spec(data: Mapping[str, Any], *, source: str = "<spec>", base_dir: str = ".", controller: str | None = None) -> Spec:
+    """`controller`: the merged spec of this controller (overlay.py); it writes into its own
+    folder under output.dir."""
     jen = data["jenkins"]
     url = jen["url"]
     upstream = jen.get("upstream", "http://jenkins:8080")
@@ -771,8 +787,10 @@ def build_spec(data: Mapping[str, Any], *, source: str = "<spec>", base_dir: str
         jwt=jwt,
         authorization=authorization,
         plugins=tuple(plugin_list),
-        output=Output(os.path.normpath(os.path.join(base_dir, out.get("dir", "generated"))), bool(out.get("compose", False)), images,
+        output=Output(os.path.normpath(os.path.join(base_dir, out.get("dir", "generated"), *([controller] if controller else []))),
+                      bool(out.get("compose", False)), images,
                       helm=bool(out.get("helm", False)), kubernetes=_kubernetes_output(out.get("kubernetes")),
                       job_dsl=bool(out.get("job_dsl", False))),
         data=data,
+        api_url=jen.get("api_url"),
     )

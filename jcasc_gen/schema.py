@@ -12,7 +12,7 @@ from .diagnostics import Diagnostic
 from ._fastschema import Unsupported, compile_schema
 from .loader import LoadedDocument
 
-__all__ = ["schema", "validate_shape"]
+__all__ = ["schema", "validate_shape", "validate_controllers"]
 
 
 @lru_cache(maxsize=1)
@@ -25,6 +25,17 @@ def _validator() -> Any:
     import jsonschema
 
     return jsonschema.Draft202012Validator(schema())
+
+
+@lru_cache(maxsize=1)
+def _controllers_validator() -> Any:
+    """The `controllers` section alone (names, overlays' top-level keys): each controller's
+    merged spec is checked in full by `validate_shape`."""
+    import jsonschema
+
+    s = schema()
+    return jsonschema.Draft202012Validator({"$defs": s["$defs"], "type": "object",
+                                            "properties": {"controllers": s["properties"]["controllers"]}})
 
 
 @lru_cache(maxsize=1)
@@ -105,15 +116,26 @@ def validate_shape(doc: LoadedDocument) -> list[Diagnostic]:
     """
     if is_valid(doc.data):
         return []  # jsonschema (slow, about 0.1 ms a grant) only runs to explain a failure
-    diags = list(_diagnostics(doc))
+    return without_misspelt_required(list(_diagnostics(doc)))
+
+
+def without_misspelt_required(diags: list[Diagnostic]) -> list[Diagnostic]:
+    """Drop "missing required key K" where a misspelt key beside it is reported as "unknown key
+    ... did you mean K?": the one fix is the spelling."""
     misspelt = {(d.path.rsplit(".", 1)[0] if "." in d.path else "$", d.hint) for d in diags if d.message.startswith("unknown key")}
     return [d for d in diags if not (d.message.startswith("missing required key ")
                                      and (d.path, f"did you mean {d.message.split(chr(39))[1]!r}?") in misspelt)]
 
 
-def _diagnostics(doc: LoadedDocument) -> Iterator[Diagnostic]:
+def validate_controllers(doc: LoadedDocument) -> list[Diagnostic]:
+    """Schema violations of the `controllers` section of a file: names, overlays that are not
+    mappings, keys an overlay cannot have."""
+    return list(_diagnostics(doc, _controllers_validator()))
+
+
+def _diagnostics(doc: LoadedDocument, validator: Any = None) -> Iterator[Diagnostic]:
     seen: set[Diagnostic] = set()
-    for err in _validator().iter_errors(doc.data):
+    for err in (validator or _validator()).iter_errors(doc.data):
         for diag in _explain(doc, err):
             # jsonschema reports `required` once per missing key, each with the whole list
             if diag not in seen:
@@ -129,6 +151,10 @@ def _explain(doc: LoadedDocument, err: Any) -> Iterator[Diagnostic]:
     if kw == "additionalProperties":
         allowed = list(sub.get("properties", {}))
         for key in sorted(set(value) - set(allowed), key=str):
+            if len(path) == 2 and path[0] == "controllers" and key in ("version", "controllers"):
+                yield doc.diag(path + [str(key)], f"a controller cannot set {key!r}",
+                               f"`{key}` belongs to the whole file: write it once at the top level", key=True)
+                continue
             near = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.5)
             hint = f"did you mean {near[0]!r}?" if near else (f"known keys: {', '.join(allowed)}" if allowed else None)
             yield doc.diag(path + [str(key)], f"unknown key {str(key)!r}", hint, key=True)
@@ -139,6 +165,10 @@ def _explain(doc: LoadedDocument, err: Any) -> Iterator[Diagnostic]:
             if isinstance(value, dict) and name not in value:
                 where = "the spec" if not path else "this mapping"
                 yield doc.diag(path, f"missing required key {name!r} in {where}", _required_hint(path, name))
+        return
+    if kw == "type" and len(path) == 2 and path[0] == "controllers":
+        yield doc.diag(path, f"a controller's overlay must be a mapping, got {_type_name(value)}",
+                       f"write `{path[1]}: {{}}` for a controller that changes nothing")
         return
     if kw == "type" and sub.get("$comment") == "secretRef":
         yield doc.diag(path, f"a secret must be a reference, got {_type_name(value)}", _SECRET_HINT)
@@ -202,6 +232,17 @@ def _explain(doc: LoadedDocument, err: Any) -> Iterator[Diagnostic]:
     if kw in ("anyOf", "oneOf") and path and path[-1] == "policy":
         yield doc.diag(path, "expected a Pomerium policy rule (a mapping) or a list of rules", "e.g. `- allow: {or: [{domain: {is: example.com}}]}`")
         return
+    if kw == "pattern" and path == ["controllers"]:
+        # propertyNames: the error is the mapping's, the culprit its key
+        yield doc.diag(path + [value], f"controller name {value!r} is not a DNS label", _CONTROLLER_NAME_HINT, key=True)
+        return
+    if kw == "type" and path == ["controllers"] and sub.get("type") == "string":
+        yield doc.diag(path, f"controller name {value!r} is not a string", _CONTROLLER_NAME_HINT)
+        return
+    if kw == "minProperties" and path == ["controllers"]:
+        yield doc.diag(path, "no controller is defined", "name at least one, e.g. `controllers: {prod: {}}`, or remove "
+                       "`controllers:` for a spec of one controller")
+        return
     if kw == "pattern":
         # An env name field may hold a pasted secret by mistake: never echo it.
         shown = "not an environment variable name" if path and path[-1] == "env" else f"{value!r} {_pattern_problem(path, sub)}"
@@ -222,10 +263,13 @@ def _explain(doc: LoadedDocument, err: Any) -> Iterator[Diagnostic]:
     yield doc.diag(path, err.message)
 
 
+_CONTROLLER_NAME_HINT = ("lower-case letters, digits and '-', at most 63, starting and ending with a letter or digit "
+                         "(it names the output folder and the JCASC_GEN_<NAME>_... variables), e.g. prod-eu")
+
 _SECRET_HINT = "write `{env: NAME}` or `{file: PATH}`; the secret itself never goes in the spec"
 
 
-_URL_KEYS = ("url", "upstream", "authenticate_url", "verify_url", "jwks_url")
+_URL_KEYS = ("url", "upstream", "api_url", "authenticate_url", "verify_url", "jwks_url")
 
 
 def _pattern_problem(path: list[Any], sub: dict[str, Any]) -> str:
