@@ -9,8 +9,9 @@ import os
 import sys
 
 from ..exitcodes import ExitCode
-from ._common import (add_format_argument, add_output_argument, add_spec_argument, add_strict_argument,
-                      emit_json, load_or_report, print_diagnostics)
+from ._common import add_format_argument, add_output_argument, add_spec_argument, add_strict_argument, emit_json, print_diagnostics
+from ._fleet import (add_controller_argument, compare_fleet, controller_names, generate_fleet, load_fleet_or_report,
+                     rerun_flags)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -18,25 +19,24 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_output_argument(p)
     add_format_argument(p)
     add_strict_argument(p)
+    add_controller_argument(p)
 
 
 def run(args: argparse.Namespace) -> int:
-    from .._api import generate, lint
-    from ..outputs import compare_tree
-
-    spec = load_or_report(args, command="check")
-    findings = lint(spec, strict=args.strict)
-    root = spec.output_dir
-    if any(d.severity == "error" for d in findings):
+    chosen = load_fleet_or_report(args, command="check")
+    gen = generate_fleet(chosen, strict=args.strict)
+    findings = gen.diagnostics
+    root = chosen.root
+    if gen.failed:
         if args.format == "json":
-            emit_json({"command": "check", "ok": False, "spec": args.spec, "output": root,
+            emit_json({"command": "check", "ok": False, "spec": args.spec, **controller_names(chosen), "output": root,
                        "diagnostics": [d.to_json() for d in findings]})
         else:
             print_diagnostics(findings)
         return ExitCode.USAGE
-    diff = compare_tree(root, generate(spec, strict=args.strict))
+    diff = compare_fleet(root, chosen, gen.files)
     if args.format == "json":
-        emit_json({"command": "check", "ok": diff.clean, "spec": args.spec, "output": root,
+        emit_json({"command": "check", "ok": diff.clean, "spec": args.spec, **controller_names(chosen), "output": root,
                    "stale": diff.stale, "missing": diff.missing, "extra": diff.extra,
                    "unsafe": [{"path": rel, "problem": why} for rel, why in diff.unsafe],
                    "diagnostics": [d.to_json() for d in findings]})
@@ -51,6 +51,6 @@ def run(args: argparse.Namespace) -> int:
         if diff.clean:
             print(f"{shown}: up to date", file=sys.stderr)
         else:
-            print(f"{shown}: out of date; run `jcasc-gen generate {args.spec}`"
-                  + (f" -o {args.output}" if args.output else "") + (" and delete the extra files" if diff.extra else ""), file=sys.stderr)
+            print(f"{shown}: out of date; run `jcasc-gen generate {args.spec}{rerun_flags(args)}`"
+                  + (" and delete the extra files" if diff.extra else ""), file=sys.stderr)
     return ExitCode.OK if diff.clean else ExitCode.DIFFERENCES

@@ -17,6 +17,8 @@ from typing import Any
 from ..exitcodes import ExitCode
 from ._common import (CommandFailed, add_format_argument, add_output_argument, add_spec_argument, add_strict_argument,
                       emit_json, load_or_report, print_diagnostics)
+from ._fleet import (add_controller_argument, compare_fleet, controller_names, generate_fleet, load_fleet_or_report,
+                     rerun_flags)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -24,6 +26,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_output_argument(p)
     add_format_argument(p)
     add_strict_argument(p)
+    add_controller_argument(p)
     p.add_argument("--live", action="store_true", help="compare with the managed sections of a live Jenkins (needs --url and credentials)")
     colour = p.add_mutually_exclusive_group()
     colour.add_argument("--no-color", dest="color", action="store_const", const="never", help="never colour the diff (NO_COLOR is honoured too)")
@@ -34,13 +37,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_connection_arguments(p)
 
 
-def _file_report(root: str, files: dict[str, str]) -> list[dict[str, Any]]:
+def _file_report(root: str, files: dict[str, str], chosen: Any) -> list[dict[str, Any]]:
     from ..diffing import files_equal, semantic_changes
     from ..fsio import read_output_file
-    from ..outputs import compare_tree
     from ..render import FILES
 
-    tree = compare_tree(root, files)
+    tree = compare_fleet(root, chosen, files)
     out: list[dict[str, Any]] = []
     for rel in sorted(set(files) | set(tree.extra)):
         got = read_output_file(root, rel)
@@ -64,7 +66,8 @@ def _file_report(root: str, files: dict[str, str]) -> list[dict[str, Any]]:
         else:
             status = "unchanged" if files_equal(rel, current, target) else "changed"
         item: dict[str, Any] = {"path": rel, "status": status, "current": current, "target": target}
-        if status == "changed" and FILES.get(rel) is not None and FILES[rel].dialect == "jcasc":
+        kind = FILES.get(rel.partition("/")[2] if chosen.has_controllers else rel)  # a controller's files are in <name>/
+        if status == "changed" and kind is not None and kind.dialect == "jcasc":
             import yaml
 
             from ..render import RenderError, parse_yaml
@@ -114,58 +117,74 @@ def _live_document(args: argparse.Namespace, spec: Any) -> tuple[dict[str, Any],
 
 
 def run(args: argparse.Namespace) -> int:
-    from .._api import generate, lint
-    from ..diffing import canonical_yaml, colorize, semantic_changes, summary_lines, unified, use_color
-    from ..jcasc import target_document
-    from ..live.credentials import shown_url
-
     if args.url and not args.live:
         print("--url compares with a live Jenkins only together with --live (without it, diff compares with the output folder)",
               file=sys.stderr)
         return ExitCode.USAGE
+    return _run_live(args) if args.live else _run_files(args)
+
+
+def _refuse(args: argparse.Namespace, diagnostics: list[Any]) -> int:
+    if args.format == "json":
+        emit_json({"command": "diff", "ok": False, "spec": args.spec, "diagnostics": [d.to_json() for d in diagnostics]})
+    else:
+        print_diagnostics(diagnostics)
+    return ExitCode.USAGE
+
+
+def _run_live(args: argparse.Namespace) -> int:
+    from .._api import lint
+    from ..diffing import canonical_yaml, colorize, semantic_changes, summary_lines, unified, use_color
+    from ..jcasc import target_document
+    from ..live.credentials import shown_url
+    from ..live.items import item_lines, unmanaged_lines
+
     spec = load_or_report(args, command="diff")
     findings = lint(spec, strict=args.strict)
     if any(d.severity == "error" for d in findings):
-        if args.format == "json":
-            emit_json({"command": "diff", "ok": False, "spec": args.spec, "diagnostics": [d.to_json() for d in findings]})
-        else:
-            print_diagnostics(findings)
-        return ExitCode.USAGE
+        return _refuse(args, findings)
     if args.format == "text":
         print_diagnostics(findings)
     colour = use_color(sys.stdout, args.color)
+    live, url, (item_changes, effects, unmanaged, truncated) = _live_document(args, spec)
+    target = target_document(spec._loaded.spec)
+    changes = semantic_changes(live, target)
+    different = not changes.empty or any(c.action != "none" for c in item_changes)
+    if args.format == "json":
+        emit_json({"command": "diff", "ok": not different, "spec": args.spec, "against": "live", "url": shown_url(url),
+                   "changes": changes.to_json(), "diagnostics": [d.to_json() for d in findings],
+                   "items": [dict(c.to_json(), effective=effects.get(c.path, [])) for c in item_changes],
+                   "unmanaged_items": [{"path": p, "inherit": m.inherit} for p, m in unmanaged]})
+    else:
+        lines = summary_lines(changes)
+        if not changes.empty:
+            lines += unified(canonical_yaml(live), canonical_yaml(target), "live", "spec")
+        lines += [line + "\n" for line in item_lines(item_changes, effects) + unmanaged_lines(unmanaged, truncated)]
+        sys.stdout.write(colorize(lines, colour))
+        print("live Jenkins: " + ("differs from the spec" if different else "matches the spec"), file=sys.stderr)
+    return ExitCode.DIFFERENCES if different else ExitCode.OK
 
-    if args.live:
-        from ..live.items import item_lines, unmanaged_lines
 
-        live, url, (item_changes, effects, unmanaged, truncated) = _live_document(args, spec)
-        target = target_document(spec._loaded.spec)
-        changes = semantic_changes(live, target)
-        different = not changes.empty or any(c.action != "none" for c in item_changes)
-        if args.format == "json":
-            emit_json({"command": "diff", "ok": not different, "spec": args.spec, "against": "live", "url": shown_url(url),
-                       "changes": changes.to_json(), "diagnostics": [d.to_json() for d in findings],
-                       "items": [dict(c.to_json(), effective=effects.get(c.path, [])) for c in item_changes],
-                       "unmanaged_items": [{"path": p, "inherit": m.inherit} for p, m in unmanaged]})
-        else:
-            lines = summary_lines(changes)
-            if not changes.empty:
-                lines += unified(canonical_yaml(live), canonical_yaml(target), "live", "spec")
-            lines += [line + "\n" for line in item_lines(item_changes, effects) + unmanaged_lines(unmanaged, truncated)]
-            sys.stdout.write(colorize(lines, colour))
-            print("live Jenkins: " + ("differs from the spec" if different else "matches the spec"), file=sys.stderr)
-        return ExitCode.DIFFERENCES if different else ExitCode.OK
+def _run_files(args: argparse.Namespace) -> int:
+    from ..diffing import colorize, summary_lines, unified, use_color
 
-    root = spec.output_dir
-    report = _file_report(root, dict(generate(spec, strict=args.strict)))
+    chosen = load_fleet_or_report(args, command="diff")
+    gen = generate_fleet(chosen, strict=args.strict)
+    if gen.failed:
+        return _refuse(args, gen.diagnostics)
+    if args.format == "text":
+        print_diagnostics(gen.diagnostics)
+    colour = use_color(sys.stdout, args.color)
+    root = chosen.root
+    report = _file_report(root, dict(gen.files), chosen)
     different = any(r["status"] != "unchanged" for r in report)
     shown = os.path.relpath(root)
     if args.format == "json":
-        emit_json({"command": "diff", "ok": not different, "spec": args.spec, "against": "output", "output": root,
-                   "files": [{"path": r["path"], "status": r["status"],
-                              **({"changes": r["changes"].to_json()} if "changes" in r else {}),
-                              **({"problem": r["problem"]} if "problem" in r else {})} for r in report],
-                   "diagnostics": [d.to_json() for d in findings]})
+        emit_json({"command": "diff", "ok": not different, "spec": args.spec, **controller_names(chosen), "against": "output",
+                   "output": root, "files": [{"path": r["path"], "status": r["status"],
+                                              **({"changes": r["changes"].to_json()} if "changes" in r else {}),
+                                              **({"problem": r["problem"]} if "problem" in r else {})} for r in report],
+                   "diagnostics": [d.to_json() for d in gen.diagnostics]})
     else:
         out: list[str] = []
         for r in report:
@@ -179,7 +198,8 @@ def run(args: argparse.Namespace) -> int:
             out += unified(r["current"], r["target"], f"{shown}/{r['path']}", f"{shown}/{r['path']} (from {args.spec})")
         sys.stdout.write(colorize(out, colour))
         if different:
-            print(f"{shown}: differs from what {args.spec} generates; `jcasc-gen generate {args.spec}` writes it", file=sys.stderr)
+            print(f"{shown}: differs from what {args.spec} generates; `jcasc-gen generate {args.spec}{rerun_flags(args)}` writes it",
+                  file=sys.stderr)
         else:
             print(f"{shown}: no differences", file=sys.stderr)
     return ExitCode.DIFFERENCES if different else ExitCode.OK

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 if TYPE_CHECKING:
+    from .._api import Spec
     from ..item_acl import ItemExplanation
 
 from ..exitcodes import ExitCode
-from ._common import add_format_argument, add_spec_argument, emit_json, load_or_report
+from ._common import add_format_argument, add_spec_argument, emit_json
+from ._fleet import add_controller_argument, load_fleet_or_report
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -27,6 +29,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="an IdP group the user is in (repeat); what Pomerium puts in the groups claim")
     p.add_argument("--allowed-only", action="store_true", help="list only the permissions that are allowed")
     add_format_argument(p)
+    add_controller_argument(p)
 
 
 def _table(rows: Sequence[Sequence[str]]) -> str:
@@ -35,18 +38,35 @@ def _table(rows: Sequence[Sequence[str]]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.principal is None and args.groups:
+        print("--group needs a PRINCIPAL", file=sys.stderr)
+        return ExitCode.USAGE
+    chosen = load_fleet_or_report(args, command="explain")
+    if not chosen.has_controllers:
+        payload, text = _explain(args, chosen.specs[0][1])
+        if args.format == "json":
+            emit_json({"command": "explain", "spec": args.spec, **payload})
+        else:
+            sys.stdout.write(text)
+        return ExitCode.OK
+    # one section per controller: its name, then what a spec of its own would print
+    results = [(name, *_explain(args, spec)) for name, spec in chosen.specs]
+    if args.format == "json":
+        emit_json({"command": "explain", "spec": args.spec,
+                   "controllers": [{"controller": name, **payload} for name, payload, _ in results]})
+    else:
+        sys.stdout.write("\n".join(f"# controller {name}\n{text}" for name, _, text in results))
+    return ExitCode.OK
+
+
+def _explain(args: argparse.Namespace, spec: Spec) -> tuple[dict[str, Any], str]:
+    """(the JSON fields, the text) of one spec."""
     from .._api import explain, explain_all
 
-    spec = load_or_report(args, command="explain")
-
     if args.principal is None:
-        if args.groups:
-            print("--group needs a PRINCIPAL", file=sys.stderr)
-            return ExitCode.USAGE
         table = explain_all(spec)
         if args.format == "json":
-            emit_json({"command": "explain", "spec": args.spec, "principals": [x.to_json() for x in table]})
-            return ExitCode.OK
+            return {"principals": [x.to_json() for x in table]}, ""
         out = ["Effective permissions (X granted, + implied, ~ granted but disabled in Jenkins, . no;\n"
                " * disabled by default in Jenkins: only implied grants count)\n"]
         out += [f"  [{i}] {x.identity.label}\n" for i, x in enumerate(table, 1)]
@@ -59,14 +79,12 @@ def run(args: argparse.Namespace) -> int:
             if args.allowed_only and not any(c in "X+" for c in cells):
                 continue
             rows.append([pid + ("*" if table[0].rows[n].disabled else ""), *cells])
-        sys.stdout.write("".join(out) + _table(rows))
-        return ExitCode.OK
+        return {}, "".join(out) + _table(rows)
 
     result = explain(spec, args.principal, args.groups)
     who, items = result.identity, result.items
     if args.format == "json":
-        emit_json({"command": "explain", "spec": args.spec, **result.to_json(), "items": [i.to_json() for i in items]})
-        return ExitCode.OK
+        return {**result.to_json(), "items": [i.to_json() for i in items]}, ""
     lines = [f"{who.label}\n"]
     if result.matching:
         lines.append("matching grants: " + "; ".join(e.label for e in result.matching) + "\n")
@@ -82,10 +100,7 @@ def run(args: argparse.Namespace) -> int:
         elif r.disabled and not r.allowed:
             why = f"disabled in Jenkins ({r.note})" if r.note else "disabled in Jenkins"
         rows.append([r.permission, "yes" if r.allowed else "no", why])
-    sys.stdout.write("".join(lines) + _table(rows))
-    if items:
-        sys.stdout.write(_items_text(items, args.allowed_only))
-    return ExitCode.OK
+    return {}, "".join(lines) + _table(rows) + (_items_text(items, args.allowed_only) if items else "")
 
 
 def _items_text(items: Sequence["ItemExplanation"], allowed_only: bool) -> str:

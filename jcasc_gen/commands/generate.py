@@ -8,32 +8,34 @@ import os
 import sys
 
 from ..exitcodes import ExitCode
-from ._common import add_output_argument, add_spec_argument, add_strict_argument, load_or_report, print_diagnostics
+from ._common import add_output_argument, add_spec_argument, add_strict_argument, print_diagnostics
+from ._fleet import add_controller_argument, generate_fleet, load_fleet_or_report
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_spec_argument(p)
     add_output_argument(p)
     add_strict_argument(p)
+    add_controller_argument(p)
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing but problems")
     p.add_argument("--force", action="store_true",
                    help="overwrite output files that lack the generated header (symlinks and other non-files are always refused)")
 
 
 def run(args: argparse.Namespace) -> int:
-    from .._api import generate, lint
     from ..fsio import UnsafePath, write_tree
     from ..render import HEADER_PREFIX
 
-    spec = load_or_report(args, command="generate")
-    findings = lint(spec, strict=args.strict)
-    print_diagnostics(findings)
-    n = sum(d.severity == "error" for d in findings)
+    chosen = load_fleet_or_report(args, command="generate")
+    # every controller's files in one write set: all of them are written, or none
+    gen = generate_fleet(chosen, strict=args.strict)
+    print_diagnostics(gen.diagnostics)
+    n = sum(d.severity == "error" for d in gen.diagnostics)
     if n:
         print(f"{args.spec}: {n} error{'s' if n != 1 else ''}; nothing was written", file=sys.stderr)
         return ExitCode.USAGE
-    files = generate(spec, strict=args.strict)
-    root = spec.output_dir
+    files = gen.files
+    root = chosen.root
     try:
         changed = write_tree(root, files, force=args.force, header=HEADER_PREFIX.encode())
     except UnsafePath as exc:

@@ -6,24 +6,26 @@ import argparse
 import sys
 
 from ..exitcodes import ExitCode
-from ._common import add_format_argument, add_spec_argument, add_strict_argument, emit_json, load_or_report, print_diagnostics
+from ._common import add_format_argument, add_spec_argument, add_strict_argument, emit_json, print_diagnostics
+from ._fleet import add_controller_argument, controller_names, fleet_findings, load_fleet_or_report
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_spec_argument(p)
     add_format_argument(p)
     add_strict_argument(p)
+    add_controller_argument(p)
     p.add_argument("--explain", action="store_true", help="print why each finding matters")
 
 
 def run(args: argparse.Namespace) -> int:
-    from .._api import lint
     from ..lint_rules import RULES
 
-    findings = lint(load_or_report(args, command="lint"), strict=args.strict)
+    chosen = load_fleet_or_report(args, command="lint")
+    findings = fleet_findings(chosen, strict=args.strict)
     failed = any(d.severity == "error" for d in findings)
     if args.format == "json":
-        emit_json({"command": "lint", "ok": not failed, "spec": args.spec, "findings": [
+        emit_json({"command": "lint", "ok": not failed, "spec": args.spec, **controller_names(chosen), "findings": [
             dict(d.to_json(), why=RULES[d.code].why if d.code in RULES else None) for d in findings]})
     else:
         for d in findings:
