@@ -27,6 +27,7 @@ from . import acl, casc, item_acl, item_routes, script
 from . import permissions as P
 from .auth import basic_check, jwt_filter
 from .faults import Fault, Faults
+from .gauge import Gauge
 from .item_names import endpoint_of
 from .items import Item, ItemTree
 from .plugins import PluginManager
@@ -117,6 +118,7 @@ class JenkinsSim:
         install_seconds: float = 0.02,
         csrf: bool = True,
         port: int = 0,
+        gauge: Gauge | None = None,
     ) -> None:
         self.version = version
         self.casc_has_configure = casc_has_configure
@@ -175,6 +177,9 @@ class JenkinsSim:
         self._restart_pending = False
         self.boot_error: str | None = None
         self.requests: list[tuple[str, str]] = []  # (method, path) log for assertions
+        # requests being answered now and at most (gauge.py); pass one gauge to several simulators
+        # to count across them
+        self.gauge = gauge if gauge is not None else Gauge()
         self.casc_log: list[str] = []  # WARNING lines (unresolved variables ...)
         self.log: list[str] = []  # Jenkins' own WARNING lines ("WARNING <logger>: <message>")
         self.items = ItemTree(self)  # folders and jobs (items.py)
@@ -710,19 +715,23 @@ class _Handler(BaseHTTPRequestHandler):
 
     # ------------------------------------------------------------ entry points
     def do_GET(self) -> None:  # noqa: N802
-        self._handle()
+        self._counted()
 
     def do_POST(self) -> None:  # noqa: N802
-        self._handle()
+        self._counted()
 
     def do_HEAD(self) -> None:  # noqa: N802
-        self._handle()
+        self._counted()
 
     def do_PUT(self) -> None:  # noqa: N802
-        self._handle()
+        self._counted()
 
     def do_DELETE(self) -> None:  # noqa: N802
-        self._handle()
+        self._counted()
+
+    def _counted(self) -> None:
+        with self.sim.gauge:
+            self._handle()
 
     def _handle(self) -> None:
         sim = self.sim
