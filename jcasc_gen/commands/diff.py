@@ -86,11 +86,10 @@ def _live_document(args: argparse.Namespace, spec: Any) -> tuple[dict[str, Any],
     """The live export, the URL it came from (--url or JENKINS_URL) and the item matrices
     (live/items.read_live_items); tries the pre-switch credential, then the JWT one (exit 3 on
     failure)."""
-    from ..client import CredentialsRefused, Denied, JenkinsClient, JenkinsError
+    from ..client import JenkinsError
     from ..live.credentials import CredentialError
+    from ..live.reads import read_export
     from ..live.redact import say
-    from ..live.items import read_live_items
-    from ..live.state import parse_export
     from ._live import Live, jenkins_from_args
 
     try:
@@ -99,21 +98,12 @@ def _live_document(args: argparse.Namespace, spec: Any) -> tuple[dict[str, Any],
         say(f"error: {exc}")
         raise CommandFailed(exc.exit_code) from None
     creds = Live(spec, jenkins, names).call(jenkins._credentials, spec)
-    auths = [a for a in (creds.pre, creds.post.auth() if creds.post else None) if a is not None]
-    last: JenkinsError | None = None
-    for auth in auths:
-        try:
-            client = JenkinsClient(creds.conn, auth)
-            document = parse_export(client.casc_export())
-            return document, creds.conn.url, read_live_items(client, spec._loaded.spec, document)
-        except (Denied, CredentialsRefused) as exc:
-            last = exc  # the realm may already be jwt-auth (API tokens become anonymous): try the next
-        except JenkinsError as exc:
-            say(f"error: {exc}")
-            raise CommandFailed(exc.exit_code) from None
-    assert last is not None
-    say(f"error: {last}")
-    raise CommandFailed(ExitCode.UNREACHABLE)
+    try:
+        document, items = read_export(creds, spec._loaded.spec)
+    except JenkinsError as exc:
+        say(f"error: {exc}")
+        raise CommandFailed(exc.exit_code) from None
+    return document, creds.conn.url, items
 
 
 def run(args: argparse.Namespace) -> int:
@@ -134,10 +124,9 @@ def _refuse(args: argparse.Namespace, diagnostics: list[Any]) -> int:
 
 def _run_live(args: argparse.Namespace) -> int:
     from .._api import lint
-    from ..diffing import canonical_yaml, colorize, semantic_changes, summary_lines, unified, use_color
-    from ..jcasc import target_document
+    from ..diffing import colorize, use_color
     from ..live.credentials import shown_url
-    from ..live.items import item_lines, unmanaged_lines
+    from ..live.reads import live_diff
 
     spec = load_or_report(args, command="diff")
     findings = lint(spec, strict=args.strict)
@@ -146,20 +135,13 @@ def _run_live(args: argparse.Namespace) -> int:
     if args.format == "text":
         print_diagnostics(findings)
     colour = use_color(sys.stdout, args.color)
-    live, url, (item_changes, effects, unmanaged, truncated) = _live_document(args, spec)
-    target = target_document(spec._loaded.spec)
-    changes = semantic_changes(live, target)
-    different = not changes.empty or any(c.action != "none" for c in item_changes)
+    live, url, items = _live_document(args, spec)
+    different, lines, fields = live_diff(spec._loaded.spec, live, items)
     if args.format == "json":
         emit_json({"command": "diff", "ok": not different, "spec": args.spec, "against": "live", "url": shown_url(url),
-                   "changes": changes.to_json(), "diagnostics": [d.to_json() for d in findings],
-                   "items": [dict(c.to_json(), effective=effects.get(c.path, [])) for c in item_changes],
-                   "unmanaged_items": [{"path": p, "inherit": m.inherit} for p, m in unmanaged]})
+                   "changes": fields["changes"], "diagnostics": [d.to_json() for d in findings],
+                   "items": fields["items"], "unmanaged_items": fields["unmanaged_items"]})
     else:
-        lines = summary_lines(changes)
-        if not changes.empty:
-            lines += unified(canonical_yaml(live), canonical_yaml(target), "live", "spec")
-        lines += [line + "\n" for line in item_lines(item_changes, effects) + unmanaged_lines(unmanaged, truncated)]
         sys.stdout.write(colorize(lines, colour))
         print("live Jenkins: " + ("differs from the spec" if different else "matches the spec"), file=sys.stderr)
     return ExitCode.DIFFERENCES if different else ExitCode.OK
