@@ -128,7 +128,9 @@ def _choose(doc: LoadedDocument, names: tuple[str, ...], only: Sequence[str] | N
     if not only:
         if one and len(names) != 1:
             where = doc.diag((CONTROLLERS_KEY,), f"this spec defines {len(names)} controllers ({', '.join(names)}); "
-                             "name the one to use", "e.g. --controller " + (names[0] if names else "NAME"), key=True)
+                             "name the one to use",
+                             "e.g. --controller " + (names[0] if names else "NAME")
+                             + "; plan, apply, verify and diff --live also take --all", key=True)
             raise SpecError(doc.resolve([where]))
         return list(names)
     problems = []

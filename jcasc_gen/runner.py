@@ -60,7 +60,8 @@ class Printer:
 
     def write(self, prefix: str, lines: Sequence[str], *, stream: str = "err") -> None:
         target = (self._out or sys.stdout) if stream == "out" else (self._err or sys.stderr)
-        text = "".join(f"{prefix}{line}\n" for chunk in lines for line in self._scrub(chunk).split("\n"))
+        text = "".join(f"{prefix}{line}".rstrip() + "\n" if not line else f"{prefix}{line}\n"
+                       for chunk in lines for line in self._scrub(chunk).split("\n"))
         with self._lock:
             target.write(text)
             target.flush()
@@ -156,10 +157,13 @@ def summary_rows(outcomes: Sequence[Outcome]) -> list[dict[str, Any]]:
     return [{"controller": o.controller, "result": o.result, "exit_code": o.exit_code, "changes": o.changes} for o in outcomes]
 
 
-def summary_table(outcomes: Sequence[Outcome], changes_label: str = "CHANGES") -> list[str]:
-    rows = [["CONTROLLER", "RESULT", "EXIT", changes_label]]
+def summary_table(outcomes: Sequence[Outcome], label: str = "CHANGES",
+                  column: Callable[[Outcome], int | None] = lambda o: o.changes) -> list[str]:
+    """The summary as text: controller, result, exit code, and `column` (changes by default)."""
+    rows = [["CONTROLLER", "RESULT", "EXIT", label]]
     for o in outcomes:
+        value = column(o)
         rows.append([o.controller, o.result, "-" if o.exit_code is None else str(o.exit_code),
-                     "-" if o.changes is None else str(o.changes)])
+                     "-" if value is None else str(value)])
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]

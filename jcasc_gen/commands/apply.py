@@ -7,6 +7,7 @@ import argparse
 import sys
 
 from ._common import add_format_argument, add_output_argument, add_spec_argument, add_strict_argument
+from ._fleet_live import add_fleet_arguments, fleet_mode, run_fleet
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -41,6 +42,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--reload-timeout", type=float, default=600.0, metavar="SECONDS",
                    help="how long to wait for the deployed files to take effect (default 600)")
     add_connection_arguments(p)
+    add_fleet_arguments(p)
 
 
 def _ask(prompt: str) -> bool:
@@ -61,6 +63,8 @@ def run(args: argparse.Namespace) -> int:
     from ..live.redact import say
     from ._live import emit_json, prepare
 
+    if fleet_mode(args):
+        return _run_fleet(args)
     live = prepare(args, command="apply")
     jenkins = live.jenkins
     confirm = None if args.yes else (lambda plan: _ask(f"Apply these changes to {jenkins.url}? [y/N] "))
@@ -81,3 +85,22 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         emit_json(result.to_json())
     return result.exit_code
+
+
+def _run_fleet(args: argparse.Namespace) -> int:
+    from ..exitcodes import ExitCode
+    from ..live.fleet import ApplySettings, apply_task
+    from ..live.redact import say
+
+    one = not args.all and len(args.controllers) == 1
+    if not (one or args.yes or args.dry_run):
+        # one question per controller, from concurrent workers, cannot be answered sensibly
+        say("error: apply on several controllers needs --yes (or --dry-run): it does not ask per controller"
+            "\n  hint: run `jcasc-gen plan ... --all` first to see what each would change")
+        return ExitCode.USAGE
+    settings = ApplySettings(dry_run=args.dry_run, restart_timeout=args.restart_timeout, poll=args.poll_interval,
+                             jwks_check=not args.no_jwks_check,
+                             via="reload" if args.via_reload else "api" if args.via_api else "auto",
+                             reload_timeout=args.reload_timeout, create_folders=args.create_folders,
+                             confirm=None if args.yes else _ask)
+    return run_fleet(args, "apply", lambda t: apply_task(t, settings))

@@ -17,6 +17,7 @@ from typing import Any
 from ..exitcodes import ExitCode
 from ._common import (CommandFailed, add_format_argument, add_output_argument, add_spec_argument, add_strict_argument,
                       emit_json, load_or_report, print_diagnostics)
+from ._fleet_live import add_fleet_arguments, fleet_mode, run_fleet
 from ._fleet import (add_controller_argument, compare_fleet, controller_names, generate_fleet, load_fleet_or_report,
                      rerun_flags)
 
@@ -35,6 +36,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     from ._live import add_arguments as add_connection_arguments
 
     add_connection_arguments(p)
+    add_fleet_arguments(p, controller=False)
 
 
 def _file_report(root: str, files: dict[str, str], chosen: Any) -> list[dict[str, Any]]:
@@ -111,6 +113,12 @@ def run(args: argparse.Namespace) -> int:
         print("--url compares with a live Jenkins only together with --live (without it, diff compares with the output folder)",
               file=sys.stderr)
         return ExitCode.USAGE
+    if args.live and fleet_mode(args):
+        from ..diffing import use_color
+        from ..live.fleet import diff_task
+
+        colour = use_color(sys.stdout, args.color)
+        return run_fleet(args, "diff", lambda t: diff_task(t, text=args.format == "text", colour=colour))
     return _run_live(args) if args.live else _run_files(args)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 
 from ._common import add_format_argument, add_spec_argument, add_strict_argument
+from ._fleet_live import add_fleet_arguments, fleet_mode, run_fleet
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -22,6 +23,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="do not walk every folder for item matrices the spec does not list (one request per folder and per "
                         "unlisted item)")
     add_connection_arguments(p)
+    add_fleet_arguments(p)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -30,6 +32,11 @@ def run(args: argparse.Namespace) -> int:
     from ..live.redact import say
     from ._live import emit_json, prepare
 
+    if fleet_mode(args):
+        from ..live.fleet import plan_task
+
+        return run_fleet(args, "plan", lambda t: plan_task(t, text=args.format == "text", create_folders=args.create_folders,
+                                                           walk=not args.no_walk))
     live = prepare(args, command="plan")
     try:
         result = live.call(live.jenkins.plan, live.spec, create_folders=args.create_folders, walk=not args.no_walk)

@@ -9,6 +9,7 @@ import sys
 
 from ..exitcodes import ExitCode
 from ._common import add_format_argument, add_spec_argument, add_strict_argument
+from ._fleet_live import add_fleet_arguments, fleet_mode, run_fleet
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -19,6 +20,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_strict_argument(p)
     p.add_argument("--junit", metavar="FILE", help="also write the checks as a JUnit XML report")
     add_connection_arguments(p)
+    add_fleet_arguments(p)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -28,6 +30,10 @@ def run(args: argparse.Namespace) -> int:
     from ..live.redact import say
     from ._live import emit_json, prepare
 
+    if fleet_mode(args):
+        from ..live.fleet import verify_task
+
+        return run_fleet(args, "verify", lambda t: verify_task(t, text=args.format == "text"))
     live = prepare(args, command="verify")
     try:
         result = live.call(live.jenkins.verify, live.spec)

@@ -229,9 +229,23 @@ def to_json(results: list[CheckResult]) -> dict[str, Any]:
 
 
 def to_junit(results: list[CheckResult], suite: str = "jcasc-gen verify") -> str:
+    root = junit_suite(results, suite)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def junit_suite(results: Iterable[CheckResult], suite: str, *, errors: Iterable[tuple[str, str]] = ()) -> ET.Element:
+    """One <testsuite>: a test case per check; `errors` (name, message) are cases that could not
+    run (Jenkins not reached, the controller skipped)."""
+    results = list(results)
+    errors = list(errors)
     counts = summary(results)
-    root = ET.Element("testsuite", name=suite, tests=str(len(results)), failures=str(counts["failed"]),
-                      skipped=str(counts["skipped"]), errors="0")
+    root = ET.Element("testsuite", name=redact(suite), tests=str(len(results) + len(errors)), failures=str(counts["failed"]),
+                      skipped=str(counts["skipped"]), errors=str(len(errors)))
+    for name, message in errors:
+        case = ET.SubElement(root, "testcase", classname="jcasc_gen.verify", name=redact(name))
+        node = ET.SubElement(case, "error", message=redact(message.splitlines()[0] if message else "error"))
+        node.text = redact(message)
     for r in results:
         case = ET.SubElement(root, "testcase", classname="jcasc_gen.verify", name=redact(r.name))
         if r.status == "failed":
@@ -241,5 +255,4 @@ def to_junit(results: list[CheckResult], suite: str = "jcasc-gen verify") -> str
             ET.SubElement(case, "skipped", message=redact(r.detail))
         elif r.detail:
             ET.SubElement(case, "system-out").text = redact(r.detail)
-    ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    return root

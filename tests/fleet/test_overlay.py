@@ -142,7 +142,7 @@ def _get(data: Any, path: tuple[Any, ...]) -> Any:
     return data
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(base=st.dictionaries(_keys, _tree, max_size=4), overlay=st.dictionaries(_keys, _tree, max_size=4))
 def test_every_merged_value_is_found_where_its_origin_says(base: dict[str, Any], overlay: dict[str, Any]) -> None:
     """The class of "a diagnostic points at the wrong line": for every path of a merged spec, the
