@@ -106,13 +106,13 @@ def test_merging_changes_neither_side() -> None:
 
 
 def test_an_overlay_value_of_another_kind_replaces_and_is_reported_at_the_overlay() -> None:
-    assert errors(BASE + textwrap.dedent("""\
+    assert [e for e in errors(BASE + textwrap.dedent("""\
         controllers:
           prod:
             jenkins: {url: https://jenkins.corp.example.com}
             authorization:
               grants: {user: bob}
-        """)) == [
+        """)) if ": warning: " not in e] == [
         "prod: spec.yaml:21:15: controllers.prod.authorization.grants: expected a list, got a mapping",
     ]
 
