@@ -311,3 +311,45 @@ def test_controller_names_pass_the_schema_exactly_when_is_controller_name_says()
 
 def test_environment_prefix() -> None:
     assert env_prefix("eu-west-1") == "JCASC_GEN_EU_WEST_1_"
+
+
+ITEMS = textwrap.dedent("""\
+    version: 1
+    jenkins: {url: https://jenkins.corp.example.com}
+    pomerium:
+      authenticate_url: https://authenticate.corp.example.com
+      idp: {provider: google, client_id: {env: IDP_CLIENT_ID}, client_secret: {env: IDP_CLIENT_SECRET}}
+      signing_key: {env: POMERIUM_SIGNING_KEY}
+    authorization:
+      strategy: project
+      grants:
+        - group: admins
+          permissions: [Overall/Administer]
+      items:
+        - path: shared
+          grants:
+            - group: devs
+              permissions: [Job/Read]
+    controllers:
+      prod:
+        authorization:
+          items:
+            - path: team-a
+              grants:
+                - group: team-a
+                  permissions: [Job/Read]
+      dev: {}
+    """)
+
+
+def test_folder_matrices_are_appended_per_controller() -> None:
+    f = fleet(ITEMS)
+    prod, dev = (m.loaded.spec.authorization.items for m in f.members)
+    assert [i.path for i in prod] == ["shared", "team-a"] and [i.path for i in dev] == ["shared"]
+
+
+def test_an_item_that_clashes_with_an_inherited_one_is_located_at_the_overlay() -> None:
+    text = ITEMS.replace("- path: team-a", "- path: Shared")
+    assert errors(text) == [
+        "prod: spec.yaml:21:17: controllers.prod.authorization.items[0].path: item 'Shared' is already listed at "
+        "authorization.items[0] ('shared')\n  hint: Jenkins compares item names case-insensitively; merge the two entries into one"]
