@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
@@ -18,8 +19,8 @@ from ._perf import gc_paused
 from .diagnostics import Diagnostic, SpecError, combine_controllers
 from .loader import LoadedDocument, load_file, load_text
 from .model import LoadedSpec, _from_doc, _order, _outside, build_spec, semantic_check
-from .overlay import CONTROLLERS_KEY, ControllerDocument, merge
-from .schema import schema, validate_controllers, validate_shape, without_misspelt_required
+from .overlay import CONTROLLERS_KEY, ControllerDocument, controller_name_pattern, is_controller_name, merge
+from .schema import CONTROLLER_NAME_HINT, schema, validate_controllers, validate_shape, without_misspelt_required
 
 __all__ = ["Member", "Fleet", "load_fleet", "load_fleet_text", "fleet_from_doc", "sorted_diagnostics"]
 
@@ -88,6 +89,12 @@ def fleet_from_doc(doc: LoadedDocument, base_dir: str, *, only: Sequence[str] | 
     if not isinstance(controllers, dict) or not controllers:
         raise SpecError(doc.problems + sorted_diagnostics(doc.resolve(file_diags)))
     names = tuple(k for k in controllers if isinstance(k, str))
+    for name in names:
+        # what the schema's pattern lets through but a name must not have (a trailing newline,
+        # which a JSON Schema `$` accepts): it would name a folder and environment variables
+        if not is_controller_name(name) and re.search(controller_name_pattern(), name):
+            file_diags.append(doc.diag((CONTROLLERS_KEY, name), f"controller name {name!r} is not a DNS label",
+                                       CONTROLLER_NAME_HINT, key=True))
     chosen = _choose(doc, names, only, one)
     base = {k: v for k, v in data.items() if k != CONTROLLERS_KEY}
     allowed = _overlay_keys()

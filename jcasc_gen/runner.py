@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import sys
 import threading
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Sequence, TextIO
 
 __all__ = ["Outcome", "Reporter", "Printer", "Run", "run_tasks", "worst", "summary_rows", "summary_table", "SKIPPED"]
@@ -32,6 +33,7 @@ class Outcome:
     document: dict[str, Any] = field(default_factory=dict)  # the command's JSON document for this controller
     checks: tuple[Any, ...] = ()  # verification checks (live.verify.CheckResult), for JUnit
     error: str | None = None  # why it stopped, when it did
+    seconds: float | None = None  # how long it ran (the runner measures it)
 
     @property
     def ran(self) -> bool:
@@ -123,11 +125,13 @@ def run_tasks(tasks: Sequence[tuple[str, Task]], *, parallel: int, printer: Prin
         while (i := next_index()) is not None:
             name, task = tasks[i]
             reporter = Reporter(name, printer)
+            start = time.perf_counter()
             try:
                 outcome = task(reporter)
             except Exception as exc:  # a bug in one controller's task must not take the others down
                 reporter.line(f"error: unexpected {type(exc).__name__}: {exc}")
                 outcome = crashed(name, exc)
+            outcome = replace(outcome, seconds=time.perf_counter() - start)
             outcomes[i] = outcome
             if fail_fast and failed(outcome):
                 stop.set()
@@ -154,7 +158,8 @@ def crashed(controller: str, exc: BaseException) -> Outcome:
 
 
 def summary_rows(outcomes: Sequence[Outcome]) -> list[dict[str, Any]]:
-    return [{"controller": o.controller, "result": o.result, "exit_code": o.exit_code, "changes": o.changes} for o in outcomes]
+    return [{"controller": o.controller, "result": o.result, "exit_code": o.exit_code, "changes": o.changes,
+             "seconds": None if o.seconds is None else round(o.seconds, 3)} for o in outcomes]
 
 
 def summary_table(outcomes: Sequence[Outcome], label: str = "CHANGES",

@@ -27,15 +27,26 @@ def _validator() -> Any:
     return jsonschema.Draft202012Validator(schema())
 
 
-@lru_cache(maxsize=1)
-def _controllers_validator() -> Any:
+def _controllers_schema() -> dict[str, Any]:
     """The `controllers` section alone (names, overlays' top-level keys): each controller's
     merged spec is checked in full by `validate_shape`."""
+    s = schema()
+    return {"$defs": s["$defs"], "type": "object", "properties": {"controllers": s["properties"]["controllers"]}}
+
+
+@lru_cache(maxsize=1)
+def _controllers_validator() -> Any:
     import jsonschema
 
-    s = schema()
-    return jsonschema.Draft202012Validator({"$defs": s["$defs"], "type": "object",
-                                            "properties": {"controllers": s["properties"]["controllers"]}})
+    return jsonschema.Draft202012Validator(_controllers_schema())
+
+
+@lru_cache(maxsize=1)
+def _controllers_fast_check() -> Callable[[Any], bool] | None:
+    try:
+        return compile_schema(_controllers_schema())
+    except Unsupported:
+        return None
 
 
 @lru_cache(maxsize=1)
@@ -130,6 +141,9 @@ def without_misspelt_required(diags: list[Diagnostic]) -> list[Diagnostic]:
 def validate_controllers(doc: LoadedDocument) -> list[Diagnostic]:
     """Schema violations of the `controllers` section of a file: names, overlays that are not
     mappings, keys an overlay cannot have."""
+    fast = _controllers_fast_check()
+    if fast is not None and fast(doc.data):
+        return []  # jsonschema only runs to explain a failure
     return list(_diagnostics(doc, _controllers_validator()))
 
 
@@ -234,10 +248,10 @@ def _explain(doc: LoadedDocument, err: Any) -> Iterator[Diagnostic]:
         return
     if kw == "pattern" and path == ["controllers"]:
         # propertyNames: the error is the mapping's, the culprit its key
-        yield doc.diag(path + [value], f"controller name {value!r} is not a DNS label", _CONTROLLER_NAME_HINT, key=True)
+        yield doc.diag(path + [value], f"controller name {value!r} is not a DNS label", CONTROLLER_NAME_HINT, key=True)
         return
     if kw == "type" and path == ["controllers"] and sub.get("type") == "string":
-        yield doc.diag(path, f"controller name {value!r} is not a string", _CONTROLLER_NAME_HINT)
+        yield doc.diag(path, f"controller name {value!r} is not a string", CONTROLLER_NAME_HINT)
         return
     if kw == "minProperties" and path == ["controllers"]:
         yield doc.diag(path, "no controller is defined", "name at least one, e.g. `controllers: {prod: {}}`, or remove "
@@ -263,7 +277,7 @@ def _explain(doc: LoadedDocument, err: Any) -> Iterator[Diagnostic]:
     yield doc.diag(path, err.message)
 
 
-_CONTROLLER_NAME_HINT = ("lower-case letters, digits and '-', at most 63, starting and ending with a letter or digit "
+CONTROLLER_NAME_HINT = ("lower-case letters, digits and '-', at most 63, starting and ending with a letter or digit "
                          "(it names the output folder and the JCASC_GEN_<NAME>_... variables), e.g. prod-eu")
 
 _SECRET_HINT = "write `{env: NAME}` or `{file: PATH}`; the secret itself never goes in the spec"

@@ -304,8 +304,10 @@ def test_controller_names_are_dns_labels(name: str, ok: bool) -> None:
 def test_controller_names_pass_the_schema_exactly_when_is_controller_name_says() -> None:
     for name in ("prod", "Prod", "prod\n", "a" * 64, "eu-west-1"):
         data, _ = _events.build(f'version: 1\ncontrollers:\n  "{name.encode("unicode_escape").decode()}": {{}}\n')
-        from jcasc_gen.schema import _controllers_validator
+        from jcasc_gen.schema import _controllers_fast_check, _controllers_validator
 
+        fast = _controllers_fast_check()
+        assert fast is not None and fast(data) is _controllers_validator().is_valid(data)
         assert _controllers_validator().is_valid(data) is (is_controller_name(name) or name == "prod\n"), name
 
 
@@ -353,3 +355,8 @@ def test_an_item_that_clashes_with_an_inherited_one_is_located_at_the_overlay() 
     assert errors(text) == [
         "prod: spec.yaml:21:17: controllers.prod.authorization.items[0].path: item 'Shared' is already listed at "
         "authorization.items[0] ('shared')\n  hint: Jenkins compares item names case-insensitively; merge the two entries into one"]
+
+
+def test_a_name_the_schema_lets_through_with_a_trailing_newline_is_refused() -> None:
+    text = BASE + 'jenkins: {url: https://jenkins.corp.example.com}\ncontrollers:\n  "prod\\n": {}\n'
+    assert errors(text)[0].startswith("spec.yaml:19:3: controllers.prod\n: controller name 'prod\\n' is not a DNS label")
