@@ -201,6 +201,13 @@ def bench_items(repeat: int) -> None:
             print(f"items {n:>5,} {step:<26} {figures}")
 
 
+def bench_fleet(repeat: int) -> None:
+    """50 controllers: apply and plan --all at several --parallel (benchmarks/fleet.py)."""
+    import fleet  # type: ignore[import-not-found]
+
+    fleet.main([])
+
+
 BENCHES: dict[str, Callable[[int], None]] = {
     "stages": bench_stages,
     "startup": bench_startup,
@@ -208,6 +215,7 @@ BENCHES: dict[str, Callable[[int], None]] = {
     "requests": bench_requests,
     "misspelt": bench_misspelt,
     "items": bench_items,
+    "fleet": bench_fleet,
 }
 
 
