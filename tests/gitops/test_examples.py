@@ -30,7 +30,7 @@ def _invocations(text: str) -> list[list[str]]:
 
 
 @pytest.mark.parametrize("path", [".pre-commit-hooks.yaml", "examples/github-actions/jenkins-config.yml", "examples/jenkins/Jenkinsfile",
-                                  "examples/github-actions/jenkins-helm.yml"])
+                                  "examples/github-actions/jenkins-helm.yml", "examples/github-actions/jenkins-fleet.yml"])
 def test_examples_use_real_commands_and_flags(path: str) -> None:
     text = (REPO / path).read_text()
     if path.endswith((".yml", ".yaml")):
