@@ -360,3 +360,18 @@ def test_an_item_that_clashes_with_an_inherited_one_is_located_at_the_overlay() 
 def test_a_name_the_schema_lets_through_with_a_trailing_newline_is_refused() -> None:
     text = BASE + 'jenkins: {url: https://jenkins.corp.example.com}\ncontrollers:\n  "prod\\n": {}\n'
     assert errors(text)[0].startswith("spec.yaml:19:3: controllers.prod\n: controller name 'prod\\n' is not a DNS label")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.from_regex(r"\A[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?\Z"), min_size=2, max_size=6, unique=True))
+def test_two_controllers_never_share_their_variables(names: list[str]) -> None:
+    """The class of "one controller reads another's token": distinct names, distinct prefixes,
+    and no prefix is the start of another's variable (JCASC_GEN_A_ and JCASC_GEN_A_B_USER_ID)."""
+    assert all(is_controller_name(n) for n in names)
+    prefixes = [env_prefix(n) for n in names]
+    assert len(set(prefixes)) == len(names)
+    suffixes = ("USER_ID", "API_TOKEN", "JWT", "SIGNING_KEY_FILE")
+    for a in prefixes:
+        for b in prefixes:
+            if a != b:
+                assert not any((b + s).startswith(a) and (b + s)[len(a):] in suffixes for s in suffixes)
