@@ -59,15 +59,31 @@ def test_each_controller_generates_what_its_merged_spec_written_out_alone_genera
     assert "release-managers" in entries and "qa" not in entries
 
 
-def test_generate_writes_all_controllers_or_none(spec: pathlib.Path, tmp_path: pathlib.Path) -> None:
+def test_generate_writes_all_controllers_or_none(spec: pathlib.Path, tmp_path: pathlib.Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+    import os
+
     out = tmp_path / "out"
-    out.mkdir()
+    real_fsync, calls = os.fsync, []
+
+    def full_disk_on_the_sixth(fd: int) -> None:  # prod's four files are written by then
+        calls.append(fd)
+        if len(calls) == 6:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", full_disk_on_the_sixth)
+    r = run(["generate", str(spec), "-o", str(out)])
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    assert r.code == ExitCode.USAGE and "No space left on device" in r.err and len(calls) == 6
+    assert tree(out) == {}  # no controller's files, and no temporary file left behind
+    # a file where a controller's folder must go: refused before anything is written
+    out.mkdir(exist_ok=True)
     (out / "team-data").write_text("a file where the controller's folder must go\n")
     r = run(["generate", str(spec), "-o", str(out)])
-    assert r.code == ExitCode.USAGE and "cannot write" in r.err
-    # prod and staging come first and could be written: they are not
+    assert r.code == ExitCode.USAGE and "nothing was written" in r.err
     assert sorted(p.name for p in out.iterdir()) == ["team-data"]
-    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
 
 
 def test_an_error_in_one_controller_writes_nothing_for_any(spec: pathlib.Path, tmp_path: pathlib.Path) -> None:
@@ -81,7 +97,8 @@ def test_an_error_in_one_controller_writes_nothing_for_any(spec: pathlib.Path, t
 def test_check_covers_every_controller_and_names_a_removed_one_extra(spec: pathlib.Path, tmp_path: pathlib.Path) -> None:
     out = tmp_path / "out"
     assert run(["generate", str(spec), "-o", str(out)]).code == ExitCode.OK
-    (out / "staging" / "plugins.txt").write_text("edited\n")
+    edited = out / "staging" / "plugins.txt"
+    edited.write_text(edited.read_text() + "git:5.7.0\n")  # edited by hand, the header kept
     r = run(["check", str(spec), "-o", str(out), "--format", "json"])
     assert r.code == ExitCode.DIFFERENCES
     doc = json.loads(r.out)
