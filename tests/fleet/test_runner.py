@@ -139,3 +139,18 @@ def test_worst_and_the_summary_table() -> None:
         "staging-eu  rolled back  4     2",
         "dev         skipped      -     -",
     ]
+
+
+@pytest.mark.parametrize("a, b, same", [
+    ("http://jenkins:8080/", "http://jenkins:8080", True),
+    ("http://Jenkins:8080/", "http://jenkins:8080/", True),
+    ("http://jenkins/", "http://jenkins:80/", True),
+    ("https://jenkins/", "https://jenkins:443", True),
+    ("http://jenkins:8080/", "http://jenkins:8081/", False),
+    ("http://jenkins:8080/a/", "http://jenkins:8080/b/", False),
+    ("http://jenkins/", "https://jenkins/", False),
+])
+def test_two_urls_are_the_same_jenkins_when_only_their_spelling_differs(a: str, b: str, same: bool) -> None:
+    from jcasc_gen.commands._fleet_live import _address
+
+    assert (_address(a) == _address(b)) is same
