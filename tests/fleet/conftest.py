@@ -38,6 +38,19 @@ def fleet_spec(jwks_url: str, controllers: dict[str, str]) -> str:
     )
 
 
+def fail_verify(sim: Any) -> None:
+    """Make the next apply fail in its verification, after the change went in: it must roll back
+    (once the change is posted, only verify's probes read /api/json)."""
+    original = sim.apply
+
+    def apply(text: str, source_name: str = "/configuration-as-code/apply") -> None:
+        original(text, source_name)
+        sim.fail_next("/api/json", count=1, status=500)
+        sim.apply = original
+
+    sim.apply = apply
+
+
 def token_of(name: str) -> str:
     return f"canary-token-of-{name}-5b1f0c9e7d"
 

@@ -16,7 +16,7 @@ import pytest
 from jcasc_gen.exitcodes import ExitCode
 from jcasc_gen.overlay import env_prefix
 
-from .conftest import Fleet, token_of
+from .conftest import Fleet, fail_verify, token_of
 
 JWT_REALM = "io.jenkins.plugins.jwt_auth.JwtAuthSecurityRealm"
 LOCAL_REALM = "hudson.security.HudsonPrivateSecurityRealm"
@@ -41,7 +41,7 @@ def progress_lines(err: str) -> list[str]:
 
 def test_apply_all_applies_each_controller_and_rolls_back_only_the_faulty_one(make_fleet: Callable[..., Fleet]) -> None:
     f = make_fleet(["alpha", "beta", "gamma"])
-    f.sims["beta"].fail_next("/api/json", count=1, status=500)  # only verify's probes read /api/json
+    fail_verify(f.sims["beta"])
     r = f.live("apply", "--all")
     assert r.code == ExitCode.ROLLED_BACK, r.err
     assert table(r.out) == [
@@ -68,7 +68,7 @@ def test_apply_all_applies_each_controller_and_rolls_back_only_the_faulty_one(ma
 
 def test_fail_fast_starts_no_further_controller_after_a_failure(make_fleet: Callable[..., Fleet]) -> None:
     f = make_fleet(["alpha", "beta", "gamma"])
-    f.sims["alpha"].fail_next("/api/json", count=1, status=500)
+    fail_verify(f.sims["alpha"])
     r = f.live("apply", "--all", "--parallel", "1", "--fail-fast", "--format", "json")
     assert r.code == ExitCode.ROLLED_BACK, r.err
     doc = json.loads(r.out)
@@ -81,7 +81,7 @@ def test_fail_fast_starts_no_further_controller_after_a_failure(make_fleet: Call
     assert f.sims["beta"].requests == [] and f.sims["gamma"].requests == []  # never touched
     assert f.sims["alpha"].security_realm.class_name == LOCAL_REALM
     # without --fail-fast the others go on
-    f.sims["alpha"].fail_next("/api/json", count=1, status=500)
+    fail_verify(f.sims["alpha"])
     r = f.live("apply", "--all", "--parallel", "1")
     assert r.code == ExitCode.ROLLED_BACK and [f.sims[n].security_realm.class_name for n in ("beta", "gamma")] == [JWT_REALM] * 2
 
@@ -89,7 +89,7 @@ def test_fail_fast_starts_no_further_controller_after_a_failure(make_fleet: Call
 def test_fail_fast_lets_a_running_controller_finish_its_rollback(make_fleet: Callable[..., Fleet]) -> None:
     f = make_fleet(["alpha", "beta", "gamma"])
     for name in ("alpha", "beta"):  # both start together; whichever fails first stops gamma
-        f.sims[name].fail_next("/api/json", count=1, status=500)
+        fail_verify(f.sims[name])
     r = f.live("apply", "--all", "--parallel", "2", "--fail-fast")
     assert r.code == ExitCode.ROLLED_BACK
     assert table(r.out)[1:] == ["alpha       rolled back  4     3", "beta        rolled back  4     3",

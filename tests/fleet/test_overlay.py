@@ -20,7 +20,7 @@ from jcasc_gen import _events
 from jcasc_gen.diagnostics import SpecError
 from jcasc_gen.fleet import load_fleet_text
 from jcasc_gen.model import load_spec_text
-from jcasc_gen.overlay import env_prefix, is_controller_name, merge, source_of
+from jcasc_gen.overlay import APPENDED, env_prefix, is_controller_name, merge, source_of
 
 BASE = textwrap.dedent("""\
     version: 1
@@ -153,9 +153,13 @@ def test_every_merged_value_is_found_where_its_origin_says(base: dict[str, Any],
     for path in _paths(merged):
         where = source_of(origin, path)
         value = _get(file, where)
-        if isinstance(value, dict) and where[:2] == ("controllers", "c") and isinstance(_get(merged, path), dict):
+        got = _get(merged, path)
+        if isinstance(value, dict) and where[:2] == ("controllers", "c") and isinstance(got, dict):
             # a map made of both sides is located at the overlay's part of it
-            assert set(value) <= set(_get(merged, path))
+            assert set(value) <= set(got)
+        elif isinstance(value, list) and where[:2] == ("controllers", "c") and isinstance(got, list) and path in APPENDED:
+            # so is an appended list: the overlay's items end it
+            assert got[len(got) - len(value):] == value
         else:
             assert value == _get(merged, path), (path, where)
 
