@@ -256,3 +256,15 @@ def test_diff_live_across_controllers(make_fleet: Callable[..., Fleet]) -> None:
     assert table(r.out)[2].split()[:3] == ["beta", "differs", "1"] and int(table(r.out)[2].split()[3]) > 0
     assert any(line.startswith("beta: ") for line in r.out.splitlines()[:-3])
     assert not any(line.startswith("alpha: ") for line in r.out.splitlines()[:-3] if line != "alpha: no differences")
+
+
+def test_a_warning_about_the_run_is_said_once(make_fleet: Callable[..., Fleet], monkeypatch: pytest.MonkeyPatch) -> None:
+    f = make_fleet(["alpha", "beta"])
+    for name in ("alpha", "beta"):
+        monkeypatch.delenv(env_prefix(name) + "USER_ID")
+        monkeypatch.delenv(env_prefix(name) + "API_TOKEN")
+    r = f.run("plan", str(f.spec), "--all", "--signing-key-file", str(f.key), "--user", "admin", "--token", "shared-token-xyz")
+    assert r.code == ExitCode.UNREACHABLE  # the token belongs to neither; the run goes on to ask them
+    warnings = [line for line in r.err.splitlines() if "on the command line" in line]
+    assert len(warnings) == 1 and warnings[0].startswith("warning: --token")
+    assert "shared-token-xyz" not in r.out + r.err
