@@ -66,27 +66,35 @@ class Spec:
         """The spec as plain data (a copy), as written: defaults are not filled in."""
         return copy.deepcopy(dict(self._loaded.spec.data))
 
+    @property
+    def controller(self) -> str | None:
+        """The controller this is, for a spec with `controllers:` (`load(..., controller=...)`), else None."""
+        return self._loaded.controller
+
     def __repr__(self) -> str:
-        return f"Spec(source={self.source!r}, jenkins_url={self.jenkins_url!r}, sha256={self.sha256[:12]!r}...)"
+        who = f", controller={self.controller!r}" if self.controller else ""
+        return f"Spec(source={self.source!r}{who}, jenkins_url={self.jenkins_url!r}, sha256={self.sha256[:12]!r}...)"
 
 
 def load(source: str | bytes | os.PathLike[str], *, name: str | None = None,
-         output_dir: str | os.PathLike[str] | None = None) -> Spec:
+         output_dir: str | os.PathLike[str] | None = None, controller: str | None = None) -> Spec:
     """Load and validate a spec.
 
     `source` is a path (a `pathlib.Path`, or a `str` without a line break) or the YAML text
     itself (`bytes`, or a `str` with a line break). `name` is what diagnostics call the
     source (default: the path, or `<spec>`). `output_dir` overrides the spec's `output.dir`;
     a relative `output.dir` is taken relative to the spec file, or to the current folder for
-    text. Raises `SpecError`, whose `diagnostics` are every problem found.
+    text. A spec with `controllers:` needs `controller`, the one to load: the top level with
+    its overlay merged in (its output folder is `<output.dir>/<controller>`, or `output_dir`).
+    Raises `SpecError`, whose `diagnostics` are every problem found.
     """
     from .model import load_spec, load_spec_text
 
     loaded: LoadedSpec
     if isinstance(source, bytes) or (isinstance(source, str) and ("\n" in source or "\r" in source)):
-        loaded = load_spec_text(source, name or "<spec>", ".")
+        loaded = load_spec_text(source, name or "<spec>", ".", controller=controller)
     else:
-        loaded = load_spec(source, display_name=name)
+        loaded = load_spec(source, display_name=name, controller=controller)
     out = os.path.abspath(os.fspath(output_dir)) if output_dir is not None else loaded.spec.output.dir
     return Spec(loaded, out)
 
