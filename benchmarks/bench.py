@@ -148,7 +148,7 @@ def bench_stages(repeat: int) -> None:
     import gc
 
     sys.path.insert(0, REPO)
-    from jcasc_gen import _events, lint, render
+    from jcasc_gen import _events, lint_rules as lint, render
     from jcasc_gen._perf import gc_paused
     from jcasc_gen.jcasc import target_document
     from jcasc_gen.loader import load_file

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Literal, Mapping, Sequence
 
 from . import item_paths, names
-from .explain import (ANONYMOUS, AUTHENTICATED, EVERYONE, Identity, MatrixEntry, MatrixIndex, Reason, entries_from_spec,
+from .effective import (ANONYMOUS, AUTHENTICATED, EVERYONE, Identity, MatrixEntry, MatrixIndex, Reason, entries_from_spec,
                       entry_of_grant, explain, identity_for, universe_for)
 from .item_acl import ITEM_PERMISSIONS, ItemAcl, ItemNode, all_paths, item_universe
 from .model import java_sort_key
@@ -200,7 +200,7 @@ _AUTHENTICATED = Principal("authenticated", AUTHENTICATED, Identity(None, (), Tr
 
 
 def principal_of(entry: MatrixEntry, every: Sequence[MatrixEntry]) -> Principal:
-    """The requester an entry stands for (explain.identity_for), named for people."""
+    """The requester an entry stands for (effective.identity_for), named for people."""
     who = identity_for(entry.kind, entry.name, (), every)
     if not who.signed_in:
         return _ANONYMOUS

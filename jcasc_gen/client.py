@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterable, Literal, Mapping, Sequence
 from urllib.parse import quote, urlencode
 from xml.sax.saxutils import quoteattr
 
+from . import _errors
 from .exitcodes import ExitCode
 from .jcasc import CASC_ENDPOINTS
 from .live.redact import register_secret
@@ -34,23 +35,18 @@ __all__ = [
 # Errors
 
 
-class JenkinsError(Exception):
+class JenkinsError(_errors.JcascGenError):
     """A failed Jenkins call. `exit_code` is what a command returns when it gives up here."""
 
     exit_code: int = ExitCode.UNREACHABLE
 
     def __init__(self, message: str, *, hint: str | None = None, status: int | None = None, body: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
+        super().__init__(message, hint=hint)
         self.status = status
         self.body = body
 
-    def __str__(self) -> str:
-        return self.message + (f"\n  hint: {self.hint}" if self.hint else "")
 
-
-class Unreachable(JenkinsError):
+class Unreachable(JenkinsError, _errors.Unreachable):
     """No HTTP answer: refused, dropped, timed out, DNS, TLS; or Jenkins stayed unavailable.
     `timed_out`: the request may still be running in Jenkins."""
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Literal, Sequence
 
+from ._errors import JcascGenError
+
 # "info": said so the reader can act, never a failure, and --strict leaves it alone.
 Severity = Literal["error", "warning", "info"]
 PathItem = str | int
@@ -103,9 +105,12 @@ def combine_controllers(diags: Iterable[Diagnostic]) -> list[Diagnostic]:
     return [replace(d, controllers=tuple(names)) for d, names in merged.items()]
 
 
-class SpecError(Exception):
-    """The spec cannot be used; carries every located problem found."""
+class SpecError(JcascGenError):
+    """The spec cannot be used; `diagnostics` holds every located problem found (errors, and
+    the warnings of the same run), in source order."""
 
-    def __init__(self, diagnostics: Sequence[Diagnostic]):
+    diagnostics: list[Diagnostic]
+
+    def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
         self.diagnostics = list(diagnostics)
         super().__init__("\n".join(d.format() for d in self.diagnostics))

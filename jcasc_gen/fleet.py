@@ -136,8 +136,8 @@ def _choose(doc: LoadedDocument, names: tuple[str, ...], only: Sequence[str] | N
         if one and len(names) != 1:
             where = doc.diag((CONTROLLERS_KEY,), f"this spec defines {len(names)} controllers ({', '.join(names)}); "
                              "name the one to use",
-                             "e.g. --controller " + (names[0] if names else "NAME")
-                             + "; plan, apply, verify and diff --live also take --all", key=True)
+                             "the commands take --controller " + (names[0] if names else "NAME")
+                             + " (plan, apply, verify and diff --live also --all); jcasc_gen.load(..., controller=...)", key=True)
             raise SpecError(doc.resolve([where]))
         return list(names)
     problems = []

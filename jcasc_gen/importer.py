@@ -21,7 +21,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from urllib.parse import urlsplit
 
 from . import TOOL_NAME, names, permissions
-from .explain import ANONYMOUS, AUTHENTICATED, EntryKind, MatrixEntry
+from .effective import ANONYMOUS, AUTHENTICATED, EntryKind, MatrixEntry
 from .jcasc import JWT_ATTRIBUTES, unescape_interpolation
 from . import pomerium_facts
 from .model import JWKS_PATH, POMERIUM_HEADER, java_sort_key, pomerium_issuers
@@ -449,7 +449,7 @@ def equivalence_problems(before: Sequence[MatrixEntry], after: Sequence[MatrixEn
     every single name as a user, as a group, and anonymous covers every real requester.
     """
     from .access import AccessState, allowed_at
-    from .explain import Identity, MatrixIndex, universe_for
+    from .effective import Identity, MatrixIndex, universe_for
 
     universe = universe_for([*before, *after])
     state_a, state_b = AccessState("globalMatrix", tuple(before)), AccessState("globalMatrix", tuple(after))

@@ -18,7 +18,7 @@ and tests compare the two on random trees). Sources, matrix-auth-plugin@matrix-a
   implication chain ends at Administer; otherwise only the child's grants, Read/Discover below
   a folder also needing the parent.
   (`checkParentPermissions` is the default, InheritanceStrategy.java:44-47.)
-- The child and root ACLs match entries like the global matrix does (jcasc_gen/explain.py).
+- The child and root ACLs match entries like the global matrix does (jcasc_gen/effective.py).
 
 Items the spec does not list are taken to have no matrix of their own (plan reports those
 that do).
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
 from . import item_paths, permissions
-from .explain import Identity, MatrixEntry, MatrixIndex, Reason, reason
+from .effective import Identity, MatrixEntry, MatrixIndex, Reason, reason
 
 __all__ = ["ItemNode", "Decision", "ItemAcl", "READ", "DISCOVER", "ITEM_PERMISSIONS", "from_spec", "all_paths", "item_universe",
            "ItemExplanation", "explain_items"]
@@ -53,7 +53,7 @@ class ItemNode:
 class Decision:
     allowed: bool
     why: str
-    # The entry that allowed it (explain.Reason) and the matrix that holds that entry: "" the
+    # The entry that allowed it (effective.Reason) and the matrix that holds that entry: "" the
     # global one, else the item's path (the item itself, or the folder it is inherited from).
     reason: Reason | None = None
     source: str | None = None
@@ -65,7 +65,7 @@ class _Matrix:
         self._matching: dict[Identity, tuple[MatrixEntry, ...]] = {}  # a report asks each requester dozens of times
 
     def decide(self, who: Identity, pid: str) -> Reason | None:
-        """Why the first matching entry that passes `pid` does (explain.reason)."""
+        """Why the first matching entry that passes `pid` does (effective.reason)."""
         matching = self._matching.get(who)
         if matching is None:
             matching = self._matching[who] = self.index.matching(who)
@@ -180,7 +180,7 @@ class ItemAcl:
 
 def from_spec(spec: Any) -> ItemAcl:
     """The spec's global matrix and item matrices."""
-    from .explain import entries_from_spec, entry_of_grant
+    from .effective import entries_from_spec, entry_of_grant
 
     authz = spec.authorization
     nodes = [ItemNode(m.path, m.inherit, tuple(entry_of_grant(g, authz.roles) for g in m.entries())) for m in authz.items]

@@ -22,7 +22,7 @@ from typing import Sequence
 
 from . import names
 from .access import AccessState, Cell, Principal, cells, principal_of
-from .explain import ANONYMOUS, AUTHENTICATED, EVERYONE, MatrixEntry, MatrixIndex
+from .effective import ANONYMOUS, AUTHENTICATED, EVERYONE, MatrixEntry, MatrixIndex
 from .item_acl import ItemAcl
 
 __all__ = ["item_cells"]

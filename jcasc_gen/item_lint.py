@@ -11,7 +11,7 @@ from typing import Any, Iterator
 
 from . import item_paths, permissions
 from .diagnostics import PathItem
-from .explain import Identity, identity_for, entries_from_spec
+from .effective import Identity, identity_for, entries_from_spec
 from .item_acl import READ, ItemAcl, from_spec
 
 __all__ = ["item_findings"]

@@ -195,7 +195,7 @@ class LoadedSpec:
 def load_spec(path: str | os.PathLike[str], *, display_name: str | None = None, controller: str | None = None) -> LoadedSpec:
     """Load, check and model a spec file. Raises SpecError with every error found.
 
-    The result carries the warnings of validation (lint is separate: `jcasc_gen.lint`).
+    The result carries the warnings of validation (lint is separate: `jcasc_gen.lint_rules`).
     A file with `controllers:` needs `controller`, the one to load (`fleet.load_fleet` loads
     several).
     """
@@ -204,7 +204,7 @@ def load_spec(path: str | os.PathLike[str], *, display_name: str | None = None, 
         return _single(doc, os.path.dirname(os.path.abspath(os.fspath(path))), controller)
 
 
-def load_spec_text(text: str, name: str = "<spec>", base_dir: str = ".", *, controller: str | None = None) -> LoadedSpec:
+def load_spec_text(text: str | bytes, name: str = "<spec>", base_dir: str = ".", *, controller: str | None = None) -> LoadedSpec:
     return _single(load_text(text, name, keep_going=True), os.path.abspath(base_dir), controller)
 
 

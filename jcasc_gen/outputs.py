@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from .diagnostics import Diagnostic, strictify
-from .lint import lint
+from .diagnostics import Diagnostic
+from .lint_rules import findings
 from .model import LoadedSpec
 from .render import HEADER_PREFIX, render
 
@@ -25,8 +25,7 @@ class Generation:
 
 def prepare(loaded: LoadedSpec, *, strict: bool = False) -> Generation:
     """Lint, then render (with parse-back). Files are empty when an error blocks generation."""
-    warnings = strictify(loaded.warnings, strict)
-    diags = sorted(warnings + lint(loaded.spec, loaded.document, strict=strict), key=lambda d: (d.line, d.col, d.code or ""))
+    diags = findings(loaded, strict=strict)
     if any(d.severity == "error" for d in diags):
         return Generation({}, diags)
     return Generation(render(loaded.spec), diags)

@@ -60,7 +60,7 @@ def yaml_scalar(value: Any, dialect: Dialect = "plain", *, block_indent: int | N
 
     `block_indent`: write a multi-line string as a literal block (`|`, `|-`) indented by that
     many spaces when it can be one (printable, no tabs, no trailing spaces, no leading space
-    on its first line, at most one final newline); otherwise double-quoted as always.
+    on its first non-empty line, at most one final newline); otherwise double-quoted as always.
     """
     if block_indent is not None and isinstance(value, str) and dialect == "plain" and _literal_block_safe(value):
         pad = " " * block_indent

@@ -17,7 +17,7 @@ from typing import Any, Mapping, Sequence
 from . import permissions
 from .access import AccessState, Cell, Principal, cells, principals, scopes, state_from_spec
 from .diagnostics import Diagnostic
-from .explain import MatrixIndex
+from .effective import MatrixIndex
 from .item_cells import item_cells
 
 __all__ = ["AcceptedRisk", "ScopeTable", "ControllerReport", "AccessReport", "build", "controller_from_spec",
@@ -176,10 +176,10 @@ def controller_from_state(state: AccessState, *, name: str | None, url: str, sou
 
 def controller_from_spec(loaded: Any, *, name: str | None = None) -> ControllerReport:
     """What the spec grants, with its validation warnings and lint findings."""
-    from .lint import lint
+    from .lint_rules import findings as spec_findings
 
     spec = loaded.spec
-    findings = sorted([*loaded.warnings, *lint(spec, loaded.document)], key=lambda d: (d.line, d.col, d.code or ""))
+    findings = spec_findings(loaded)
     notes = []
     if spec.authorization.items and spec.authorization.symbol != "projectMatrix":
         notes.append("the items' matrices are ignored: Jenkins reads them only under the project matrix")

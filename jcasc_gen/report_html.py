@@ -112,7 +112,7 @@ def _own_label(p: Principal) -> str | None:
     """The words explain uses for a principal's own entry, when they are `kind name` (the
     script rebuilds them, so reasons that name the row's own entry are stored once for all rows
     alike); None for the built-ins."""
-    from .explain import MatrixEntry
+    from .effective import MatrixEntry
 
     if p.kind in ("anonymous", "authenticated"):
         return None

@@ -1,19 +1,21 @@
-"""What the spec-reading commands share: arguments, loading, reporting."""
+"""What the spec-reading commands share: arguments, loading, reporting. The work itself is the
+Python API's (`jcasc_gen.load`, `lint`, `generate`, ...); the commands print its answers."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from ..diagnostics import Diagnostic, SpecError, strictify
 from ..exitcodes import ExitCode
-from ..model import LoadedSpec, load_spec
+
+if TYPE_CHECKING:
+    from .._api import Spec
 
 __all__ = ["add_spec_argument", "add_format_argument", "add_strict_argument", "load_or_report", "print_diagnostics",
-           "emit_json", "output_dir", "CommandFailed"]
+           "emit_json", "CommandFailed"]
 
 
 class CommandFailed(Exception):
@@ -38,10 +40,6 @@ def add_output_argument(p: argparse.ArgumentParser) -> None:
                    help="output folder (relative to the current folder); default: the spec's output.dir, relative to the spec")
 
 
-def output_dir(args: argparse.Namespace, loaded: LoadedSpec) -> str:
-    return os.path.abspath(args.output) if getattr(args, "output", None) else loaded.spec.output.dir
-
-
 def print_diagnostics(diags: Sequence[Diagnostic], stream: Any = None) -> None:
     stream = stream or sys.stderr
     for d in diags:
@@ -55,10 +53,16 @@ def emit_json(payload: dict[str, Any], *, scrub: Callable[[str], str] | None = N
     sys.stdout.flush()
 
 
-def load_or_report(args: argparse.Namespace, *, command: str) -> LoadedSpec:
-    """Load the spec; on errors print them (text to stderr, or JSON) and raise CommandFailed(2)."""
+def load_or_report(args: argparse.Namespace, *, command: str) -> Spec:
+    """Load the spec (its output folder: `-o`, if the command has it); on errors print them
+    (text to stderr, or JSON) and raise CommandFailed(2)."""
+    from pathlib import Path
+
+    from .._api import load
+
     try:
-        return load_spec(args.spec)
+        # always a path (a file name may hold a line break), named as the user wrote it
+        return load(Path(args.spec), name=args.spec, output_dir=getattr(args, "output", None) or None)
     except SpecError as exc:
         if getattr(args, "format", "text") == "json":
             emit_json({"command": command, "ok": False, "spec": args.spec,

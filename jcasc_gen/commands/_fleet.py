@@ -1,5 +1,6 @@
 """What the offline commands share for specs with `controllers:`: choosing controllers, loading
-them, and their generated files as one tree (`<output dir>/<controller>/...`).
+them (as the Python API's `Spec`, one per controller), their findings, and their generated
+files as one tree (`<output dir>/<controller>/...`).
 
 A spec without controllers is a fleet of one unnamed member, so every command takes one path.
 """
@@ -12,15 +13,16 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Mapping
 
-from ..diagnostics import Diagnostic, SpecError, strictify
+from ..diagnostics import Diagnostic, SpecError
 from ..exitcodes import ExitCode
 from ..fleet import Fleet, Member, load_fleet, sorted_diagnostics
 from ._common import CommandFailed, emit_json, print_diagnostics
 
 if TYPE_CHECKING:
+    from .._api import Spec
     from ..outputs import TreeDiff
 
-__all__ = ["add_controller_argument", "load_fleet_or_report", "output_root", "member_root", "FleetGeneration",
+__all__ = ["add_controller_argument", "Chosen", "load_fleet_or_report", "member_root", "FleetGeneration",
            "generate_fleet", "fleet_findings", "controller_names", "compare_fleet", "rerun_flags"]
 
 
@@ -29,11 +31,31 @@ def add_controller_argument(p: argparse.ArgumentParser) -> None:
                    help="only this controller of a spec with `controllers:` (repeat for several; default: all of them)")
 
 
-def load_fleet_or_report(args: argparse.Namespace, *, command: str) -> Fleet:
+@dataclass(frozen=True)
+class Chosen:
+    """The controllers a command works on: the fleet, its output folder, and each chosen
+    controller's `Spec` (name None for a spec without controllers)."""
+
+    fleet: Fleet
+    root: str  # -o, else output.dir; controllers write into <root>/<name>/
+    specs: tuple[tuple[str | None, Spec], ...]
+
+    @property
+    def has_controllers(self) -> bool:
+        return self.fleet.has_controllers
+
+    @property
+    def warnings(self) -> tuple[Diagnostic, ...]:
+        return self.fleet.warnings
+
+
+def load_fleet_or_report(args: argparse.Namespace, *, command: str) -> Chosen:
     """Load the spec's controllers (those of --controller); on errors print them (text to
     stderr, or JSON) and raise CommandFailed(2)."""
+    from .._api import Spec
+
     try:
-        return load_fleet(args.spec, only=getattr(args, "controllers", None) or None)
+        fleet = load_fleet(args.spec, only=getattr(args, "controllers", None) or None)
     except SpecError as exc:
         if getattr(args, "format", "text") == "json":
             emit_json({"command": command, "ok": False, "spec": args.spec,
@@ -43,39 +65,32 @@ def load_fleet_or_report(args: argparse.Namespace, *, command: str) -> Fleet:
             n = len([d for d in exc.diagnostics if d.severity == "error"])
             print(f"{args.spec}: {n} error{'s' if n != 1 else ''}", file=sys.stderr)
         raise CommandFailed(ExitCode.USAGE) from None
-
-
-def controller_names(fleet: Fleet) -> dict[str, list[str]]:
-    """`{"controllers": [...]}` for JSON documents of a spec with controllers, else {}."""
-    return {"controllers": [m.name for m in fleet.members if m.name]} if fleet.has_controllers else {}
-
-
-def output_root(args: argparse.Namespace, fleet: Fleet) -> str:
-    """The output folder: -o, else output.dir. Controllers write into `<root>/<name>/`."""
     if getattr(args, "output", None):
-        return os.path.abspath(args.output)
-    spec_dir = fleet.members[0].loaded.spec.output.dir
-    return os.path.dirname(spec_dir) if fleet.has_controllers else spec_dir
+        root = os.path.abspath(args.output)
+    else:
+        spec_dir = fleet.members[0].loaded.spec.output.dir
+        root = os.path.dirname(spec_dir) if fleet.has_controllers else spec_dir
+    return Chosen(fleet, root, tuple((m.name, Spec(m.loaded, member_root(root, m))) for m in fleet.members))
+
+
+def controller_names(chosen: Chosen) -> dict[str, list[str]]:
+    """`{"controllers": [...]}` for JSON documents of a spec with controllers, else {}."""
+    return {"controllers": [name for name, _ in chosen.specs if name]} if chosen.has_controllers else {}
 
 
 def member_root(root: str, member: Member) -> str:
     return os.path.join(root, member.name) if member.name else root
 
 
-def fleet_findings(fleet: Fleet, *, strict: bool) -> list[Diagnostic]:
-    """Validation warnings and lint findings of every member, shared ones once, in source order."""
-    from ..lint import lint
+def fleet_findings(chosen: Chosen, *, strict: bool) -> list[Diagnostic]:
+    """Validation warnings and lint findings of every chosen controller (`jcasc_gen.lint`),
+    shared ones once, in source order."""
+    from .._api import lint
 
-    found: list[Diagnostic] = []
-    for m in fleet.members:
-        found += strictify(m.loaded.warnings, strict) + lint(m.loaded.spec, m.loaded.document, strict=strict)
-    return _in_order(fleet, found)
-
-
-def _in_order(fleet: Fleet, diags: list[Diagnostic]) -> list[Diagnostic]:
-    # A spec without controllers keeps the order its commands always printed.
-    key = lambda d: (d.line, d.col, d.code or "")  # noqa: E731
-    return sorted(sorted_diagnostics(diags) if fleet.has_controllers else diags, key=key)
+    found = [d for _, spec in chosen.specs for d in lint(spec, strict=strict)]
+    if not chosen.has_controllers:
+        return found  # exactly what a spec without controllers always printed
+    return sorted(sorted_diagnostics(found), key=lambda d: (d.line, d.col, d.code or ""))
 
 
 @dataclass(frozen=True)
@@ -88,31 +103,30 @@ class FleetGeneration:
         return any(d.severity == "error" for d in self.diagnostics)
 
 
-def generate_fleet(fleet: Fleet, *, strict: bool) -> FleetGeneration:
-    """Every member's files as one tree, written (or compared) in one step; none when any member
-    has an error."""
-    from ..outputs import prepare
+def generate_fleet(chosen: Chosen, *, strict: bool) -> FleetGeneration:
+    """Every chosen controller's files (`jcasc_gen.generate`) as one tree, written (or compared)
+    in one step; none when any controller has an error."""
+    from .._api import generate
 
+    diags = fleet_findings(chosen, strict=strict)
+    if any(d.severity == "error" for d in diags):
+        return FleetGeneration({}, diags)
     files: dict[str, str] = {}
-    diags: list[Diagnostic] = []
-    for m in fleet.members:
-        gen = prepare(m.loaded, strict=strict)
-        diags += gen.diagnostics
-        prefix = f"{m.name}/" if m.name else ""
-        files.update((prefix + rel, text) for rel, text in gen.files.items())
-    diags = _in_order(fleet, diags)
-    return FleetGeneration({} if any(d.severity == "error" for d in diags) else files, diags)
+    for name, spec in chosen.specs:
+        prefix = f"{name}/" if name else ""
+        files.update((prefix + rel, text) for rel, text in generate(spec, strict=strict).items())
+    return FleetGeneration(files, diags)
 
 
-def compare_fleet(root: str, fleet: Fleet, files: Mapping[str, str]) -> TreeDiff:
-    """Stale, missing, extra and unsafe files of the chosen members. With every controller (or
-    none defined) the whole folder is theirs: a removed controller's files are extra. With some
-    chosen, only extra files in their folders count."""
+def compare_fleet(root: str, chosen: Chosen, files: Mapping[str, str]) -> TreeDiff:
+    """Stale, missing, extra and unsafe files of the chosen controllers. With every controller
+    (or none defined) the whole folder is theirs: a removed controller's files are extra. With
+    some chosen, only extra files in their folders count."""
     from ..outputs import compare_tree
 
     diff = compare_tree(root, files)
-    if fleet.has_controllers and len(fleet.members) != len(fleet.names):
-        mine = tuple(f"{m.name}/" for m in fleet.members)
+    if chosen.has_controllers and len(chosen.specs) != len(chosen.fleet.names):
+        mine = tuple(f"{name}/" for name, _ in chosen.specs)
         diff.extra = [rel for rel in diff.extra if rel.startswith(mine)]
     return diff
 

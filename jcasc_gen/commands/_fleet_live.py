@@ -13,17 +13,18 @@ controllers. See docs/fleet.md.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import copy
-import io
 import os
 import sys
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from ..exitcodes import ExitCode
 from ._common import CommandFailed, emit_json, print_diagnostics
 
-__all__ = ["add_fleet_arguments", "fleet_mode", "run_fleet", "prepare_fleet", "DEFAULT_PARALLEL", "controller_arguments"]
+if TYPE_CHECKING:
+    from ..live.fleet import Target
+
+__all__ = ["add_fleet_arguments", "fleet_mode", "prepare_targets", "run_fleet", "DEFAULT_PARALLEL", "controller_arguments"]
 
 DEFAULT_PARALLEL = 4
 # The controller's own variables, after its prefix (overlay.env_prefix): what they set.
@@ -56,15 +57,16 @@ def _usage(message: str, hint: str | None = None) -> CommandFailed:
 
 
 def controller_arguments(args: argparse.Namespace, name: str, url: str,
-                         env: Mapping[str, str]) -> tuple[argparse.Namespace, dict[str, str]]:
+                         env: Mapping[str, str]) -> tuple[argparse.Namespace, dict[str, str], dict[str, str]]:
     """The flags and environment this controller runs with: its own variables in place of the
     shared values. They go in as the usual variables (with the flag they override cleared), so a
-    value from the environment is never taken for one typed on the command line."""
+    value from the environment is never taken for one typed on the command line; the third
+    part names where they came from, for messages."""
     from ..live.credentials import CredentialError
     from ..overlay import env_prefix
 
     prefix = env_prefix(name)
-    mine, mine_env = copy.copy(args), dict(env)
+    mine, mine_env, names = copy.copy(args), dict(env), {"url": f"jenkins.api_url (or jenkins.upstream) of {name}"}
     mine.url = url
     user, token = env.get(prefix + "USER_ID"), env.get(prefix + "API_TOKEN")
     if user or token:
@@ -73,94 +75,95 @@ def controller_arguments(args: argparse.Namespace, name: str, url: str,
                                   "set both for this controller, or neither (then --user/--token or JENKINS_USER_ID/JENKINS_API_TOKEN apply)")
         mine.user = mine.token = None
         mine_env["JENKINS_USER_ID"], mine_env["JENKINS_API_TOKEN"] = user, token
+        names.update(user=prefix + "USER_ID", token=prefix + "API_TOKEN")
     if env.get(prefix + "JWT"):
         mine.jwt = mine.jwt_file = None
         mine_env["JENKINS_JWT"] = env[prefix + "JWT"]
+        names["jwt"] = prefix + "JWT"
     if env.get(prefix + "SIGNING_KEY_FILE"):
         mine.signing_key_file = env[prefix + "SIGNING_KEY_FILE"]
-    return mine, mine_env
+    return mine, mine_env, names
 
 
 def _address(url: str) -> tuple[str, str, int | None, str]:
-    """What makes two URLs the same Jenkins: scheme, host (any case), port (the default one
-    written or not), path (with or without its trailing slash)."""
+    """What makes two URLs the same Jenkins: its origin as the transport compares origins
+    (scheme, host in any case, the default port written or not), and its path with or
+    without the trailing slash."""
     from urllib.parse import urlsplit
 
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    try:
-        port = parts.port or {"http": 80, "https": 443}.get(scheme)
-    except ValueError:
-        port = None  # the schema refuses such a URL; never reached
-    return scheme, (parts.hostname or "").lower(), port, parts.path.rstrip("/")
+    from ..transport import origin
+
+    return (*origin(url), urlsplit(url).path.rstrip("/"))
 
 
-def prepare_fleet(args: argparse.Namespace, command: str, env: Mapping[str, str]) -> tuple[Any, list[Any]]:
-    """The fleet and one Target per chosen controller; CommandFailed(2) before anything is
-    touched when the spec, a flag or any controller's credentials are unusable."""
-    from ..live.credentials import CredentialError, resolve
-    from ..live.fleet import Target
+def prepare_targets(args: argparse.Namespace, command: str, env: Mapping[str, str]) -> list[Target]:
+    """One Target per chosen controller; CommandFailed(2) before anything is touched when the
+    spec, a flag or any controller's address or credentials are unusable."""
+    from ..live.credentials import CredentialError
+    from ..live.fleet import Events, Target
     from ..live.redact import redact_logs, say
-    from ._fleet import generate_fleet, load_fleet_or_report, member_root, output_root
+    from ._fleet import generate_fleet, load_fleet_or_report
+    from ._live import jenkins_from_args
 
     redact_logs()
     if args.all and args.controllers:
         raise _usage("--all and --controller exclude each other")
     if args.parallel < 1:
         raise _usage(f"--parallel {args.parallel}: at least 1")
-    fleet = load_fleet_or_report(args, command=command)
-    if not fleet.has_controllers:
+    chosen = load_fleet_or_report(args, command=command)
+    if not chosen.has_controllers:
         raise _usage(f"{args.spec} defines no controllers: --all and --controller choose among `controllers:`",
                      "drop --all, and give the Jenkins with --url")
-    gen = generate_fleet(fleet, strict=getattr(args, "strict", False))
+    gen = generate_fleet(chosen, strict=getattr(args, "strict", False))
     print_diagnostics(gen.diagnostics)
     if gen.failed:
         say(f"{args.spec}: the spec has errors; nothing was done")
         raise CommandFailed(ExitCode.USAGE)
-    if args.url and len(fleet.members) > 1:
-        raise _usage(f"--url names one Jenkins, but {len(fleet.members)} controllers are chosen",
+    if args.url and len(chosen.specs) > 1:
+        raise _usage(f"--url names one Jenkins, but {len(chosen.specs)} controllers are chosen",
                      "each controller is reached at its jenkins.api_url (else jenkins.upstream); use --url with one --controller")
-    root = output_root(args, fleet)
     targets: list[Target] = []
     problems: list[str] = []
     seen: dict[tuple[str, str, int | None, str], str] = {}
-    warnings: dict[str, list[str]] = {}
-    for m in fleet.members:
-        assert m.name is not None  # a spec with controllers: every member has its name
-        spec = m.loaded.spec
-        url = args.url or spec.api_url or spec.upstream
+    early: dict[str, list[str]] = {}
+    for name, spec in chosen.specs:
+        assert name is not None  # a spec with controllers: every controller has its name
+        model = spec._loaded.spec
+        url = args.url or model.api_url or model.upstream
         where = _address(url)
         if where in seen and not args.url:
-            problems.append(f"{m.name}: error: reached at {url}, like {seen[where]}: two controllers cannot be one Jenkins"
+            problems.append(f"{name}: error: reached at {url}, like {seen[where]}: two controllers cannot be one Jenkins"
                             "\n  hint: set jenkins.api_url (or jenkins.upstream) of each controller to its own address")
-        seen.setdefault(where, m.name)
-        captured = io.StringIO()
+        seen.setdefault(where, name)
+        events = Events()
+        early[name] = events.early  # its warnings, said below
         try:
-            with contextlib.redirect_stderr(captured):  # resolve's warnings, said below
-                mine, mine_env = controller_arguments(args, m.name, url, env)
-                creds = resolve(mine, spec, mine_env)
+            mine, mine_env, own = controller_arguments(args, name, url, env)
+            jenkins, names = jenkins_from_args(mine, mine_env, on_event=events)
+            names = {**names, **own} if args.url is None else {**names, **{k: v for k, v in own.items() if k != "url"}}
+            try:
+                creds = jenkins._credentials(spec)  # what needs the spec (a principal to mint for), checked now
+            except CredentialError as exc:
+                raise exc.renamed(names) from None
         except CredentialError as exc:
-            problems.append(f"{m.name}: error: {exc}")
+            problems.append(f"{name}: error: {exc}")
             continue
-        finally:
-            warnings[m.name] = captured.getvalue().splitlines()
-        files = {rel.partition("/")[2]: text for rel, text in gen.files.items() if rel.startswith(f"{m.name}/")}
-        targets.append(Target(m.name, spec, url, creds, files,
-                              os.path.relpath(os.path.join(member_root(root, m), "jenkins.yaml"))))
+        targets.append(Target(name, spec, url, jenkins, names, creds, events))
     # a warning every controller got is about the run (a token on the command line): said once
-    shared = set.intersection(*(set(lines) for lines in warnings.values())) if warnings else set()
+    shared = set.intersection(*(set(lines) for lines in early.values())) if early else set()
     for line in sorted(shared):
         say(line)
-    for name, lines in warnings.items():
+    for name, lines in early.items():
         for line in lines:
             if line not in shared:
                 say(f"{name}: {line}")
+        lines.clear()
     if problems:
         for line in problems:
             say(line)
         say(f"nothing was done: {len(problems)} problem{'s' if len(problems) != 1 else ''} with the controllers' inputs")
         raise CommandFailed(ExitCode.USAGE)
-    return fleet, targets
+    return targets
 
 
 def run_fleet(args: argparse.Namespace, command: str, make_task: Callable[[Any], Callable[..., Any]],
@@ -168,12 +171,12 @@ def run_fleet(args: argparse.Namespace, command: str, make_task: Callable[[Any],
     """Run `command` on the chosen controllers and report: each controller's lines, a summary,
     JSON (`--format json`) and JUnit (`--junit`) with one entry per controller."""
     from ..fsio import write_atomic
+    from ..live.credentials import shown_url
     from ..live.fleet import failed_for, junit_document, with_url
     from ..live.redact import redact, say
-    from ..live.credentials import shown_url
     from ..runner import Printer, run_tasks, summary_rows, summary_table
 
-    _, targets = prepare_fleet(args, command, os.environ if env is None else env)
+    targets = prepare_targets(args, command, os.environ if env is None else env)
     printer = Printer(scrub=redact)
     run = run_tasks([(t.name, make_task(t)) for t in targets], parallel=args.parallel, printer=printer,
                     fail_fast=args.fail_fast, failed=failed_for(command))
@@ -203,4 +206,3 @@ def run_fleet(args: argparse.Namespace, command: str, make_task: Callable[[Any],
     say(f"{len(outcomes)} controller{'s' if len(outcomes) != 1 else ''}: "
         + ", ".join(f"{n} {word}" for word, n in counts.items()) + f"; exit {code}")
     return code
-

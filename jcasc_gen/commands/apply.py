@@ -11,7 +11,7 @@ from ._fleet_live import add_fleet_arguments, fleet_mode, run_fleet
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from ..live.credentials import add_arguments as add_credentials
+    from ._live import add_arguments as add_connection_arguments
 
     add_spec_argument(p)
     add_output_argument(p)
@@ -41,7 +41,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                           "them (JCasC merges them with the file: a realm conflicts, a matrix becomes the union)")
     p.add_argument("--reload-timeout", type=float, default=600.0, metavar="SECONDS",
                    help="how long to wait for the deployed files to take effect (default 600)")
-    add_credentials(p)
+    add_connection_arguments(p)
     add_fleet_arguments(p)
 
 
@@ -57,41 +57,34 @@ def _ask(prompt: str) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..exitcodes import ExitCode
+    from .._errors import Unreachable
+    from .._results import ApplyResult
     from ..fsio import write_atomic
-    from ..live.apply import Applier, ApplyOptions
-    from ..live.command import emit_json, generated_path, prepare
     from ..live.redact import say
-    from ..live.verify import to_junit
-    from ..render import without_job_dsl
+    from ._live import emit_json, prepare
 
-    if args.restart_timeout <= 0 or args.poll_interval <= 0 or args.reload_timeout <= 0:
-        say("error: --restart-timeout, --poll-interval and --reload-timeout must be positive")
-        return ExitCode.USAGE
-    if args.via_reload and args.dry_run:
-        say("error: --via-reload changes nothing anyway; to see what differs, run `jcasc-gen plan`")
-        return ExitCode.USAGE
     if fleet_mode(args):
         return _run_fleet(args)
     live = prepare(args, command="apply")
-    if args.via_reload:
-        from ..live.reload import ReloadOptions, ReloadWaiter
-
-        result = ReloadWaiter(live.loaded.spec, live.creds, ReloadOptions(args.reload_timeout, args.poll_interval)).run()
-    else:
-        opts = ApplyOptions(yes=args.yes, dry_run=args.dry_run, restart_timeout=args.restart_timeout, poll=args.poll_interval,
-                            generated_name=generated_path(args, live.loaded), confirm=_ask,
-                            jwks_check=not args.no_jwks_check, via="api" if args.via_api else "auto",
-                            reload_timeout=args.reload_timeout, create_folders=args.create_folders)
-        result = Applier(live.loaded.spec, live.creds, without_job_dsl(live.files["jenkins.yaml"]), opts).run()
+    jenkins = live.jenkins
+    confirm = None if args.yes else (lambda plan: _ask(f"Apply these changes to {jenkins.url}? [y/N] "))
+    try:
+        result = live.call(jenkins.apply, live.spec, dry_run=args.dry_run, confirm=confirm,
+                           restart_timeout=args.restart_timeout, poll_interval=args.poll_interval,
+                           jwks_check=not args.no_jwks_check,
+                           via="reload" if args.via_reload else "api" if args.via_api else "auto",
+                           reload_timeout=args.reload_timeout, create_folders=args.create_folders)
+    except Unreachable as exc:
+        assert isinstance(exc.result, ApplyResult)
+        result = exc.result
     if args.junit and result.checks:
         try:
-            write_atomic(args.junit, to_junit(result.checks, suite="jcasc-gen apply verify"))
+            write_atomic(args.junit, result.to_junit())
         except OSError as exc:
             say(f"warning: --junit {args.junit}: {exc.strerror or exc}")
     if args.format == "json":
         emit_json(result.to_json())
-    return int(result.code)
+    return result.exit_code
 
 
 def _run_fleet(args: argparse.Namespace) -> int:
@@ -105,8 +98,9 @@ def _run_fleet(args: argparse.Namespace) -> int:
         say("error: apply on several controllers needs --yes (or --dry-run): it does not ask per controller"
             "\n  hint: run `jcasc-gen plan ... --all` first to see what each would change")
         return ExitCode.USAGE
-    settings = ApplySettings(dry_run=args.dry_run, yes=args.yes, restart_timeout=args.restart_timeout, poll=args.poll_interval,
+    settings = ApplySettings(dry_run=args.dry_run, restart_timeout=args.restart_timeout, poll=args.poll_interval,
                              jwks_check=not args.no_jwks_check,
                              via="reload" if args.via_reload else "api" if args.via_api else "auto",
-                             reload_timeout=args.reload_timeout, create_folders=args.create_folders, confirm=_ask)
+                             reload_timeout=args.reload_timeout, create_folders=args.create_folders,
+                             confirm=None if args.yes else _ask)
     return run_fleet(args, "apply", lambda t: apply_task(t, settings))

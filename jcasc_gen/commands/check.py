@@ -11,7 +11,7 @@ import sys
 from ..exitcodes import ExitCode
 from ._common import add_format_argument, add_output_argument, add_spec_argument, add_strict_argument, emit_json, print_diagnostics
 from ._fleet import (add_controller_argument, compare_fleet, controller_names, generate_fleet, load_fleet_or_report,
-                     output_root, rerun_flags)
+                     rerun_flags)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -23,24 +23,25 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    fleet = load_fleet_or_report(args, command="check")
-    gen = generate_fleet(fleet, strict=args.strict)
-    root = output_root(args, fleet)
+    chosen = load_fleet_or_report(args, command="check")
+    gen = generate_fleet(chosen, strict=args.strict)
+    findings = gen.diagnostics
+    root = chosen.root
     if gen.failed:
         if args.format == "json":
-            emit_json({"command": "check", "ok": False, "spec": args.spec, **controller_names(fleet), "output": root,
-                       "diagnostics": [d.to_json() for d in gen.diagnostics]})
+            emit_json({"command": "check", "ok": False, "spec": args.spec, **controller_names(chosen), "output": root,
+                       "diagnostics": [d.to_json() for d in findings]})
         else:
-            print_diagnostics(gen.diagnostics)
+            print_diagnostics(findings)
         return ExitCode.USAGE
-    diff = compare_fleet(root, fleet, gen.files)
+    diff = compare_fleet(root, chosen, gen.files)
     if args.format == "json":
-        emit_json({"command": "check", "ok": diff.clean, "spec": args.spec, **controller_names(fleet), "output": root,
+        emit_json({"command": "check", "ok": diff.clean, "spec": args.spec, **controller_names(chosen), "output": root,
                    "stale": diff.stale, "missing": diff.missing, "extra": diff.extra,
                    "unsafe": [{"path": rel, "problem": why} for rel, why in diff.unsafe],
-                   "diagnostics": [d.to_json() for d in gen.diagnostics]})
+                   "diagnostics": [d.to_json() for d in findings]})
     else:
-        print_diagnostics(gen.diagnostics)
+        print_diagnostics(findings)
         shown = os.path.relpath(root)
         for label, names in (("stale", diff.stale), ("missing", diff.missing), ("extra", diff.extra)):
             for rel in names:

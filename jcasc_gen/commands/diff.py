@@ -19,7 +19,7 @@ from ._common import (CommandFailed, add_output_argument, add_spec_argument, add
                       print_diagnostics)
 from ._fleet_live import add_fleet_arguments, fleet_mode, run_fleet
 from ._fleet import (add_controller_argument, compare_fleet, controller_names, generate_fleet, load_fleet_or_report,
-                     output_root, rerun_flags)
+                     rerun_flags)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -34,18 +34,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     colour.add_argument("--no-color", dest="color", action="store_const", const="never", help="never colour the diff (NO_COLOR is honoured too)")
     colour.add_argument("--color", dest="color", action="store_const", const="always", help="colour the diff even when not on a terminal")
     p.set_defaults(color="auto")
-    from ..live import credentials
+    from ._live import add_arguments as add_connection_arguments
 
-    credentials.add_arguments(p)
+    add_connection_arguments(p)
     add_fleet_arguments(p, controller=False)
 
 
-def _file_report(root: str, files: dict[str, str], fleet: Any) -> list[dict[str, Any]]:
+def _file_report(root: str, files: dict[str, str], chosen: Any) -> list[dict[str, Any]]:
     from ..diffing import files_equal, semantic_changes
     from ..fsio import read_output_file
     from ..render import FILES
 
-    tree = compare_fleet(root, fleet, files)
+    tree = compare_fleet(root, chosen, files)
     out: list[dict[str, Any]] = []
     for rel in sorted(set(files) | set(tree.extra)):
         got = read_output_file(root, rel)
@@ -69,7 +69,7 @@ def _file_report(root: str, files: dict[str, str], fleet: Any) -> list[dict[str,
         else:
             status = "unchanged" if files_equal(rel, current, target) else "changed"
         item: dict[str, Any] = {"path": rel, "status": status, "current": current, "target": target}
-        kind = FILES.get(rel.partition("/")[2] if fleet.has_controllers else rel)  # a controller's files are in <name>/
+        kind = FILES.get(rel.partition("/")[2] if chosen.has_controllers else rel)  # a controller's files are in <name>/
         if status == "changed" and kind is not None and kind.dialect == "jcasc":
             import yaml
 
@@ -90,17 +90,19 @@ def _live_document(args: argparse.Namespace, spec: Any) -> tuple[dict[str, Any],
     (live/items.read_live_items); tries the pre-switch credential, then the JWT one (exit 3 on
     failure)."""
     from ..client import JenkinsError
-    from ..live import credentials
+    from ..live.credentials import CredentialError
     from ..live.reads import read_export
     from ..live.redact import say
+    from ._live import Live, jenkins_from_args
 
     try:
-        creds = credentials.resolve(args, spec)
-    except credentials.CredentialError as exc:
+        jenkins, names = jenkins_from_args(args, on_event=say)
+    except CredentialError as exc:
         say(f"error: {exc}")
         raise CommandFailed(exc.exit_code) from None
+    creds = Live(spec, jenkins, names).call(jenkins._credentials, spec)
     try:
-        document, items = read_export(creds, spec)
+        document, items = read_export(creds, spec._loaded.spec)
     except JenkinsError as exc:
         say(f"error: {exc}")
         raise CommandFailed(exc.exit_code) from None
@@ -132,25 +134,25 @@ def _refuse(args: argparse.Namespace, diagnostics: list[Any]) -> int:
 
 
 def _run_live(args: argparse.Namespace) -> int:
+    from .._api import lint
     from ..diffing import colorize, use_color
     from ..live.credentials import shown_url
     from ..live.reads import live_diff
-    from ..outputs import prepare
 
-    loaded = load_or_report(args, command="diff")
-    gen = prepare(loaded, strict=args.strict)
-    if gen.failed:
-        return _refuse(args, gen.diagnostics)
+    spec = load_or_report(args, command="diff")
+    findings = lint(spec, strict=args.strict)
+    if any(d.severity == "error" for d in findings):
+        return _refuse(args, findings)
     if args.format != "json":
-        print_diagnostics(gen.diagnostics)
+        print_diagnostics(findings)
     colour = use_color(sys.stdout, args.color) and args.format == "text"
-    live, url, items = _live_document(args, loaded.spec)
-    different, lines, fields = live_diff(loaded.spec, live, items)
+    live, url, items = _live_document(args, spec)
+    different, lines, fields = live_diff(spec._loaded.spec, live, items)
     if args.format == "markdown":
-        sys.stdout.write(_live_markdown(args, None, loaded.spec, live, items, lines))
+        sys.stdout.write(_live_markdown(args, None, spec._loaded.spec, live, items, lines))
     elif args.format == "json":
         emit_json({"command": "diff", "ok": not different, "spec": args.spec, "against": "live", "url": shown_url(url),
-                   "changes": fields["changes"], "diagnostics": [d.to_json() for d in gen.diagnostics],
+                   "changes": fields["changes"], "diagnostics": [d.to_json() for d in findings],
                    "items": fields["items"], "unmanaged_items": fields["unmanaged_items"]})
     else:
         sys.stdout.write(colorize(lines, colour))
@@ -161,21 +163,21 @@ def _run_live(args: argparse.Namespace) -> int:
 def _run_files(args: argparse.Namespace) -> int:
     from ..diffing import colorize, summary_lines, unified, use_color
 
-    fleet = load_fleet_or_report(args, command="diff")
-    gen = generate_fleet(fleet, strict=args.strict)
+    chosen = load_fleet_or_report(args, command="diff")
+    gen = generate_fleet(chosen, strict=args.strict)
     if gen.failed:
         return _refuse(args, gen.diagnostics)
     if args.format != "json":
         print_diagnostics(gen.diagnostics)
     colour = use_color(sys.stdout, args.color) and args.format == "text"
-    root = output_root(args, fleet)
-    report = _file_report(root, dict(gen.files), fleet)
+    root = chosen.root
+    report = _file_report(root, dict(gen.files), chosen)
     different = any(r["status"] != "unchanged" for r in report)
     shown = os.path.relpath(root)
     if args.format == "markdown":
-        sys.stdout.write(_markdown(args, fleet, root, shown, report))
+        sys.stdout.write(_markdown(args, chosen, shown, report))
     elif args.format == "json":
-        emit_json({"command": "diff", "ok": not different, "spec": args.spec, **controller_names(fleet), "against": "output",
+        emit_json({"command": "diff", "ok": not different, "spec": args.spec, **controller_names(chosen), "against": "output",
                    "output": root, "files": [{"path": r["path"], "status": r["status"],
                                               **({"changes": r["changes"].to_json()} if "changes" in r else {}),
                                               **({"problem": r["problem"]} if "problem" in r else {})} for r in report],
@@ -200,13 +202,12 @@ def _run_files(args: argparse.Namespace) -> int:
     return ExitCode.DIFFERENCES if different else ExitCode.OK
 
 
-def _markdown(args: argparse.Namespace, fleet: Any, root: str, shown: str, report: list[dict[str, Any]]) -> str:
+def _markdown(args: argparse.Namespace, chosen: Any, shown: str, report: list[dict[str, Any]]) -> str:
     """Who gains and loses what, per controller: what the output folder grants (before) against
     what the spec grants (after), with the file diff folded below."""
     from ..access import state_from_output, state_from_spec
     from ..change_markdown import Section, md_code, sections_markdown
     from ..diffing import unified
-    from ._fleet import member_root
 
     raw: list[str] = []
     other: dict[str | None, list[str]] = {}
@@ -216,10 +217,10 @@ def _markdown(args: argparse.Namespace, fleet: Any, root: str, shown: str, repor
         elif r["status"] != "unchanged":
             raw += unified(r["current"], r["target"], f"{shown}/{r['path']}", f"{shown}/{r['path']} (from {args.spec})")
         if "changes" in r:
-            owner = r["path"].partition("/")[0] if fleet.has_controllers else None
+            owner = r["path"].partition("/")[0] if chosen.has_controllers else None
             other.setdefault(owner, []).extend(r["changes"].settings_summary())
-    sections = [Section(m.name, state_from_output(member_root(root, m), m.loaded.spec), state_from_spec(m.loaded.spec),
-                        other.get(m.name, [])) for m in fleet.members]
+    sections = [Section(name, state_from_output(spec.output_dir, spec._loaded.spec), state_from_spec(spec._loaded.spec),
+                        other.get(name, [])) for name, spec in chosen.specs]
     changed = sum(r["status"] != "unchanged" for r in report)
     title = f"Effective permission changes: {md_code(args.spec, in_table=False)} against {md_code(shown, in_table=False)}"
     return sections_markdown(title, sections, details=[(f"Generated files: {changed} changed", "".join(raw))])
@@ -244,18 +245,19 @@ def _one_controller_markdown(args: argparse.Namespace) -> int:
     from ..client import JenkinsError
     from ..live.reads import live_diff, read_export
     from ..live.redact import redact, say
-    from ._fleet_live import prepare_fleet
+    from ._fleet_live import prepare_targets
 
     if args.all or len(args.controllers) != 1:
         say("diff --live --format markdown reads one controller: name it with --controller NAME (the offline diff covers "
             "every controller in one comment)")
         return ExitCode.USAGE
-    _, (target,) = prepare_fleet(args, "diff", os.environ)
+    (target,) = prepare_targets(args, "diff", os.environ)
+    model = target.spec._loaded.spec
     try:
-        live, items = read_export(target.creds, target.spec)
+        live, items = read_export(target.creds, model)
     except JenkinsError as exc:
         say(f"{target.name}: error: {exc}")
         return exc.exit_code
-    different, lines, _ = live_diff(target.spec, live, items)
-    sys.stdout.write(redact(_live_markdown(args, target.name, target.spec, live, items, lines)))
+    different, lines, _ = live_diff(model, live, items)
+    sys.stdout.write(redact(_live_markdown(args, target.name, model, live, items, lines)))
     return ExitCode.DIFFERENCES if different else ExitCode.OK

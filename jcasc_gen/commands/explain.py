@@ -12,6 +12,7 @@ import sys
 from typing import TYPE_CHECKING, Any, Sequence
 
 if TYPE_CHECKING:
+    from .._api import Spec
     from ..item_acl import ItemExplanation
 
 from ..exitcodes import ExitCode
@@ -40,16 +41,16 @@ def run(args: argparse.Namespace) -> int:
     if args.principal is None and args.groups:
         print("--group needs a PRINCIPAL", file=sys.stderr)
         return ExitCode.USAGE
-    fleet = load_fleet_or_report(args, command="explain")
-    if not fleet.has_controllers:
-        payload, text = _explain(args, fleet.members[0].loaded.spec)
+    chosen = load_fleet_or_report(args, command="explain")
+    if not chosen.has_controllers:
+        payload, text = _explain(args, chosen.specs[0][1])
         if args.format == "json":
             emit_json({"command": "explain", "spec": args.spec, **payload})
         else:
             sys.stdout.write(text)
         return ExitCode.OK
     # one section per controller: its name, then what a spec of its own would print
-    results = [(m.name, *_explain(args, m.loaded.spec)) for m in fleet.members]
+    results = [(name, *_explain(args, spec)) for name, spec in chosen.specs]
     if args.format == "json":
         emit_json({"command": "explain", "spec": args.spec,
                    "controllers": [{"controller": name, **payload} for name, payload, _ in results]})
@@ -58,23 +59,19 @@ def run(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-def _explain(args: argparse.Namespace, spec: Any) -> tuple[dict[str, Any], str]:
+def _explain(args: argparse.Namespace, spec: Spec) -> tuple[dict[str, Any], str]:
     """(the JSON fields, the text) of one spec."""
-    from ..explain import MatrixEntry, entries_from_spec, explain, identity_for, matrix, parse_principal, universe_for
-    from ..item_acl import explain_items
-
-    entries = entries_from_spec(spec)
-    universe = universe_for(entries, spec.authorization.extra_permissions)
+    from .._api import explain, explain_all
 
     if args.principal is None:
-        table = matrix(entries, universe)
+        table = explain_all(spec)
         if args.format == "json":
             return {"principals": [x.to_json() for x in table]}, ""
         out = ["Effective permissions (X granted, + implied, ~ granted but disabled in Jenkins, . no;\n"
                " * disabled by default in Jenkins: only implied grants count)\n"]
         out += [f"  [{i}] {x.identity.label}\n" for i, x in enumerate(table, 1)]
         rows = [["PERMISSION", *[f"[{i}]" for i in range(1, len(table) + 1)]]]
-        for n, pid in enumerate(universe):
+        for n, pid in enumerate(row.permission for row in table[0].rows):
             cells = []
             for x in table:
                 r = x.rows[n]
@@ -84,11 +81,8 @@ def _explain(args: argparse.Namespace, spec: Any) -> tuple[dict[str, Any], str]:
             rows.append([pid + ("*" if table[0].rows[n].disabled else ""), *cells])
         return {}, "".join(out) + _table(rows)
 
-    kind, name = parse_principal(args.principal)
-    item_entries = [MatrixEntry(g.kind, g.name, frozenset(g.effective)) for m in spec.authorization.items for g in m.grants]
-    who = identity_for(kind, name, args.groups, entries + item_entries)
-    result = explain(entries, who, universe)
-    items = explain_items(spec, who)
+    result = explain(spec, args.principal, args.groups)
+    who, items = result.identity, result.items
     if args.format == "json":
         return {**result.to_json(), "items": [i.to_json() for i in items]}, ""
     lines = [f"{who.label}\n"]

@@ -9,7 +9,7 @@ import sys
 
 from ..exitcodes import ExitCode
 from ._common import add_output_argument, add_spec_argument, add_strict_argument, print_diagnostics
-from ._fleet import add_controller_argument, generate_fleet, load_fleet_or_report, output_root
+from ._fleet import add_controller_argument, generate_fleet, load_fleet_or_report
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -26,17 +26,18 @@ def run(args: argparse.Namespace) -> int:
     from ..fsio import UnsafePath, write_tree
     from ..render import HEADER_PREFIX
 
-    fleet = load_fleet_or_report(args, command="generate")
+    chosen = load_fleet_or_report(args, command="generate")
     # every controller's files in one write set: all of them are written, or none
-    gen = generate_fleet(fleet, strict=args.strict)
+    gen = generate_fleet(chosen, strict=args.strict)
     print_diagnostics(gen.diagnostics)
-    if gen.failed:
-        n = sum(d.severity == "error" for d in gen.diagnostics)
+    n = sum(d.severity == "error" for d in gen.diagnostics)
+    if n:
         print(f"{args.spec}: {n} error{'s' if n != 1 else ''}; nothing was written", file=sys.stderr)
         return ExitCode.USAGE
-    root = output_root(args, fleet)
+    files = gen.files
+    root = chosen.root
     try:
-        changed = write_tree(root, gen.files, force=args.force, header=HEADER_PREFIX.encode())
+        changed = write_tree(root, files, force=args.force, header=HEADER_PREFIX.encode())
     except UnsafePath as exc:
         for line in str(exc).splitlines():
             print(f"error: {line}", file=sys.stderr)
@@ -47,6 +48,6 @@ def run(args: argparse.Namespace) -> int:
         return ExitCode.USAGE
     if not args.quiet:
         shown = os.path.relpath(root)
-        for rel in sorted(gen.files):
+        for rel in sorted(files):
             print(f"{'wrote    ' if rel in changed else 'unchanged'} {os.path.join(shown, rel)}")
     return ExitCode.OK

@@ -63,17 +63,17 @@ def _read_export_live(args: argparse.Namespace) -> tuple[Any, str, list[Any]]:
     from urllib.parse import urlsplit
 
     from ..client import Auth, Connection, JenkinsClient, JenkinsError
-    from ..live.redact import redact, register_secret
+    from ..live.credentials import CredentialError, check_url
+    from ..live.redact import redact, register_secret, say
     from ..live.state import parse_export
-
-    from ..live.credentials import CredentialError, check_url, warn_command_line_secrets
+    from ._live import CLI_NAMES, warn_command_line_secrets
 
     env = os.environ
     try:
-        check_url(args.url, "--url")
+        check_url(args.url)
     except CredentialError as exc:
-        raise _Failed(ExitCode.USAGE, str(exc)) from None
-    warn_command_line_secrets(args)
+        raise _Failed(ExitCode.USAGE, str(exc.renamed(CLI_NAMES))) from None
+    warn_command_line_secrets(args, say)
     parts = urlsplit(args.url)
     user, token = args.user or env.get("JENKINS_USER_ID"), args.token or env.get("JENKINS_API_TOKEN")
     jwt = args.jwt or env.get("JENKINS_JWT")
@@ -107,7 +107,7 @@ def _check(result: Any, document: Any, items: list[Any]) -> None:
     """The spec must load and generate the same matrix as the export held, and the same item
     matrices as the items held (less what the import notes left out)."""
     from ..diagnostics import SpecError
-    from ..explain import entries_from_spec
+    from ..effective import entries_from_spec
     from ..importer import equivalence_problems, parse_strategy
     from ..model import load_spec_text
 

@@ -19,13 +19,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..lint import RULES
+    from ..lint_rules import RULES
 
-    fleet = load_fleet_or_report(args, command="lint")
-    findings = fleet_findings(fleet, strict=args.strict)
+    chosen = load_fleet_or_report(args, command="lint")
+    findings = fleet_findings(chosen, strict=args.strict)
     failed = any(d.severity == "error" for d in findings)
     if args.format == "json":
-        emit_json({"command": "lint", "ok": not failed, "spec": args.spec, **controller_names(fleet), "findings": [
+        emit_json({"command": "lint", "ok": not failed, "spec": args.spec, **controller_names(chosen), "findings": [
             dict(d.to_json(), why=RULES[d.code].why if d.code in RULES else None) for d in findings]})
     else:
         for d in findings:

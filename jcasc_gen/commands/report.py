@@ -38,9 +38,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--all", action="store_true",
                    help="with --live and a spec with `controllers:`: every controller (offline, all are reported unless --controller)")
     p.set_defaults(parallel=1, fail_fast=False)  # what the fleet's input checks read
-    from ..live import credentials
+    from ._live import add_arguments as add_connection_arguments
 
-    credentials.add_arguments(p)
+    add_connection_arguments(p)
 
 
 def _live_controller(name: str | None, spec: Any, document: Any, items: Any, url: str) -> Any:
@@ -64,23 +64,23 @@ def _live_report(args: argparse.Namespace) -> list[Any]:
     from ..client import JenkinsError
     from ..live.reads import read_export
     from ..live.redact import say
-    from ._fleet_live import fleet_mode, prepare_fleet
+    from ._fleet_live import fleet_mode, prepare_targets
     from .diff import _live_document
 
     if fleet_mode(args):
-        _, targets = prepare_fleet(args, "report", os.environ)
         out = []
-        for t in targets:
+        for t in prepare_targets(args, "report", os.environ):
+            model = t.spec._loaded.spec
             try:
-                document, items = read_export(t.creds, t.spec)
+                document, items = read_export(t.creds, model)
             except JenkinsError as exc:
                 say(f"{t.name}: error: {exc}")
                 raise CommandFailed(exc.exit_code) from None
-            out.append(_live_controller(t.name, t.spec, document, items, t.url))
+            out.append(_live_controller(t.name, model, document, items, t.url))
         return out
-    loaded = load_or_report(args, command="report")
-    document, url, items = _live_document(args, loaded.spec)
-    return [_live_controller(None, loaded.spec, document, items, url)]
+    spec = load_or_report(args, command="report")
+    document, url, items = _live_document(args, spec)
+    return [_live_controller(None, spec._loaded.spec, document, items, url)]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -106,8 +106,8 @@ def run(args: argparse.Namespace) -> int:
         controllers = _live_report(args)
         title = args.title or (controllers[0].url if len(controllers) == 1 else args.spec)
     else:
-        fleet = load_fleet_or_report(args, command="report")
-        controllers = [controller_from_spec(m.loaded, name=m.name) for m in fleet.members]
+        chosen = load_fleet_or_report(args, command="report")
+        controllers = [controller_from_spec(spec._loaded, name=name) for name, spec in chosen.specs]
         title = args.title or args.spec
     report = build(controllers, title=title, generated_at=when)
     if args.format == "csv":

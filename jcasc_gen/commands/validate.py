@@ -7,11 +7,11 @@ import sys
 from typing import TYPE_CHECKING
 
 from ..exitcodes import ExitCode
-
-if TYPE_CHECKING:
-    from ..fleet import Fleet
 from ._common import add_format_argument, add_spec_argument, add_strict_argument, emit_json, print_diagnostics, strictify
 from ._fleet import add_controller_argument, controller_names, load_fleet_or_report
+
+if TYPE_CHECKING:
+    from ._fleet import Chosen
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -22,19 +22,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    fleet = load_fleet_or_report(args, command="validate")
-    diags = strictify(fleet.warnings, args.strict)
+    chosen = load_fleet_or_report(args, command="validate")
+    diags = strictify(chosen.warnings, args.strict)
     failed = any(d.severity == "error" for d in diags)
     if args.format == "json":
-        emit_json({"command": "validate", "ok": not failed, "spec": args.spec, **controller_names(fleet),
+        emit_json({"command": "validate", "ok": not failed, "spec": args.spec, **controller_names(chosen),
                    "diagnostics": [d.to_json() for d in diags]})
     else:
         print_diagnostics(diags)
         if not failed:
-            print(f"{args.spec}: valid" + _which(fleet) + (f" ({len(diags)} warning{'s' if len(diags) != 1 else ''})" if diags else ""), file=sys.stderr)
+            print(f"{args.spec}: valid" + _which(chosen) + (f" ({len(diags)} warning{'s' if len(diags) != 1 else ''})" if diags else ""), file=sys.stderr)
     return ExitCode.USAGE if failed else ExitCode.OK
 
 
-def _which(fleet: Fleet) -> str:
-    names = [m.name for m in fleet.members if m.name]
+def _which(chosen: Chosen) -> str:
+    names = [name for name, _ in chosen.specs if name]
     return f" for controller{'s' if len(names) != 1 else ''} {', '.join(names)}" if names else ""

@@ -13,23 +13,22 @@ from ._fleet_live import add_fleet_arguments, fleet_mode, run_fleet
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from ..live.credentials import add_arguments as add_credentials
+    from ._live import add_arguments as add_connection_arguments
 
     add_spec_argument(p)
     add_format_argument(p)
     add_strict_argument(p)
     p.add_argument("--junit", metavar="FILE", help="also write the checks as a JUnit XML report")
-    add_credentials(p)
+    add_connection_arguments(p)
     add_fleet_arguments(p)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..client import JenkinsError
+    from .._errors import Unreachable
+    from .._results import VerifyResult
     from ..fsio import write_atomic
-    from ..live.command import emit_json, prepare
-    from ..live.reads import verify_live
     from ..live.redact import say
-    from ..live.verify import print_checks, summary, to_json, to_junit
+    from ._live import emit_json, prepare
 
     if fleet_mode(args):
         from ..live.fleet import verify_task
@@ -37,22 +36,26 @@ def run(args: argparse.Namespace) -> int:
         return run_fleet(args, "verify", lambda t: verify_task(t, text=args.format == "text"))
     live = prepare(args, command="verify")
     try:
-        results = verify_live(live.loaded.spec, live.creds)
-    except JenkinsError as exc:
+        result = live.call(live.jenkins.verify, live.spec)
+    except Unreachable as exc:
+        assert isinstance(exc.result, VerifyResult)
+        result = exc.result
+    if result.error is not None:
         if args.format == "json":
-            emit_json({"command": "verify", "ok": False, "error": exc.message})
-        say(f"error: {exc}")
-        return exc.exit_code
-    counts = summary(results)
+            emit_json(result.to_json())
+        say(f"error: {result.error}" + (f"\n  hint: {result.hint}" if result.hint else ""))
+        return result.exit_code
     if args.junit:
         try:
-            write_atomic(args.junit, to_junit(results))
+            write_atomic(args.junit, result.to_junit())
         except OSError as exc:
             say(f"error: --junit {args.junit}: {exc.strerror or exc}")
             return ExitCode.USAGE
     if args.format == "json":
-        emit_json({"command": "verify", **to_json(results)})
+        emit_json(result.to_json())
     else:
-        print_checks(results, lambda line: say(line, stream=sys.stdout))
+        for line in result.lines():
+            say(line, stream=sys.stdout)
+        counts = result.summary
         say(f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped")
-    return ExitCode.DIFFERENCES if counts["failed"] else ExitCode.OK
+    return result.exit_code

@@ -31,6 +31,7 @@ together.
 
 from __future__ import annotations
 
+from ..client import Unreachable
 from ..exitcodes import ExitCode
 from .item_step import apply_items
 from .plan import make_plan
@@ -85,4 +86,5 @@ class Applier(ApplyRun):
             self.emit(f"error: {type(exc).__name__}: {exc}; the security configuration was not touched")
             self.record("preflight" if self.result.plan is None else "plugins", "failed", str(exc))
             self.result.code = ExitCode.UNREACHABLE
+            self.result.unanswered = exc if isinstance(exc, Unreachable) else None
         return self.result

@@ -1,102 +1,98 @@
-"""Where Jenkins is and who we are, the conventional way: flags, then the environment
-variables the Jenkins CLI and python-jenkins users already set.
+"""Where Jenkins is and who we are.
 
 Two credentials matter (jenkins-facts B.3): the *pre-switch* one that works today (an API
 token, or a JWT when Jenkins is already on jwt-auth) and the *post-switch* one that works
 once jwt-auth is the realm (a JWT we were given, or one we mint with Pomerium's signing
-key). Every secret is registered with the redactor the moment it is read or minted.
+key). Every secret is registered with the redactor the moment it is given or minted.
+
+Two stages, used by the Python API's `Jenkins` (and so by the command line, which only gathers
+the values from flags, the environment and files: commands/_live.py): `login` takes the values
+as given and checks what needs no spec; `for_spec` adds what depends on the spec (whom to mint
+for, the identity a given JWT carries).
 """
 
 from __future__ import annotations
 
-import argparse
 import os
+import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping, Sequence
 from urllib.parse import urlsplit
 
 from .. import names, permissions
+from .._errors import JcascGenError
 from ..exitcodes import ExitCode
 from ..model import Spec
-from .redact import register_secret, say
+from .redact import register_secret
 
-__all__ = ["add_arguments", "shown_url", "CredentialError", "PostCredential", "Credentials", "resolve", "default_principal",
-           "check_url", "warn_command_line_secrets"]
+__all__ = ["CredentialError", "PostCredential", "Credentials", "Login", "login", "for_spec", "default_principal",
+           "check_url", "shown_url", "API_NAMES"]
+
+Warn = Callable[[str], None]
+
+# How an input is called in messages: the API's parameter names (the command line has its flags).
+API_NAMES: Mapping[str, str] = {k: k for k in (
+    "url", "user", "token", "jwt", "signing_key", "ca_bundle", "insecure", "timeout", "retries", "retry_backoff",
+    "principal", "groups", "restart_timeout", "poll_interval", "reload_timeout", "dry_run")} | {
+    "via_reload": 'via="reload"', "credentials_place": "as user and token (or jwt / signing_key)"}
 
 
-class CredentialError(Exception):
+class CredentialError(JcascGenError):
+    """Unusable connection, credential or option input (exit 2). The message names the inputs it is
+    about as `{url}`, `{signing_key}`, ...: the API's parameter names by default, the
+    command line's flags after `renamed(CLI names)`."""
+
     exit_code = ExitCode.USAGE
 
-    def __init__(self, message: str, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
+    def __init__(self, message: str, hint: str | None = None, *, params: Sequence[str] = (),
+                 names: Mapping[str, str] = API_NAMES) -> None:
+        self.template = (message, hint, tuple(params))
+        label = "/".join(names.get(p, p) for p in params) + ": " if params else ""
+        super().__init__(label + _fill(message, names), hint=_fill(hint, names) if hint else None)
 
-    def __str__(self) -> str:
-        return self.message + (f"\n  hint: {self.hint}" if self.hint else "")
-
-
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("Jenkins connection and credentials")
-    g.add_argument("--url", metavar="URL", help="where this tool reaches Jenkins directly, not the Pomerium route "
-                   "(Pomerium strips assertion headers clients send) [env JENKINS_URL]")
-    g.add_argument("--user", metavar="USER", help="API-token user [env JENKINS_USER_ID]")
-    g.add_argument("--token", metavar="TOKEN", help="API token; prefer the environment [env JENKINS_API_TOKEN]")
-    g.add_argument("--jwt", metavar="JWT", help="a JWT Jenkins accepts once jwt-auth is the realm [env JENKINS_JWT]")
-    g.add_argument("--jwt-file", metavar="FILE", help="read the JWT from FILE")
-    g.add_argument("--signing-key-file", metavar="FILE",
-                   help="Pomerium's signing key (PEM or base64 PEM): mint short-lived JWTs exactly as the spec's Pomerium version sends them")
-    g.add_argument("--as", dest="as_principal", metavar="PRINCIPAL",
-                   help="username for minted JWTs (default: the first user grant of the spec with Overall/Administer)")
-    g.add_argument("--groups", metavar="G1,G2", default="", help="groups claim of minted JWTs (comma-separated)")
-    g.add_argument("--ca-bundle", metavar="FILE", help="CA bundle to verify Jenkins' TLS certificate")
-    g.add_argument("--insecure", action="store_true", help="do not verify TLS certificates (test setups only)")
-    g.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="bounds each request as a whole, answer and redirects included (default 30)")
-    g.add_argument("--retries", type=int, default=3, metavar="N",
-                   help="extra attempts for reads (never for changes) when Jenkins does not answer or answers 502-504 (default 3)")
-    g.add_argument("--retry-backoff", type=float, default=0.5, metavar="SECONDS",
-                   help="wait before the first retry, doubled for each next one (default 0.5)")
+    def renamed(self, names: Mapping[str, str]) -> "CredentialError":
+        """The same error, naming the inputs as `names` does (the CLI's flags, say)."""
+        message, hint, params = self.template
+        return CredentialError(message, hint, params=params, names=names)
 
 
-def check_url(url: str, flag: str) -> str:
-    """The Jenkins URL the live commands use: http(s), a host, and no user info. A password
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{(\w+)\}")
+
+
+def _fill(text: str, names: Mapping[str, str]) -> str:
+    """`{name}` -> what `names` calls that input; `{{` and `}}` are literal braces (`_literal`)."""
+    def one(m: re.Match[str]) -> str:
+        if m.group(1) is None:
+            return m.group(0)[0]
+        return names.get(m.group(1), m.group(0))
+
+    return _PLACEHOLDER.sub(one, text)
+
+
+def _literal(text: str) -> str:
+    """Text from the caller (a URL, a path, a claim) for a message: its braces stay braces."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def check_url(url: str) -> str:
+    """The Jenkins URL the live calls use: http(s), a host, and no user info. A password
     in a URL ends up in shell history, process lists and proxy logs, and every message would
-    have to hide it: so it is refused, and never repeated."""
+    have to hide it: so it is refused, and never repeated. Errors name the input as `{url}`."""
     if "@" in url:
         # user info, or what urllib would not even take for user info (a password holding
         # "/", "?" or "#" pushes it into the path): no Jenkins root URL needs an "@"
         register_secret(url.rsplit("@", 1)[0])
-        raise CredentialError(f"{flag} carries user info (an '@', as in user:password@host): refused, and not repeated here",
-                              "give the URL without it (http://jenkins:8080/) and the credentials in JENKINS_USER_ID and "
-                              "JENKINS_API_TOKEN (or JENKINS_JWT / --jwt-file)")
-    example = "for example --url http://jenkins:8080/"
+        raise CredentialError("{url} carries user info (an '@', as in user:password@host): refused, and not repeated here",
+                              "give the URL without it (http://jenkins:8080/) and the credentials {credentials_place}")
+    example = "for example http://jenkins:8080/"
     try:
         parts = urlsplit(url)
         parts.port  # a port that is not a number raises here
     except ValueError:  # a port that is not a number, an unbalanced "[" (IPv6 literal syntax)
-        raise CredentialError(f"{flag} {url!r} is not a valid URL", example) from None
+        raise CredentialError(f"{_literal(url)!r} is not a valid URL", example, params=("url",)) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise CredentialError(f"{flag} {url!r} is not an http(s) URL", example)
+        raise CredentialError(f"{_literal(url)!r} is not an http(s) URL", example, params=("url",))
     return url
-
-
-def warn_command_line_secrets(args: argparse.Namespace) -> None:
-    """A secret given as a flag is visible to every local user (ps, /proc/PID/cmdline): it
-    still works, with one warning per run naming the safer places."""
-    given = [flag for flag, attr in (("--token", "token"), ("--jwt", "jwt")) if getattr(args, attr, None)]
-    if not given:
-        return
-    safer = (["JENKINS_API_TOKEN"] if "--token" in given else []) + (["JENKINS_JWT or --jwt-file"] if "--jwt" in given else [])
-    say(f"warning: {' and '.join(given)} on the command line {'is' if len(given) == 1 else 'are'} visible to other local users "
-        f"(ps, /proc/PID/cmdline); prefer {' and '.join(safer)}")
-
-
-def shown_url(url: str) -> str:
-    """The URL without any user:password part (never echo a credential)."""
-    from urllib.parse import urlunsplit
-
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[-1]))
 
 
 def default_principal(spec: Spec) -> str | None:
@@ -114,7 +110,7 @@ class PostCredential:
     spec: Spec
     principal: str
     groups: tuple[str, ...]
-    source: str  # "signing key" | "--jwt"
+    source: str  # "signing key" | "given JWT"
     key: Any = field(default=None, repr=False)  # tokens.SigningKey
     given: str | None = field(default=None, repr=False)
     given_header: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -137,7 +133,7 @@ class PostCredential:
         from .. import tokens
 
         if self.key is None:
-            raise CredentialError("minting needs --signing-key-file")
+            raise CredentialError("minting a JWT needs {signing_key}")
         tok = tokens.mint(self.spec, self.key, principal, tuple(groups), overrides=overrides)
         register_secret(tok)
         return tok
@@ -193,91 +189,104 @@ class Credentials:
     post: PostCredential | None
 
 
-def _read_file(path: str, what: str) -> bytes:
-    try:
-        with open(path, "rb") as fh:
-            return fh.read()
-    except OSError as exc:
-        raise CredentialError(f"{what} {path}: {exc.strerror or exc}") from None
+@dataclass(frozen=True)
+class Login:
+    """Where Jenkins is and what we were given, checked; holds no spec yet."""
+
+    conn: Any  # client.Connection
+    pre: Any  # client.Auth | None
+    jwt: str | None = field(repr=False)
+    jwt_header: Mapping[str, Any] = field(repr=False)
+    jwt_claims: Mapping[str, Any] = field(repr=False)
+    key: Any = field(repr=False)  # tokens.SigningKey | None
+    principal: str | None
+    groups: tuple[str, ...]
 
 
-def resolve(args: argparse.Namespace, spec: Spec, env: Mapping[str, str] | None = None) -> Credentials:
-    """Flags win over the environment. Raises CredentialError (exit 2) on unusable input."""
+def login(url: str, *, user: str | None = None, token: str | None = None, jwt: str | None = None,
+          signing_key: str | bytes | None = None, ca_bundle: str | None = None, insecure: bool = False,
+          timeout: float = 30.0, retries: int = 3, retry_backoff: float = 0.5, principal: str | None = None,
+          groups: Sequence[str] = (), warn: Warn = lambda message: None) -> Login:
+    """Check the inputs that need no spec. Raises CredentialError (exit 2) on unusable input."""
     from .. import tokens
     from ..client import Auth, Connection
 
-    env = os.environ if env is None else env
-    url = args.url or env.get("JENKINS_URL") or ""
-    if not url:
-        raise CredentialError("no Jenkins URL", "pass --url or set JENKINS_URL (the address Jenkins answers on directly)")
-    check_url(url, "--url" if args.url else "JENKINS_URL")
-    warn_command_line_secrets(args)
-    parts = urlsplit(url)
-    if spec.pomerium is not None and parts.hostname == spec.jenkins_host:
-        say(f"warning: --url {url} is the Pomerium route; Pomerium strips the assertion header this tool sends. "
-            f"Point --url at Jenkins itself (for example the upstream {spec.upstream}).")
-    if args.ca_bundle and args.insecure:
-        raise CredentialError("--ca-bundle and --insecure contradict each other")
-    if args.ca_bundle and not os.path.isfile(args.ca_bundle):
-        raise CredentialError(f"--ca-bundle {args.ca_bundle}: no such file")
-    if args.timeout <= 0:
-        raise CredentialError("--timeout must be positive")
-    retries, backoff = getattr(args, "retries", 3), getattr(args, "retry_backoff", 0.5)
-    if retries < 0 or backoff < 0:
-        raise CredentialError("--retries and --retry-backoff must not be negative")
-    if args.insecure:
-        say("warning: --insecure: Jenkins' TLS certificate is not verified")
-    verify: bool | str = False if args.insecure else (args.ca_bundle or True)
-    conn = Connection(url, timeout=args.timeout, verify=verify, retries=retries, backoff=backoff)
-
-    user = args.user or env.get("JENKINS_USER_ID")
-    token = args.token or env.get("JENKINS_API_TOKEN")
+    # secrets first: whatever goes wrong below, no message may carry them
     register_secret(token)
+    register_secret(jwt)
+    register_secret(signing_key)
+    if not url:
+        raise CredentialError("no Jenkins URL", "the address Jenkins answers on directly, e.g. http://jenkins:8080/",
+                              params=("url",))
+    check_url(url)
+    if ca_bundle and insecure:
+        raise CredentialError("a CA bundle and turning certificate checks off contradict each other", params=("ca_bundle", "insecure"))
+    if ca_bundle and not os.path.isfile(ca_bundle):
+        raise CredentialError(f"{_literal(ca_bundle)}: no such file", params=("ca_bundle",))
+    if not timeout > 0:
+        raise CredentialError("must be positive", params=("timeout",))
+    if retries < 0 or retry_backoff < 0:
+        raise CredentialError("must not be negative", params=("retries", "retry_backoff"))
+    if insecure:
+        warn("warning: certificate checks are off: Jenkins' TLS certificate is not verified")
+    verify: bool | str = False if insecure else (ca_bundle or True)
+    conn = Connection(url, timeout=timeout, verify=verify, retries=retries, backoff=retry_backoff)
+
     if bool(user) != bool(token):
-        raise CredentialError("an API token needs both a user and a token",
-                              "set --user/JENKINS_USER_ID and --token/JENKINS_API_TOKEN together")
+        raise CredentialError("an API token needs both a user and a token", "give {user} and {token} together", params=("user", "token"))
     pre = Auth.api_token(user, token) if user and token else None
 
-    given = args.jwt or env.get("JENKINS_JWT")
-    if args.jwt_file:
-        if given:
-            raise CredentialError("give the JWT once: --jwt/JENKINS_JWT or --jwt-file")
-        given = _read_file(args.jwt_file, "--jwt-file").decode("utf-8", "replace").strip()
-    register_secret(given)
+    header: Mapping[str, Any] = {}
+    claims: Mapping[str, Any] = {}
+    if jwt:
+        try:
+            header, claims = tokens.decode_unverified(jwt)
+        except tokens.TokenError as exc:
+            raise CredentialError(_literal(str(exc)), params=("jwt",)) from None
     key = None
-    if args.signing_key_file:
-        raw = _read_file(args.signing_key_file, "--signing-key-file")
-        register_secret(raw)
+    if signing_key:
         try:
-            key = tokens.load_signing_key(raw)
+            key = tokens.load_signing_key(signing_key.encode() if isinstance(signing_key, str) else signing_key)
         except tokens.TokenError as exc:
-            raise CredentialError(f"--signing-key-file {args.signing_key_file}: {exc}") from None
-    groups = tuple(g.strip() for g in (args.groups or "").split(",") if g.strip())
+            raise CredentialError(_literal(str(exc)), params=("signing_key",)) from None
+    groups = tuple(g.strip() for g in groups if g.strip())
+    if (principal or groups) and key is None and not jwt:
+        raise CredentialError("only minted JWTs have a principal and groups; minting needs {signing_key}",
+                              params=("principal", "groups"))
+    if pre is None and not jwt and key is None:
+        raise CredentialError("no credentials",
+                              "give {user} and {token} (an API token, before the switch to JWT), "
+                              "and {signing_key} or {jwt} (after it)")
+    return Login(conn, pre, jwt or None, header, claims, key, principal or None, groups)
 
+
+def for_spec(login: Login, spec: Spec, warn: Warn = lambda message: None) -> Credentials:
+    """The credentials for this spec: whom to mint for, whom a given JWT names."""
+    from .. import tokens
+
+    host = urlsplit(login.conn.url).hostname
+    if spec.pomerium is not None and host == spec.jenkins_host:
+        warn(f"warning: {login.conn.url} is the Pomerium route; Pomerium strips the assertion header this tool sends. "
+             f"Point the URL at Jenkins itself (for example the upstream {spec.upstream}).")
     post: PostCredential | None = None
-    if given:
-        try:
-            header, claims = tokens.decode_unverified(given)
-        except tokens.TokenError as exc:
-            raise CredentialError(f"--jwt: {exc}") from None
-        name, jwt_groups = tokens.identity(spec.jwt, claims)
-        if args.as_principal and name and not names.same(args.as_principal, name):
-            raise CredentialError(f"--as {args.as_principal!r} but the JWT is for {name!r}", "drop --as, or mint with --signing-key-file")
-        post = PostCredential(spec, name, jwt_groups, "--jwt", key=key, given=given, given_header=header, given_claims=claims)
-    elif key is not None:
-        principal = args.as_principal or default_principal(spec)
+    if login.jwt:
+        name, jwt_groups = tokens.identity(spec.jwt, dict(login.jwt_claims))
+        if login.principal and name and not names.same(login.principal, name):
+            raise CredentialError(_literal(f"{login.principal!r}, but the JWT is for {name!r}"),
+                                  "drop {principal}, or mint with {signing_key} instead of giving {jwt}", params=("principal",))
+        post = PostCredential(spec, name, jwt_groups, "given JWT", key=login.key, given=login.jwt,
+                              given_header=dict(login.jwt_header), given_claims=dict(login.jwt_claims))
+    elif login.key is not None:
+        principal = login.principal or default_principal(spec)
         if not principal:
             raise CredentialError("no principal to mint a JWT for: the spec has no user grant with Overall/Administer",
-                                  "pass --as USER (and --groups G1,G2 if the admin right comes from a group)")
-        post = PostCredential(spec, principal, groups, "signing key", key=key)
-    elif args.as_principal or groups:
-        raise CredentialError("--as/--groups need --signing-key-file to mint a JWT")
-    if pre is None and post is None:
-        raise CredentialError("no credentials",
-                              "set JENKINS_USER_ID and JENKINS_API_TOKEN (before the switch to JWT), and --signing-key-file or --jwt (after it)")
-    return Credentials(conn, pre, post)
+                                  "give {principal} USER (and {groups} if the admin right comes from a group)",
+                                  params=("principal",))
+        post = PostCredential(spec, principal, login.groups, "signing key", key=login.key)
+    return Credentials(login.conn, login.pre, post)
 
 
-def report(exc: CredentialError) -> int:
-    say(f"error: {exc}")
-    return int(exc.exit_code)
+def shown_url(url: str) -> str:
+    """The URL without any user:password part (never echo a credential)."""
+    parts = urlsplit(url)
+    return parts._replace(netloc=parts.netloc.rsplit("@", 1)[-1]).geturl()

@@ -1,41 +1,63 @@
-"""One controller's plan, apply, verify or diff --live as a fleet task (runner.py): the same
-calls the single-controller commands make, with progress to the controller's Reporter and the
-outcome (exit code, a word for the summary, the JSON document, the checks) returned.
+"""One controller's plan, apply, verify or diff --live as a fleet task (runner.py): the Python
+API's call (`jcasc_gen.Jenkins(...).plan/apply/verify`), with its events going to the
+controller's Reporter and the outcome (exit code, a word for the summary, the JSON document,
+the checks) returned.
 
 Nothing here prints directly: each controller's lines go through its Reporter, prefixed with
-its name, and every text is redacted on the way out.
+its name, and every text is redacted on the way out (the API's results are already).
 """
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, replace
-from typing import Any, Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from ..exitcodes import ExitCode
-from ..model import Spec
 from ..runner import SKIPPED, Outcome, Reporter
-from .credentials import Credentials
 from .redact import redact
 
-__all__ = ["Target", "plan_task", "apply_task", "verify_task", "diff_task", "junit_document", "failed_for", "RESULT_WORDS"]
+if TYPE_CHECKING:
+    from .._api import Spec
+    from .._jenkins import Jenkins
+    from .credentials import Credentials
+
+__all__ = ["Events", "Target", "ApplySettings", "plan_task", "apply_task", "verify_task", "diff_task", "junit_document",
+           "failed_for", "with_url", "RESULT_WORDS"]
+
+
+class Events:
+    """A controller's `on_event`: before its task starts the events are kept (the run says them
+    once it knows which are every controller's); then they go to its Reporter as they happen."""
+
+    def __init__(self) -> None:
+        self.early: list[str] = []
+        self.reporter: Reporter | None = None
+
+    def __call__(self, message: str) -> None:
+        if self.reporter is not None:
+            self.reporter.line(message)
+        else:
+            self.early.append(message)
 
 
 @dataclass(frozen=True)
 class Target:
-    """One controller to act on: its spec, the URL it is reached at, its credentials."""
+    """One controller to act on: its spec, where it is reached, the `Jenkins` that reaches it
+    (with the names its messages give the inputs), and its credentials, checked."""
 
     name: str
     spec: Spec
     url: str
+    jenkins: Jenkins
+    names: Mapping[str, str]
     creds: Credentials
-    files: dict[str, str]  # what generate writes for it (apply posts jenkins.yaml)
-    generated_name: str  # where its jenkins.yaml is written, for messages
+    events: Events = field(default_factory=Events)
 
 
 # Words for the summary, by exit code; 0 and 1 depend on the command.
-RESULT_WORDS: dict[int, str] = {ExitCode.USAGE: "refused", ExitCode.UNREACHABLE: "not reached", ExitCode.ROLLED_BACK: "rolled back",
-                ExitCode.NOT_ROLLED_BACK: "NOT rolled back"}
+RESULT_WORDS: dict[int, str] = {ExitCode.USAGE: "refused", ExitCode.UNREACHABLE: "not reached",
+                                ExitCode.ROLLED_BACK: "rolled back", ExitCode.NOT_ROLLED_BACK: "NOT rolled back"}
 
 
 def _word(code: int, ok: str, differences: str) -> str:
@@ -53,100 +75,112 @@ def failed_for(command: str) -> Callable[[Outcome], bool]:
     return lambda o: o.exit_code is not None and o.exit_code >= threshold
 
 
-def _error(t: Target, r: Reporter, command: str, exc: Any) -> Outcome:
-    r.line(f"error: {exc}")
-    code = int(exc.exit_code)
-    return Outcome(t.name, code, _word(code, "", ""), document={"command": command, "ok": False, "error": redact(exc.message)},
-                   error=redact(exc.message))
+def _changes(plan: Mapping[str, Any] | None) -> int | None:
+    """How many things apply changes (would change): each plugin, the realm, the matrix, each item."""
+    if not plan or "plugins" not in plan:
+        return None
+    return (len(plan["plugins"]) + int(bool(plan.get("realm_changes"))) + int(bool(plan.get("strategy_changes")))
+            + sum(1 for item in plan.get("items") or () if item.get("action") != "none"))
 
 
+def _call(t: Target, r: Reporter, command: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, Outcome | None]:
+    """The API call with the controller's reporter listening; an Unreachable carries its result;
+    a CredentialError (say, no principal to mint a JWT for) is this controller's exit 2."""
+    from .._errors import Unreachable
+    from .credentials import CredentialError
+
+    t.events.reporter = r
+    try:
+        return fn(*args, **kwargs), None
+    except Unreachable as exc:
+        return exc.result, None
+    except CredentialError as exc:
+        message = str(exc.renamed(dict(t.names)))
+        r.line(f"error: {message}")
+        return None, Outcome(t.name, int(exc.exit_code), _word(exc.exit_code, "", ""),
+                             document={"command": command, "ok": False, "error": redact(message)}, error=redact(message))
+
+
+def _say_error(r: Reporter, result: Any) -> None:
+    if getattr(result, "error", None) is not None:
+        r.line(f"error: {result.error}" + (f"\n  hint: {result.hint}" if result.hint else ""))
 
 
 def plan_task(t: Target, *, text: bool, create_folders: bool = False, walk: bool = True) -> Callable[[Reporter], Outcome]:
     def run(r: Reporter) -> Outcome:
-        from ..client import JenkinsError
-        from .plan import make_plan
-        from .reads import plan_json, plan_lines, read_for_plan
-
-        try:
-            state, disk, items = read_for_plan(t.creds, t.spec, create_folders=create_folders, walk=walk)
-        except JenkinsError as exc:
-            return _error(t, r, "plan", exc)
-        plan = make_plan(t.spec, state, *items)
-        if text:
-            r.block(plan_lines(plan, disk))
-        # a plan apply would refuse is exit 2, as for one controller: CI learns it before anyone applies
-        code = ExitCode.USAGE if plan.blockers else ExitCode.DIFFERENCES if plan.changed else ExitCode.OK
-        return Outcome(t.name, int(code), _word(code, "no changes", "changes"), plan.change_count, plan_json(plan, state, disk))
+        result, refused = _call(t, r, "plan", t.jenkins.plan, t.spec, create_folders=create_folders, walk=walk)
+        if refused is not None:
+            return refused
+        _say_error(r, result)
+        if text and result.error is None:
+            r.block(result.lines())
+        document = result.to_json()
+        code = result.exit_code
+        return Outcome(t.name, code, _word(code, "no changes", "changes"), _changes(document), document, error=result.error)
     return run
 
 
 @dataclass(frozen=True)
 class ApplySettings:
     dry_run: bool
-    yes: bool
     restart_timeout: float
     poll: float
     jwks_check: bool
     via: str  # "auto" | "api" | "reload"
     reload_timeout: float
     create_folders: bool = False
-    confirm: Callable[[str], bool] | None = None
+    confirm: Callable[[str], bool] | None = None  # None: do not ask (--yes)
 
 
 def apply_task(t: Target, s: ApplySettings) -> Callable[[Reporter], Outcome]:
     def run(r: Reporter) -> Outcome:
-        from ..render import without_job_dsl
-        from .apply import Applier, ApplyOptions
-
-        if s.via == "reload":
-            from .reload import ReloadOptions, ReloadWaiter
-
-            result = ReloadWaiter(t.spec, t.creds, ReloadOptions(s.reload_timeout, s.poll), emit=r.line).run()
-        else:
-            opts = ApplyOptions(yes=s.yes, dry_run=s.dry_run, restart_timeout=s.restart_timeout, poll=s.poll,
-                                generated_name=t.generated_name, confirm=s.confirm, jwks_check=s.jwks_check, via=s.via,
-                                reload_timeout=s.reload_timeout, create_folders=s.create_folders)
-            result = Applier(t.spec, t.creds, without_job_dsl(t.files["jenkins.yaml"]), opts, emit=r.line).run()
-        code = int(result.code)
-        changes = result.plan.change_count if result.plan is not None else None
+        ask = s.confirm
+        confirm = None if ask is None else (lambda plan: ask(f"Apply these changes to {t.jenkins.url}? [y/N] "))
+        result, refused = _call(t, r, "apply", t.jenkins.apply, t.spec, dry_run=s.dry_run, confirm=confirm,
+                                restart_timeout=s.restart_timeout, poll_interval=s.poll, jwks_check=s.jwks_check,
+                                via=s.via, reload_timeout=s.reload_timeout, create_folders=s.create_folders)
+        if refused is not None:
+            return refused
+        document = result.to_json()
+        code = result.exit_code
+        changes = _changes(document.get("plan"))
         ok = "checked" if s.dry_run else "applied" if changes else "unchanged"
-        return Outcome(t.name, code, _word(code, ok, "differences"), changes, result.to_json(), tuple(result.checks))
+        return Outcome(t.name, code, _word(code, ok, "differs"), changes, document, tuple(result.checks))
     return run
 
 
 def verify_task(t: Target, *, text: bool) -> Callable[[Reporter], Outcome]:
     def run(r: Reporter) -> Outcome:
-        from ..client import JenkinsError
-        from .reads import verify_live
-        from .verify import print_checks, summary, to_json
-
-        try:
-            results = verify_live(t.spec, t.creds)
-        except JenkinsError as exc:
-            return _error(t, r, "verify", exc)
-        counts = summary(results)
-        if text:
-            lines: list[str] = []
-            print_checks(results, lines.append)
-            r.block(lines + [f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped"])
-        code = ExitCode.DIFFERENCES if counts["failed"] else ExitCode.OK
-        return Outcome(t.name, int(code), _word(code, "verified", "failed checks"), None,
-                       {"command": "verify", **to_json(results)}, tuple(results))
+        result, refused = _call(t, r, "verify", t.jenkins.verify, t.spec)
+        if refused is not None:
+            return refused
+        _say_error(r, result)
+        if text and result.error is None:
+            counts = result.summary
+            r.block(result.lines() + [f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped"])
+        code = result.exit_code
+        return Outcome(t.name, code, _word(code, "verified", "failed checks"), None, result.to_json(), tuple(result.checks),
+                       error=result.error)
     return run
 
 
 def diff_task(t: Target, *, text: bool, colour: bool) -> Callable[[Reporter], Outcome]:
+    """`diff --live` is not in the Python API: it reads with the credentials the API checked."""
     def run(r: Reporter) -> Outcome:
         from ..client import JenkinsError
         from ..diffing import colorize
         from .reads import live_diff, read_export
 
+        t.events.reporter = r
+        model = t.spec._loaded.spec
         try:
-            live, items = read_export(t.creds, t.spec)
+            live, items = read_export(t.creds, model)
         except JenkinsError as exc:
-            return _error(t, r, "diff", exc)
-        different, lines, fields = live_diff(t.spec, live, items)
+            r.line(f"error: {exc}")
+            code = int(exc.exit_code)
+            return Outcome(t.name, code, _word(code, "", ""), document={"command": "diff", "ok": False, "error": redact(exc.message)},
+                           error=redact(exc.message))
+        different, lines, fields = live_diff(model, live, items)
         if text:
             r.block(colorize(lines, colour).splitlines())
         changes = fields["changes"]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from .. import names, permissions, pomerium_facts
-from ..lint import admins
+from ..lint_rules import admins
 from ..model import Spec
 from .credentials import PostCredential
 from .plan import Plan
@@ -83,7 +83,7 @@ def check(spec: Spec, plan: Plan, post: PostCredential | None) -> list[Refusal]:
     claims = post.claims()
     problems = tokens.acceptance_problems(spec.jwt, claims, alg=post.alg())
     pom = spec.pomerium
-    if pom is not None and post.source != "--jwt":
+    if pom is not None and post.given is None:
         # A version without its patch number may name releases that send another issuer
         # (pomerium_facts.issuers): Jenkins must accept each of them.
         for iss in pomerium_facts.issuers(pom.version, spec.jenkins_url, pom.authenticate_url):
@@ -92,7 +92,7 @@ def check(spec: Spec, plan: Plan, post: PostCredential | None) -> list[Refusal]:
                              for p in tokens.acceptance_problems(spec.jwt, {**claims, "iss": iss}) if p.startswith("iss ")]
     if problems:
         hint = ("this is the token Pomerium " + pom.version_text + " would send; fix jwt.issuers/jwt.audiences "
-                "(remove them to use the derived defaults) so Jenkins accepts it") if pom is not None and post.source != "--jwt" else (
+                "(remove them to use the derived defaults) so Jenkins accepts it") if pom is not None and post.given is None else (
                 "give a JWT that the spec's jwt settings accept")
         for p in problems:
             out.append(Refusal(f"the post-switch JWT ({post.source}) would be treated as anonymous: {p}", hint))

@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 from .. import names
 from ..client import item_url
-from ..explain import Identity
+from ..effective import Identity
 from ..item_acl import from_spec
 from ..model import Spec
 from .credentials import PostCredential

@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable, Literal, Mapping, Sequence, TypeVar
 
 from .. import item_paths, names
 from ..client import ItemNotFound, JenkinsClient, JenkinsError
-from ..explain import MatrixEntry
+from ..effective import MatrixEntry
 from ..item_acl import ItemNode
 from ..item_xml import Entry, ItemConfig, ItemXmlError, Matrix, parse
 from ..items import folder_only

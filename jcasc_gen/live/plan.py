@@ -102,11 +102,6 @@ class Plan:
         return bool(self.plugins) or self.config_changes or self.item_changes
 
     @property
-    def change_count(self) -> int:
-        """How many things apply would change: each plugin, the realm, the matrix, each item."""
-        return len(self.plugins) + int(self.realm_changes) + int(self.strategy_changes) + sum(c.action != "none" for c in self.items)
-
-    @property
     def switches_to_jwt(self) -> bool:
         return self.realm_changes
 

@@ -139,6 +139,7 @@ class ReloadWaiter:
         try:
             if state is None:
                 version = self.client(None).version()
+                self.result.jenkins_version = version
                 self.log(step, f"{self.creds.conn.url} answers" + (f", Jenkins {version}" if version else ""))
                 state = self.read()
             if disk is None and self.acting is not None:
@@ -146,6 +147,7 @@ class ReloadWaiter:
         except JenkinsError as exc:
             self.log(step, f"error: {exc.message}" + (f"\n  hint: {exc.hint}" if exc.hint else ""))
             self.record(step, "failed", exc.message)
+            self.result.unanswered = exc if isinstance(exc, Unreachable) else None
             raise _Stop(exc.exit_code) from None
         self.log(step, f"reading as {self.acting_name!r}; not posting anything: waiting for the deployed files")
         if disk is not None:
@@ -212,6 +214,7 @@ class ReloadWaiter:
         except JenkinsError as exc:
             self.log(step, f"error: {exc.message}")
             self.record(step, "failed", exc.message)
+            self.result.unanswered = exc if isinstance(exc, Unreachable) else None
             raise _Stop(exc.exit_code) from None
         admin = found[0] if found else self.client(None)
         self.log(step, f"checking as {found[1] if found else 'anonymous'!r}, anonymous and with minted tokens ...")

@@ -13,8 +13,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jcasc_gen.explain import Identity as Requester
-from jcasc_gen.explain import entries_from_spec, explain
+from jcasc_gen.effective import Identity as Requester
+from jcasc_gen.effective import entries_from_spec, explain
 from jcasc_gen.live.guard import jwt_authorities, spec_allows
 from jcasc_gen.model import Spec, build_spec
 from tests.jenkins_sim import ANONYMOUS, Identity, Strategy

@@ -53,7 +53,8 @@ def minted(s: Spec, principal: str = ADMIN, groups: tuple[str, ...] = ()) -> Pos
 
 def given(s: Spec, claims: dict[str, Any], alg: str = "ES256") -> PostCredential:
     token = pyjwt.encode(claims, "k" * 32, algorithm="HS256")
-    return PostCredential(s, str(claims.get("email", "")), (), "--jwt", given=token,
+    # the source as credentials.for_spec names a given JWT (--jwt, JENKINS_JWT, --jwt-file, the API's jwt=)
+    return PostCredential(s, str(claims.get("email", "")), (), "given JWT", given=token,
                           given_header={"alg": alg, "kid": "kid", "typ": "JWT"}, given_claims=claims)
 
 
@@ -146,7 +147,7 @@ def test_a_given_token_jenkins_would_refuse_asks_for_another_token() -> None:
     claims = {**minted(s).claims(), "aud": "elsewhere"}
     refusals = guard.check(s, plan(realm=True), given(s, claims))
     assert [r.message for r in refusals] == [
-        "the post-switch JWT (--jwt) would be treated as anonymous: "
+        "the post-switch JWT (given JWT) would be treated as anonymous: "
         "aud 'elsewhere' is not among the accepted audiences ['jenkins.example.com']"]
     assert refusals[0].hint == "give a JWT that the spec's jwt settings accept"
 
@@ -156,7 +157,7 @@ def test_without_pomerium_a_refused_minted_token_asks_for_a_token_the_spec_accep
     post = minted(s)
     claims = {**post.claims(), "exp": 1}
     refusals = guard.check(s, plan(realm=True), given(s, claims))
-    assert [r.message for r in refusals] == ["the post-switch JWT (--jwt) would be treated as anonymous: the token has expired"]
+    assert [r.message for r in refusals] == ["the post-switch JWT (given JWT) would be treated as anonymous: the token has expired"]
     assert refusals[0].hint == "give a JWT that the spec's jwt settings accept"
     assert guard.check(s, plan(realm=True), post) == []
 

@@ -55,6 +55,7 @@ def test_user_info_in_the_url_is_refused_and_never_shown(env: Env, command: str,
 def test_no_form_of_a_url_password_is_echoed(generated: str) -> None:
     # the shared check, for passwords of every shape, and for URLs too broken to parse; the
     # marker keeps a password from matching the message's own words ("jenkins" in its example)
+    from jcasc_gen.commands._live import CLI_NAMES
     from jcasc_gen.live.credentials import CredentialError, check_url
 
     password = "pw\u00a7" + generated
@@ -62,8 +63,10 @@ def test_no_form_of_a_url_password_is_echoed(generated: str) -> None:
     for url in (f"http://admin:{password}@jenkins:8080/", f"admin:{password}@jenkins:8080", f"ftp://u:{password}@x/",
                 f"http://admin:{password}@"):
         with pytest.raises(CredentialError) as caught:
-            check_url(url, "--url")
+            check_url(url)
+        # as the API says it (url=) and as the command line does (--url)
         assert password not in str(caught.value)
+        assert password not in str(caught.value.renamed(CLI_NAMES))
 
 
 def test_token_and_jwt_flags_work_and_warn_once(env: Env, pomerium_side: Any) -> None:

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jcasc_gen import tokens
+from jcasc_gen.commands import _live
 from jcasc_gen.live import credentials
 from jcasc_gen.live.redact import MASK, Redactor
 from jcasc_gen.model import load_spec_text
@@ -129,7 +130,7 @@ def test_redactor_masks_unknown_jwts() -> None:
 
 def _args(**kw: object) -> argparse.Namespace:
     p = argparse.ArgumentParser()
-    credentials.add_arguments(p)
+    _live.add_arguments(p)
     ns = p.parse_args([])
     for k, v in kw.items():
         setattr(ns, k, v)
@@ -141,24 +142,26 @@ def _args(**kw: object) -> argparse.Namespace:
     ({"url": "jenkins:8080"}, {}, "not an http(s) URL"),
     ({"url": "http://j/"}, {"JENKINS_USER_ID": "admin"}, "needs both a user and a token"),
     ({"url": "http://j/"}, {}, "no credentials"),
-    ({"url": "http://j/", "as_principal": "bob"}, {"JENKINS_USER_ID": "a", "JENKINS_API_TOKEN": "t"}, "need --signing-key-file"),
+    ({"url": "http://j/", "as_principal": "bob"}, {"JENKINS_USER_ID": "a", "JENKINS_API_TOKEN": "t"}, "minting needs --signing-key-file"),
     ({"url": "http://j/", "jwt": "garbage"}, {}, "could not be decoded"),
     ({"url": "http://j/", "signing_key_file": "/nonexistent/key.pem"}, {}, "--signing-key-file"),
 ])
 def test_credential_errors_are_usage_errors(kw: dict[str, object], env: dict[str, str], needle: str) -> None:
     with pytest.raises(credentials.CredentialError) as info:
-        credentials.resolve(_args(**kw), _spec(), env=env)
+        _live.jenkins_from_args(_args(**kw), env=env)
     assert needle in str(info.value)
     assert info.value.exit_code == 2
 
 
 def test_environment_credentials_and_flags_win() -> None:
     env = {"JENKINS_URL": "http://env/", "JENKINS_USER_ID": "envuser", "JENKINS_API_TOKEN": "env-token-xyz"}
-    creds = credentials.resolve(_args(), _spec(), env=env)
+    jenkins, _ = _live.jenkins_from_args(_args(), env=env)
+    creds = credentials.for_spec(jenkins._login, _spec())
     assert creds.conn.url == "http://env/" and creds.pre.user == "envuser" and creds.post is None
-    creds = credentials.resolve(_args(url="http://flag/", user="u", token="flag-token-xyz"), _spec(), env=env)
+    jenkins, _ = _live.jenkins_from_args(_args(url="http://flag/", user="u", token="flag-token-xyz"), env=env)
+    creds = credentials.for_spec(jenkins._login, _spec())
     assert creds.conn.url == "http://flag/" and creds.pre.user == "u"
-    assert "flag-token-xyz" not in repr(creds.pre)
+    assert "flag-token-xyz" not in repr(creds.pre) + repr(jenkins)
 
 
 def test_default_principal_is_first_user_admin() -> None:

@@ -9,7 +9,7 @@ from typing import Any, Iterator
 
 from jcasc_gen import permissions, pins
 from jcasc_gen.exitcodes import ExitCode
-from jcasc_gen.lint import RULES
+from jcasc_gen.lint_rules import RULES
 
 from ._cli import REPO
 

@@ -1,4 +1,4 @@
-"""The security lint's own rules (jcasc_gen/lint.py), each on its own: when it fires, where it
+"""The security lint's own rules (jcasc_gen/lint_rules.py), each on its own: when it fires, where it
 points (the key a reader has to change), what it says, and how --strict changes it. The
 golden cases show whole reports; these pin the edges a golden case does not reach."""
 
@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from jcasc_gen.diagnostics import Diagnostic
-from jcasc_gen.lint import RULES, admins, lint
+from jcasc_gen.lint_rules import RULES, admins, lint
 from jcasc_gen.model import LoadedSpec, load_spec_text
 
 ADMIN = {"user": "admin@example.com", "permissions": ["Overall/Administer"]}

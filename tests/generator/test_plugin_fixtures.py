@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from jcasc_gen.jcasc import normalize_managed
-from jcasc_gen.lint import lint
+from jcasc_gen.lint_rules import lint
 from jcasc_gen.model import load_spec
 from jcasc_gen.render import render
 

@@ -221,7 +221,7 @@ def test_lint_finds_a_lockout_exactly_when_the_simulated_jenkins_is_anonymous(
     """Independent sides: the product's lint on the spec, and the simulator's jwt-auth reading the
     token the simulator's Pomerium sends for that release, in Pomerium's header."""
     from jcasc_gen.jcasc import target_document
-    from jcasc_gen.lint import lint
+    from jcasc_gen.lint_rules import lint
     from tests.jenkins_sim import JenkinsSim, JwtRealm
 
     with PomeriumSide() as side:

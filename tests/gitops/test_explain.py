@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from jcasc_gen import permissions
 from jcasc_gen.cli import main
-from jcasc_gen.explain import Identity, MatrixEntry, entries_from_spec, explain, identity_for, matrix
+from jcasc_gen.effective import Identity, MatrixEntry, entries_from_spec, explain, identity_for, matrix
 from jcasc_gen.model import load_spec_text
 
 BASE = """\

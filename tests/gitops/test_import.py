@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from jcasc_gen.cli import main
-from jcasc_gen.explain import Identity, entries_from_spec, explain
+from jcasc_gen.effective import Identity, entries_from_spec, explain
 from jcasc_gen.importer import ImportError_, ImportOptions, equivalence_problems, import_export, parse_strategy
 from jcasc_gen.jcasc import target_document
 from jcasc_gen.model import load_spec_text

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from jcasc_gen import item_paths, permissions
-from jcasc_gen.explain import Identity as Requester
-from jcasc_gen.explain import MatrixEntry
+from jcasc_gen.effective import Identity as Requester
+from jcasc_gen.effective import MatrixEntry
 from jcasc_gen.item_acl import ItemAcl, ItemNode
 from tests.jenkins_sim import ANONYMOUS, DEFAULT_PLUGINS, ITEM_PLUGINS, Identity, JenkinsSim, Strategy
 from tests.jenkins_sim.item_acl import SCOPES, contained_by

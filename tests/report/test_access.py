@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jcasc_gen.access import (AccessState, allowed_at, effective_changes, principals, state_from_document, state_from_spec)
-from jcasc_gen.explain import MatrixEntry
+from jcasc_gen.effective import MatrixEntry
 from jcasc_gen.item_acl import ItemNode
 from jcasc_gen.model import load_spec
 from jcasc_gen.report import controller_from_spec
@@ -179,7 +179,7 @@ def test_item_cells_share_across_look_alike_users() -> None:
 def test_reasons_name_the_roles_that_gave_a_permission() -> None:
     """explain's words: a permission written on the grant is the grant's own; one from roles names
     them; an implied one names what implies it and where that came from."""
-    from jcasc_gen.explain import entries_from_spec, explain, identity_for
+    from jcasc_gen.effective import entries_from_spec, explain, identity_for
     from jcasc_gen.model import load_spec_text
 
     text = SMALL.read_text().replace("      roles: [developer]\n      permissions: [Overall/Read, Job/Configure]\n",

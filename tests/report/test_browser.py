@@ -228,7 +228,7 @@ def test_pages_of_rows_for_many_principals(browser: Browser, tmp_path: pathlib.P
 
 def test_only_tables_near_the_viewport_are_drawn(browser: Browser, tmp_path: pathlib.Path) -> None:
     """A report of many folders draws the tables the reader scrolls to, not all at once."""
-    from jcasc_gen.explain import MatrixEntry
+    from jcasc_gen.effective import MatrixEntry
     from jcasc_gen.item_acl import ItemNode
 
     entries = [{"user": {"name": "admin", "permissions": ["Overall/Administer"]}}]

@@ -143,7 +143,7 @@ def _hostile_report() -> str:
     entries = [{"user": {"name": ADMIN, "permissions": ["Overall/Administer"]}}]
     entries += [{"user" if i % 2 else "group": {"name": n, "permissions": ["Overall/Read", "Job/Build"]}} for i, n in enumerate(HOSTILE)]
     from jcasc_gen.item_acl import ItemNode
-    from jcasc_gen.explain import MatrixEntry
+    from jcasc_gen.effective import MatrixEntry
 
     items = [ItemNode("team <script> {{x}}", "none", (MatrixEntry("group", HOSTILE[0], frozenset({"Job/Read"})),))]
     state = state_from_document({"jenkins": {"authorizationStrategy": {"projectMatrix": {"entries": entries}}}}, items)

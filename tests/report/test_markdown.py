@@ -15,7 +15,7 @@ from markdown_it import MarkdownIt
 from jcasc_gen.access import state_from_spec
 from jcasc_gen.change_markdown import MARKER, changes_markdown, fenced, md_code, md_text
 from jcasc_gen.exitcodes import ExitCode
-from jcasc_gen.explain import MatrixEntry
+from jcasc_gen.effective import MatrixEntry
 from jcasc_gen.model import load_spec_text
 
 from .conftest import CASES, SMALL, SMALL_BEFORE, check_golden
@@ -209,7 +209,7 @@ def test_a_fence_no_line_can_close(text: str) -> None:
 def test_markdown_names_and_paths_from_a_live_jenkins_are_escaped() -> None:
     """Names the spec loader would refuse, as a live export may hold them."""
     from jcasc_gen.access import AccessState
-    from jcasc_gen.explain import MatrixEntry
+    from jcasc_gen.effective import MatrixEntry
     from jcasc_gen.item_acl import ItemNode
 
     hostile = ["a|b", "`x`", "<img src=x>", "*bold*", "_u_", "[l](http://e)", "@team", "$x$", "a\\|b", " pad "]

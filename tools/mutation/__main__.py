@@ -446,10 +446,10 @@ def _serve(outcomes: Sequence[Outcome], planner: Planner, args: argparse.Namespa
 
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m tools.mutation", description=__doc__)
-    ap.add_argument("modules", nargs="*", help="target modules (tokens, live/guard, jcasc_gen/lint.py...); default: all")
+    ap.add_argument("modules", nargs="*", help="target modules (tokens, live/guard, jcasc_gen/lint_rules.py...); default: all")
     ap.add_argument("-j", "--workers", type=int, default=os.cpu_count() or 2, help="children at a time (default: cores)")
     ap.add_argument("--list", action="store_true", help="print the mutants with their ids and stop")
-    ap.add_argument("--only", default="", help="comma-separated mutant ids (tokens:12,lint:40) to run alone, "
+    ap.add_argument("--only", default="", help="comma-separated mutant ids (tokens:12,lint_rules:40) to run alone, "
                                                "without the baseline: each runs every mapped test")
     ap.add_argument("--json", metavar="FILE", help="write every mutant's outcome to FILE")
     ap.add_argument("--logs", metavar="DIR", help="keep each child's pytest output in DIR")

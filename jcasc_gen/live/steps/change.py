@@ -35,7 +35,7 @@ def take_snapshot(run: ApplyRun) -> None:
     try:
         doc = parse_export(run.acting.casc_export())
     except JenkinsError as exc:
-        raise run.stop(step, exc.exit_code, exc.message + "; nothing was changed", exc.hint) from None
+        raise run.stop(step, exc.exit_code, exc.message + "; nothing was changed", exc.hint, cause=exc) from None
     run.snapshot = _unescape(managed_sections(doc))
     run.known = {"realm": str(realm_symbol(doc)), "strategy": str(strategy_symbol(doc))}
     run.log(step, f"saved the live realm ({run.known['realm']}) and strategy ({run.known['strategy']})")
@@ -62,7 +62,7 @@ def server_check(run: ApplyRun, plan: Plan) -> None:
             run.emit(_locate(run, m.line, m.message))
         raise run.stop(step, ExitCode.USAGE, "Jenkins' JCasC check refused the generated configuration; nothing was changed") from None
     except JenkinsError as exc:
-        raise run.stop(step, exc.exit_code, exc.message + "; nothing was changed", exc.hint) from None
+        raise run.stop(step, exc.exit_code, exc.message + "; nothing was changed", exc.hint, cause=exc) from None
     for w in warnings:
         run.emit(_locate(run, w.line, "warning: " + w.message))
     run.log(step, "passed" + (f" with {len(warnings)} warning(s)" if warnings else ""))

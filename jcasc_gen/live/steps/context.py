@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ...client import Auth, JenkinsClient, JenkinsError
+from ...client import Auth, JenkinsClient, JenkinsError, Unreachable
 from ...exitcodes import ExitCode
 from ...model import Spec
 from ..credentials import Credentials
@@ -47,6 +47,9 @@ class ApplyResult:
     checks: list[CheckResult] = field(default_factory=list)
     # after a rollback: the realm and strategy Jenkins holds at the end, read from it
     end_state: dict[str, str] | None = None
+    jenkins_version: str | None = None
+    # why the run stopped, when Jenkins did not answer (the Python API raises it, result attached)
+    unanswered: Unreachable | None = field(default=None, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         from ..redact import redact
@@ -105,9 +108,11 @@ class ApplyRun:
     def record(self, step: str, status: str, detail: str = "") -> None:
         self.result.steps.append({"step": step, "status": status, "detail": detail})
 
-    def stop(self, step: str, code: int, message: str, hint: str | None = None) -> Stop:
+    def stop(self, step: str, code: int, message: str, hint: str | None = None, *, cause: Exception | None = None) -> Stop:
+        """Report and record a failed step; `cause` is the error that ended it, if any."""
         self.log(step, "error: " + message + (f"\n  hint: {hint}" if hint else ""))
         self.record(step, "failed", message)
+        self.result.unanswered = cause if isinstance(cause, Unreachable) else None
         return Stop(code)
 
     # ------------------------------------------------------------------ clients

@@ -42,7 +42,7 @@ def install_and_restart(run: ApplyRun, plan: Plan) -> None:
         live = _await_restart(run, before.session)
     except JenkinsError as exc:
         code = ExitCode.UNREACHABLE if isinstance(exc, Unreachable) else ExitCode.ROLLED_BACK
-        raise run.stop(step, code, exc.message + "; the security configuration was not touched", exc.hint) from None
+        raise run.stop(step, code, exc.message + "; the security configuration was not touched", exc.hint, cause=exc) from None
     bad = []
     for p in plan.plugins:
         have = live.get(p.name)

@@ -21,7 +21,8 @@ def preflight(run: ApplyRun) -> LiveState:
     try:
         version = anon.version()
     except JenkinsError as exc:
-        raise run.stop(step, ExitCode.UNREACHABLE, exc.message, exc.hint) from None
+        raise run.stop(step, ExitCode.UNREACHABLE, exc.message, exc.hint, cause=exc) from None
+    run.result.jenkins_version = version
     run.log(step, f"{run.creds.conn.url} answers" + (f", Jenkins {version}" if version else " (no X-Jenkins header: is this Jenkins?)"))
     notes = []
     candidates = ([run.creds.pre] if run.creds.pre else []) + ([run.creds.post.auth()] if run.creds.post else [])
@@ -35,7 +36,7 @@ def preflight(run: ApplyRun) -> LiveState:
             raise run.stop(step, ExitCode.USAGE, "the configuration-as-code plugin does not answer (404)",
                            "install configuration-as-code (it is in the generated plugins.txt) and run again")
         if isinstance(error, Unreachable):
-            raise run.stop(step, ExitCode.UNREACHABLE, error.message, error.hint)
+            raise run.stop(step, ExitCode.UNREACHABLE, error.message, error.hint, cause=error)
         notes.append(why)
     if run.acting is None:
         raise run.stop(step, ExitCode.UNREACHABLE, "no credential administers Jenkins: " + "; ".join(notes),
@@ -45,7 +46,7 @@ def preflight(run: ApplyRun) -> LiveState:
     try:
         state = read_state(run.acting, offers=True)
     except JenkinsError as exc:
-        raise run.stop(step, exc.exit_code, exc.message, exc.hint) from None
+        raise run.stop(step, exc.exit_code, exc.message, exc.hint, cause=exc) from None
     casc = state.plugins.get("configuration-as-code")
     run.log(step, f"configuration-as-code {casc.version if casc else '?'}; realm {realm_symbol(state.document)}, "
                   f"strategy {strategy_symbol(state.document)}")
@@ -63,7 +64,7 @@ def read_items(run: ApplyRun, state: LiveState) -> tuple[list[Any], dict[str, li
     try:
         changes, effects = plan_items(run.acting, run.spec, state.document, create_folders=run.opts.create_folders)
     except JenkinsError as exc:
-        raise run.stop("preflight", exc.exit_code, f"reading the items: {exc.message}", exc.hint) from None
+        raise run.stop("preflight", exc.exit_code, f"reading the items: {exc.message}", exc.hint, cause=exc) from None
     run.log("preflight", f"read {len(changes)} item{'s' if len(changes) != 1 else ''} of authorization.items")
     return changes, effects
 

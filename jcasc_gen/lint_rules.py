@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 from . import lint_pomerium, names, permissions
 from .diagnostics import Diagnostic, PathItem
 from .loader import LoadedDocument
-from .model import Spec, pomerium_jwks_url
+from .model import LoadedSpec, Spec, pomerium_jwks_url
 
-__all__ = ["Rule", "RULES", "lint", "admins"]
+__all__ = ["Rule", "RULES", "lint", "findings", "admins"]
 
 
 @dataclass(frozen=True)
@@ -221,3 +221,11 @@ def lint(spec: Spec, doc: LoadedDocument, *, strict: bool = False) -> list[Diagn
                                     "audiences", "username_claim", "groups_claim", "email_claim", "full_name_claim", "job_dsl")
         out.append(doc.diag(path, message, hint, key=bool(key), severity=severity, code=code))
     return sorted(doc.resolve(out), key=lambda d: (d.line, d.col, d.code or ""))
+
+
+def findings(loaded: LoadedSpec, *, strict: bool = False) -> list[Diagnostic]:
+    """Validation warnings and lint findings, in source order; `strict` makes every warning an error."""
+    from .diagnostics import strictify
+
+    return sorted(strictify(loaded.warnings, strict) + lint(loaded.spec, loaded.document, strict=strict),
+                  key=lambda d: (d.line, d.col, d.code or ""))

@@ -23,10 +23,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Iterable, Literal, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Literal, Mapping, Sequence
 
 from . import names, permissions
 from .model import Spec, java_sort_key
+
+if TYPE_CHECKING:
+    from .item_acl import ItemExplanation
 
 __all__ = [
     "MatrixEntry", "Identity", "Reason", "Row", "Explanation", "entries_from_spec", "entry_of_grant", "explain", "identity_for",
@@ -139,6 +142,9 @@ class Explanation:
     identity: Identity
     matching: tuple[MatrixEntry, ...]
     rows: tuple[Row, ...] = field(default=())
+    # per folder or job of authorization.items (and the folders above them): filled by the
+    # API's explain (item_acl.explain_items); to_json leaves them out, the command adds them
+    items: tuple[ItemExplanation, ...] = field(default=())
 
     def allowed(self) -> list[str]:
         return [r.permission for r in self.rows if r.allowed]
