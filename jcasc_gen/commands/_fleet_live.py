@@ -86,17 +86,14 @@ def controller_arguments(args: argparse.Namespace, name: str, url: str,
 
 
 def _address(url: str) -> tuple[str, str, int | None, str]:
-    """What makes two URLs the same Jenkins: scheme, host (any case), port (the default one
-    written or not), path (with or without its trailing slash)."""
+    """What makes two URLs the same Jenkins: its origin as the transport compares origins
+    (scheme, host in any case, the default port written or not), and its path with or
+    without the trailing slash."""
     from urllib.parse import urlsplit
 
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    try:
-        port = parts.port or {"http": 80, "https": 443}.get(scheme)
-    except ValueError:
-        port = None  # the schema refuses such a URL; never reached
-    return scheme, (parts.hostname or "").lower(), port, parts.path.rstrip("/")
+    from ..transport import origin
+
+    return (*origin(url), urlsplit(url).path.rstrip("/"))
 
 
 def _prepare(args: argparse.Namespace, command: str, env: Mapping[str, str]) -> list[Target]:
