@@ -58,14 +58,23 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="wait before the first retry, doubled for each next one (default 0.5)")
 
 
+# A JWT is a few KiB and a PEM key under 16 KiB; the bound keeps `--jwt-file /dev/zero` (or a
+# mistyped path to a large file) from filling memory. Symlinks and pipes are read on purpose:
+# Kubernetes mounts secrets as symlinks, and `--jwt-file <(vault read ...)` is a pipe.
+CREDENTIAL_FILE_MAX_BYTES = 1024 * 1024
+
+
 def _read_file(path: str, what: str) -> bytes:
     from ..live.credentials import CredentialError
 
     try:
         with open(path, "rb") as fh:
-            return fh.read()
+            data = fh.read(CREDENTIAL_FILE_MAX_BYTES + 1)
     except OSError as exc:
         raise CredentialError(f"{what} {path}: {exc.strerror or exc}") from None
+    if len(data) > CREDENTIAL_FILE_MAX_BYTES:
+        raise CredentialError(f"{what} {path}: over {CREDENTIAL_FILE_MAX_BYTES} bytes; not a JWT or a key, refusing to read it")
+    return data
 
 
 def _jenkins_arguments(args: argparse.Namespace, env: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:

@@ -145,3 +145,15 @@ def test_the_acting_credential_is_checked_again_right_before_the_realm_switch(en
     assert "right before the realm switch" in run.err
     assert env.sim.security_realm.class_name.endswith("HudsonPrivateSecurityRealm")
     assert env.sim.authorization.kind == "loggedInUsersCanDoAnything"
+
+
+@pytest.mark.parametrize("flag", ["--jwt-file", "--signing-key-file"])
+def test_a_credential_file_that_never_ends_is_refused_not_read_whole(env: Env, flag: str) -> None:
+    """`/dev/zero` (or a mistyped path to a huge file) as a credential file: exit 2 with the
+    flag named, after reading a bounded amount, nothing changed."""
+    run = env.run("plan", str(env.spec), "--url", env.sim.url, "--user", "admin", "--token", CANARY_TOKEN,
+                  flag, "/dev/zero")
+    assert run.code == ExitCode.USAGE, run.err
+    assert flag in run.err and "refusing to read it" in run.err
+    assert "Traceback" not in run.err
+    _untouched(env)
