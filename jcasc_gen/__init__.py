@@ -8,6 +8,7 @@ The Python API (docs/api.md) is what this package exports, and nothing else:
     jcasc_gen.explain(spec, "user:alice@example.com", groups=["devs"])   # Explanation
     jenkins = jcasc_gen.Jenkins("http://jenkins:8080/", user=..., token=..., signing_key=pem)
     jenkins.plan(spec) / jenkins.apply(spec) / jenkins.verify(spec)      # results: .ok, .exit_code, .to_json()
+    jcasc_gen.report(spec).to_html() / jenkins.report(spec).to_csv()     # AccessReport: who can do what, and why
 
 Modules are private. The names load on first use, so `import jcasc_gen` costs nothing and
 offline work never loads requests, python-jenkins, cryptography or PyJWT.
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from ._api import Spec as Spec, explain as explain, explain_all as explain_all, generate as generate, lint as lint, load as load
     from ._errors import JcascGenError as JcascGenError, Unreachable as Unreachable
     from ._jenkins import Jenkins as Jenkins
+    from ._review import AccessReport as AccessReport, report as report
     from ._results import (ApplyResult as ApplyResult, ApplyStep as ApplyStep, PlanResult as PlanResult,
                            VerifyResult as VerifyResult)
     from .diagnostics import Diagnostic as Diagnostic, SpecError as SpecError
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
 _EXPORTS: dict[str, str] = {
     "load": "._api", "lint": "._api", "generate": "._api", "explain": "._api", "explain_all": "._api", "Spec": "._api",
     "Jenkins": "._jenkins",
+    "report": "._review", "AccessReport": "._review",
     "PlanResult": "._results", "ApplyResult": "._results", "ApplyStep": "._results", "VerifyResult": "._results",
     "CheckResult": ".live.verify", "PluginChange": ".live.plan",
     "Diagnostic": ".diagnostics", "Explanation": ".effective",

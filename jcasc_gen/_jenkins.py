@@ -1,4 +1,5 @@
-"""The live half of the public API: `Jenkins(url, ...)` with `plan`, `apply` and `verify`.
+"""The live half of the public API: `Jenkins(url, ...)` with `plan`, `apply`, `verify` and
+`report`.
 
 Importing this module is cheap: requests, python-jenkins, cryptography and PyJWT load when
 a `Jenkins` is made (the signing key and JWT are checked then) or first talks to Jenkins.
@@ -6,7 +7,8 @@ a `Jenkins` is made (the signing key and JWT are checked then) or first talks to
 Nothing here prints. Progress goes to `on_event` (or the `jcasc_gen` logger), redacted;
 what happened comes back as a result. A Jenkins that answers with an error is a result
 (`ok` False, `exit_code` 3 or as the step says); one that does not answer at all raises
-`Unreachable` (with the result attached).
+`Unreachable` (with the result attached). `report` returns a document, not the story of an
+attempt: a Jenkins that refuses its reads raises (JcascGenError, exit code 3).
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from ._results import ApplyResult, PlanResult, VerifyResult
 from .exitcodes import ExitCode
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from ._review import AccessReport
     from .client import Auth, JenkinsClient
     from .live.apply import ApplyResult as _Applied
     from .live.credentials import Credentials
@@ -219,6 +224,28 @@ class Jenkins:
             applied.unanswered.result = result
             raise applied.unanswered
         return result
+
+    def report(self, spec: Spec, *, title: str | None = None, generated_at: datetime | None = None) -> AccessReport:
+        """The access review of what this Jenkins holds: its global matrix and the matrices of
+        its folders and jobs (those `authorization.items` lists, and every other one a walk of
+        the folders finds), each cell with its reason, as `jcasc_gen.report` gives for a spec.
+        Nothing is changed. The spec says which items to read and whom to mint JWTs for (a spec
+        whose `lint` reports an error raises `SpecError`, as for `plan`). Reads with the API
+        token, or the JWT once jwt-auth is the realm. `title` defaults to this Jenkins' URL,
+        `generated_at` to now.
+
+        There is no report without the read: a Jenkins that refuses every credential raises
+        `JcascGenError` (`exit_code` 3), one that does not answer `Unreachable`."""
+        from ._review import AccessReport, at_second
+        from .live.reads import read_export
+        from .access_report import build, controller_from_live
+
+        when = at_second(generated_at)
+        creds = self._credentials(spec)
+        model = spec._loaded.spec
+        document, items = read_export(creds, model)
+        section = controller_from_live(model, document, items, creds.conn.url, name=spec.controller)
+        return AccessReport(build([section], title=title if title is not None else section.url, generated_at=when))
 
     def verify(self, spec: Spec) -> VerifyResult:
         """Prove the live Jenkins is what the spec says: its realm and matrix, its plugins, and

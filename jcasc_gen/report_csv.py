@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import io
 
-from .report import AccessReport
+from .access_report import ReportData
 
 __all__ = ["render_csv", "csv_cell", "COLUMNS", "FORMULA_STARTS"]
 
@@ -30,7 +30,7 @@ def csv_cell(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def render_csv(report: AccessReport, *, allowed_only: bool = False) -> str:
+def render_csv(report: ReportData, *, allowed_only: bool = False) -> str:
     """Every cell of every scope; `allowed_only` keeps the allowed ones (10,000 principals and 10
     folders are 2 million rows, past a spreadsheet's 1,048,576; allowed, a fraction)."""
     out = io.StringIO()

@@ -28,7 +28,7 @@ from markupsafe import Markup
 
 from . import permissions
 from .access import Principal
-from .report import AccessReport
+from .access_report import ReportData
 from .resources import data_dir
 
 __all__ = ["render_html", "report_data", "script_json", "PALETTE", "CONTRAST_PAIRS", "KINDS", "csp_for"]
@@ -120,7 +120,7 @@ def _own_label(p: Principal) -> str | None:
     return label if label == f"{p.kind.replace('_', '-')} {p.name}" else None
 
 
-def report_data(report: AccessReport) -> dict[str, Any]:
+def report_data(report: ReportData) -> dict[str, Any]:
     """What the page's script reads: principals, and per scope the permission columns and rows.
 
     Compact for 10,000 principals: a reason is stored once (a list of parts to join with the
@@ -172,7 +172,7 @@ def _scope_title(path: str | None) -> str:
     return "Jenkins (the global matrix)" if path is None else path
 
 
-def render_html(report: AccessReport) -> str:
+def render_html(report: ReportData) -> str:
     env = _environment()
     style = env.get_template("report/report.css.j2").render(palette=PALETTE)
     script = _read(data_dir("templates"), "report/report.js")

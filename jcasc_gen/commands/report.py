@@ -5,6 +5,8 @@ computation as `explain`), the controller's administrators, the spec's lint find
 accepted risks, the time and the tool version. HTML is one self-contained file that fetches
 nothing; CSV is the same data for spreadsheets. With `--live` the matrices are read from the
 running Jenkins (the credentials of `diff --live`); the spec then says how to reach it.
+The command is the Python API's `jcasc_gen.report(spec)` / `Jenkins(...).report(spec)` and a
+file write.
 
 The time is `--time`, else SOURCE_DATE_EPOCH, else now (UTC). Lint findings do not change the
 exit code: 0 written, 2 invalid spec or usage (or the file cannot be written), 3 Jenkins
@@ -15,11 +17,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..exitcodes import ExitCode
 from ._common import CommandFailed, add_spec_argument, load_or_report
 from ._fleet import add_controller_argument
+
+if TYPE_CHECKING:
+    from .._review import AccessReport
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -43,49 +48,43 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_connection_arguments(p)
 
 
-def _live_controller(name: str | None, spec: Any, document: Any, items: Any, url: str) -> Any:
-    """What one live Jenkins holds, from what `diff --live` reads (live/reads.read_export: the
-    export, the listed items' matrices, the walk for the others)."""
-    from ..access import live_states
-    from ..live.credentials import shown_url
-    from ..report import controller_from_state
-
-    changes, _effects, unmanaged, truncated = items
-    state, _ = live_states(spec, document, changes, unmanaged)
-    notes = ["the walk for item matrices stopped at its limit: some items may be missing"] if truncated else []
-    shown = shown_url(url)
-    return controller_from_state(state, name=name, url=shown, source=f"the live Jenkins at {shown}", notes=notes, live=True)
-
-
-def _live_report(args: argparse.Namespace) -> list[Any]:
-    """Every chosen controller's live matrices (all read before the report is written)."""
+def _live_report(args: argparse.Namespace, when: Any) -> AccessReport:
+    """Every chosen controller's live matrices, each read by its `Jenkins` (all read before the
+    report is written), as one document. The spec must pass lint, as for every live command."""
     import os
 
-    from ..client import JenkinsError
-    from ..live.reads import read_export
+    from .._review import AccessReport
     from ..live.redact import say
     from ._fleet_live import fleet_mode, prepare_targets
-    from .diff import _live_document
+    from ._live import prepare
 
     if fleet_mode(args):
-        out = []
+        parts = []
         for t in prepare_targets(args, "report", os.environ):
-            model = t.spec._loaded.spec
-            try:
-                document, items = read_export(t.creds, model)
-            except JenkinsError as exc:
-                say(f"{t.name}: error: {exc}")
-                raise CommandFailed(exc.exit_code) from None
-            out.append(_live_controller(t.name, model, document, items, t.url))
-        return out
-    spec = load_or_report(args, command="report")
-    document, url, items = _live_document(args, spec)
-    return [_live_controller(None, spec._loaded.spec, document, items, url)]
+            parts.append(_read(lambda: t.jenkins.report(t.spec, generated_at=when), t.name))
+            for line in t.events.early:  # what the read said on the way (no runner prints them here)
+                say(f"{t.name}: {line}")
+        title = args.title or (parts[0].title if len(parts) == 1 else args.spec)
+        return AccessReport.combine(parts, title=title, generated_at=when)
+    live = prepare(args, command="report")
+    return _read(lambda: live.call(live.jenkins.report, live.spec, title=args.title, generated_at=when), None)
+
+
+def _read(call: Callable[[], AccessReport], name: str | None) -> AccessReport:
+    """`call()`; Jenkins refusing or not answering ends the command with its exit code."""
+    from ..client import JenkinsError
+    from ..live.redact import say
+
+    try:
+        return call()
+    except JenkinsError as exc:
+        say(f"{name + ': ' if name else ''}error: {exc}")
+        raise CommandFailed(exc.exit_code) from None
 
 
 def run(args: argparse.Namespace) -> int:
     from ..fsio import UnsafePath, write_atomic
-    from ..report import TimeError, build, controller_from_spec, report_time
+    from ..access_report import TimeError, report_time
     from ._fleet import load_fleet_or_report
 
     try:
@@ -103,25 +102,20 @@ def run(args: argparse.Namespace) -> int:
         print("--all is for --live: offline, report covers every controller unless --controller narrows it", file=sys.stderr)
         return ExitCode.USAGE
     if args.live:
-        controllers = _live_report(args)
-        title = args.title or (controllers[0].url if len(controllers) == 1 else args.spec)
+        review = _live_report(args, when)
     else:
-        chosen = load_fleet_or_report(args, command="report")
-        controllers = [controller_from_spec(spec._loaded, name=name) for name, spec in chosen.specs]
-        title = args.title or args.spec
-    report = build(controllers, title=title, generated_at=when)
-    if args.format == "csv":
-        from ..report_csv import render_csv
+        from .._review import report
 
-        text = render_csv(report, allowed_only=args.allowed_only)
+        chosen = load_fleet_or_report(args, command="report")
+        review = report([spec for _, spec in chosen.specs], title=args.title or args.spec, generated_at=when)
+    if args.format == "csv":
+        text = review.to_csv(allowed_only=args.allowed_only)
     elif args.format == "json":
         import json
 
-        text = json.dumps(report.to_json(), indent=1, ensure_ascii=False) + "\n"
+        text = json.dumps(review.to_json(), indent=1, ensure_ascii=False) + "\n"
     else:
-        from ..report_html import render_html
-
-        text = render_html(report)
+        text = review.to_html()
     if args.output in (None, "-"):
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -133,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             raise CommandFailed(ExitCode.USAGE) from None
     where = args.output if args.output not in (None, "-") else "report"
-    for c in controllers:
+    for c in review._built.controllers:
         people, items, findings = len(c.principals), max(0, len(c.scopes) - 1), len(c.findings)
         print(f"{where}: {c.name + ': ' if c.name else ''}{people} principal{'s' if people != 1 else ''}, "
               f"{items} item{'s' if items != 1 else ''}"

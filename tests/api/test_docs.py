@@ -56,6 +56,10 @@ def test_docs_api_examples_run_as_written(documented_env: Site, capsys: pytest.C
     assert (site.folder / "verify.xml").read_text().startswith("<?xml")
     assert sorted(p.name for p in (site.folder / "generated").iterdir()) == ["jenkins.yaml", "plugins.txt", "plugins.yaml", "pomerium"]
     assert ns["verified"].ok  # type: ignore[attr-defined]
+    # the report examples: the spec's review written out, and the live one agreeing with it
+    assert (site.folder / "access.html").read_text().startswith("<!DOCTYPE html>")
+    assert (site.folder / "access.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    assert out.count("{None: ['user alice@example.com']}") == 2
     site.assert_hidden(out)
 
 

@@ -13,7 +13,7 @@ from jcasc_gen.access import (AccessState, allowed_at, effective_changes, princi
 from jcasc_gen.effective import MatrixEntry
 from jcasc_gen.item_acl import ItemNode
 from jcasc_gen.model import load_spec
-from jcasc_gen.report import controller_from_spec
+from jcasc_gen.access_report import controller_from_spec
 
 from .conftest import SMALL
 

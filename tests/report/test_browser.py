@@ -19,7 +19,7 @@ import pytest
 
 from jcasc_gen.access import state_from_document
 from jcasc_gen.model import load_spec
-from jcasc_gen.report import build, controller_from_spec, controller_from_state, report_time
+from jcasc_gen.access_report import build, controller_from_spec, controller_from_state, report_time
 from jcasc_gen.report_html import render_html
 
 from .browser import Browser, BrowserError, chromium_path

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from jcasc_gen.access import state_from_document
 from jcasc_gen.exitcodes import ExitCode
-from jcasc_gen.report import build, controller_from_state, report_time
+from jcasc_gen.access_report import build, controller_from_state, report_time
 from jcasc_gen.report_csv import COLUMNS, FORMULA_STARTS, csv_cell, render_csv
 
 from .conftest import CASES, SMALL, TIME, check_golden
@@ -46,7 +46,7 @@ def test_golden_csv_of_a_small_spec(run_cli, monkeypatch: pytest.MonkeyPatch) ->
 
 def test_the_csv_and_the_html_hold_the_same_cells(run_cli, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     from jcasc_gen.model import load_spec
-    from jcasc_gen.report import controller_from_spec
+    from jcasc_gen.access_report import controller_from_spec
     from jcasc_gen.report_html import KINDS, report_data
 
     monkeypatch.chdir(CASES)

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from jcasc_gen.access import state_from_document
 from jcasc_gen.exitcodes import ExitCode
-from jcasc_gen.report import build, controller_from_state, report_time
+from jcasc_gen.access_report import build, controller_from_state, report_time
 from jcasc_gen.report_html import CONTRAST_PAIRS, KINDS, PALETTE, render_html, report_data, script_json
 
 from .conftest import CASES, SMALL, TIME, check_golden

@@ -1,10 +1,11 @@
 """The access review: who can do what, per controller and per item, as of a given time.
 
 `build` turns controllers' matrices (access.AccessState, read from a spec or a live Jenkins)
-into an `AccessReport`: for each controller a table per scope (Jenkins itself, then each item
+into a `ReportData`: for each controller a table per scope (Jenkins itself, then each item
 with a matrix and the folders above it) of principals by permissions, every cell with the reason
 explain gives; the controller's administrators; the spec's lint findings and accepted risks.
-report_html and report_csv write it; nothing here formats for a reader.
+report_html and report_csv write it, and _review.AccessReport carries it on the public API;
+nothing here formats for a reader.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from .diagnostics import Diagnostic
 from .effective import MatrixIndex
 from .item_cells import item_cells
 
-__all__ = ["AcceptedRisk", "ScopeTable", "ControllerReport", "AccessReport", "build", "controller_from_spec",
-           "controller_from_state", "report_time", "TimeError"]
+__all__ = ["AcceptedRisk", "ScopeTable", "ControllerReport", "ReportData", "build", "controller_from_spec",
+           "controller_from_state", "controller_from_live", "report_time", "TimeError"]
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ class ControllerReport:
 
 
 @dataclass(frozen=True)
-class AccessReport:
+class ReportData:
     title: str
     generated_at: _dt.datetime  # UTC
     tool_version: str
@@ -112,14 +113,15 @@ def report_time(given: str | None, environ: Mapping[str, str] | None = None) -> 
     """The time the report states: `given` (ISO 8601; without a zone it is UTC), else
     SOURCE_DATE_EPOCH (reproducible-builds.org: seconds since the epoch), else now. In UTC,
     to the second."""
+    from ._review import at_second
+
     env = os.environ if environ is None else environ
+    when: _dt.datetime | None = None
     if given is not None:
         try:
             when = _dt.datetime.fromisoformat(given.strip().replace("Z", "+00:00"))
         except ValueError:
             raise TimeError(f"--time {given!r} is not an ISO 8601 time (e.g. 2026-12-31T23:59:00Z)") from None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=_dt.timezone.utc)
     elif env.get("SOURCE_DATE_EPOCH"):
         text = env["SOURCE_DATE_EPOCH"]
         if not text.strip().isdigit():
@@ -128,9 +130,10 @@ def report_time(given: str | None, environ: Mapping[str, str] | None = None) -> 
             when = _dt.datetime.fromtimestamp(int(text), _dt.timezone.utc)
         except (OverflowError, OSError, ValueError):
             raise TimeError(f"SOURCE_DATE_EPOCH={text!r} is out of range") from None
-    else:
-        when = _dt.datetime.now(_dt.timezone.utc)
-    return when.astimezone(_dt.timezone.utc).replace(microsecond=0)
+    try:
+        return at_second(when)  # a time without a zone is UTC
+    except ValueError:
+        raise TimeError(f"--time {given!r} is out of range once in UTC") from None
 
 
 def accepted_risks(loaded: Any) -> tuple[AcceptedRisk, ...]:
@@ -174,12 +177,14 @@ def controller_from_state(state: AccessState, *, name: str | None, url: str, sou
                             tuple(notes), live)
 
 
-def controller_from_spec(loaded: Any, *, name: str | None = None) -> ControllerReport:
-    """What the spec grants, with its validation warnings and lint findings."""
-    from .lint_rules import findings as spec_findings
+def controller_from_spec(loaded: Any, *, name: str | None = None, findings: Sequence[Diagnostic] | None = None) -> ControllerReport:
+    """What the spec grants, with its validation warnings and lint findings (`findings`, else
+    computed: lint_rules.findings, what `jcasc_gen.lint` returns)."""
+    if findings is None:
+        from .lint_rules import findings as spec_findings
 
+        findings = spec_findings(loaded)
     spec = loaded.spec
-    findings = spec_findings(loaded)
     notes = []
     if spec.authorization.items and spec.authorization.symbol != "projectMatrix":
         notes.append("the items' matrices are ignored: Jenkins reads them only under the project matrix")
@@ -188,7 +193,21 @@ def controller_from_spec(loaded: Any, *, name: str | None = None) -> ControllerR
                                  findings=findings, accepted=accepted_risks(loaded), notes=notes)
 
 
-def build(controllers: Sequence[ControllerReport], *, title: str, generated_at: _dt.datetime) -> AccessReport:
+def controller_from_live(spec: Any, document: Any, items: Any, url: str, *, name: str | None = None) -> ControllerReport:
+    """What one live Jenkins holds, from what `diff --live` reads (live/reads.read_export: the
+    export, the listed items' matrices, the walk for the others); `spec` (the model) says which
+    items to read and which permissions they know."""
+    from .access import live_states
+    from .live.credentials import shown_url
+
+    changes, _effects, unmanaged, truncated = items
+    state, _ = live_states(spec, document, changes, unmanaged)
+    notes = ["the walk for item matrices stopped at its limit: some items may be missing"] if truncated else []
+    shown = shown_url(url)
+    return controller_from_state(state, name=name, url=shown, source=f"the live Jenkins at {shown}", notes=notes, live=True)
+
+
+def build(controllers: Sequence[ControllerReport], *, title: str, generated_at: _dt.datetime) -> ReportData:
     from . import __version__
 
-    return AccessReport(title, generated_at, __version__, tuple(controllers))
+    return ReportData(title, generated_at, __version__, tuple(controllers))
