@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from jcasc_gen.access import state_from_document
 from jcasc_gen.exitcodes import ExitCode
+from jcasc_gen.item_paths import path_problem
 from jcasc_gen.access_report import build, controller_from_state, report_time
 from jcasc_gen.report_html import CONTRAST_PAIRS, KINDS, PALETTE, render_html, report_data, script_json
 
@@ -252,3 +253,36 @@ def test_tables_have_captions_and_scoped_headers() -> None:
     regions = [a for tag, a in page.attrs if tag == "div" and a.get("role") == "region"]
     assert len(regions) == 2 and all(r.get("tabindex") == "0" and r.get("aria-labelledby") for r in regions)
     assert 'lang="en"' in out
+
+
+NAME = st.text(min_size=1, max_size=24).filter(lambda s: s.strip() != "")
+
+
+def _report_with(admin: str, item: str, title: str) -> str:
+    entries = [{"user": {"name": admin, "permissions": ["Overall/Administer"]}}]
+    from jcasc_gen.effective import MatrixEntry
+    from jcasc_gen.item_acl import ItemNode
+
+    items = [ItemNode(item, "none", (MatrixEntry("group", admin, frozenset({"Job/Read"})),))]
+    state = state_from_document({"jenkins": {"authorizationStrategy": {"projectMatrix": {"entries": entries}}}}, items)
+    controller = controller_from_state(state, name=None, url="https://jenkins.example.com/", source="s", live=True)
+    return render_html(build([controller], title=title, generated_at=report_time(TIME)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(NAME, NAME.filter(lambda p: path_problem(p) is None), NAME)
+def test_any_name_in_the_markup_is_text_never_markup(admin: str, item: str, title: str) -> None:
+    """Names that reach the markup (an administrator, an item's heading (any path Jenkins
+    accepts), the title), whatever
+    their characters: the page has the same elements as for plain names, each name comes back
+    from the parser as the text it is, and the page encodes as UTF-8 (it is written so). (A
+    lone surrogate never gets this far: the spec loader and the live export's parser refuse it.)"""
+    out = _report_with(admin, item, title)
+    out.encode("utf-8")
+    page = parse(out)
+    plain = parse(_report_with("admin", "folder", "title"))
+    assert [t for t, _ in page.attrs] == [t for t, _ in plain.attrs]
+    assert len(page.scripts) == 2 and len(page.styles) == 1
+    texts = "\x00".join(t for _, t in page.text)
+    for name in (admin, item, title):
+        assert name in texts, name
