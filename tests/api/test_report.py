@@ -138,10 +138,11 @@ def test_jenkins_report_reads_the_live_matrix(site: Site, capsys: pytest.Capture
 def test_jenkins_report_raises_when_there_is_nothing_to_read(site: Site, tmp_path: pathlib.Path,
                                                             capsys: pytest.CaptureFixture[str]) -> None:
     spec = jcasc_gen.load(site.spec_path)
-    refused = _jenkins(site, token="not-the-token", signing_key=None)
+    refused = _jenkins(site, user="nobody", signing_key=None)  # the real token, for another user: refused
     with pytest.raises(jcasc_gen.JcascGenError) as caught:
         refused.report(spec)
     assert caught.value.exit_code == 3 and not isinstance(caught.value, jcasc_gen.Unreachable)
+    site.assert_hidden(str(caught.value) + repr(caught.value))
     with pytest.raises(jcasc_gen.Unreachable):
         jcasc_gen.Jenkins("http://127.0.0.1:9/", user="admin", token=CANARY_TOKEN, retries=0, timeout=2).report(spec)
     # a spec whose lint reports an error is refused, as for plan; the command says which, exit 2
