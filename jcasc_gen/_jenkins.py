@@ -178,7 +178,9 @@ class Jenkins:
         /configuration-as-code; "reload" posts nothing and waits (up to `reload_timeout`
         seconds) until the live Jenkins equals the spec, for a Jenkins that reads its JCasC
         files from disk (the Helm chart, the compose stack: your deployment brings the
-        generated files), then verifies; "auto" waits when a JCasC file on disk declares the
+        generated files), then writes the folder and job matrices of `authorization.items`
+        through their config.xml (no reload sets them; the same checks and rollback as
+        "api", and `confirm` is asked when items will change), then verifies; "auto" waits when a JCasC file on disk declares the
         realm or the matrix (JCasC would merge posted sections with it) and posts otherwise;
         "api" with such a file posts anyway (a realm then conflicts, a matrix becomes the union
         of both, which the verification finds and the rollback undoes).
@@ -195,13 +197,22 @@ class Jenkins:
         if via not in ("auto", "api", "reload"):
             raise ValueError(f"via must be 'auto', 'api' or 'reload', not {via!r}")
         if via == "reload" and dry_run:
-            raise CredentialError("{via_reload} changes nothing anyway; to see what differs, run a plan (`jcasc-gen plan`)")
+            raise CredentialError("{via_reload} posts nothing but the item matrices; to see what differs (items included), "
+                                  "run a plan (`jcasc-gen plan`)")
         creds = self._credentials(spec)
         if via == "reload":
             from .live.reload import ReloadOptions, ReloadWaiter
 
-            waited = ReloadWaiter(spec._loaded.spec, creds, ReloadOptions(reload_timeout, poll_interval), self._event).run()
-            return self._apply_result(waited)
+            waiter: ReloadWaiter
+
+            def ask_reload(_prompt: str) -> bool:
+                plan = waiter.result.plan
+                return confirm is not None and plan is not None and bool(confirm(PlanResult._of(plan, waiter.result.jenkins_version)))
+
+            waiter = ReloadWaiter(spec._loaded.spec, creds,
+                                  ReloadOptions(reload_timeout, poll_interval, create_folders=create_folders,
+                                                confirm=None if confirm is None else ask_reload), self._event)
+            return self._apply_result(waiter.run())
         files = generate(spec)
         applier: Applier
 

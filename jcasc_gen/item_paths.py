@@ -87,12 +87,20 @@ def item_key(path: str) -> str:
     return "/".join(_fold(name) for name in path.split("/"))
 
 
-def sort_key(path: str) -> tuple[tuple[bytes, bytes], ...]:
+def sort_key(path: str) -> tuple[tuple[str, ...], tuple[bytes, ...]]:
     """The order Jenkins lists items in: folder by folder, names case-insensitively
-    (CASE_INSENSITIVE_ORDER), ties by the exact name; a folder before what it holds."""
+    (CASE_INSENSITIVE_ORDER); a folder before what it holds, however either is spelt; the
+    exact spelling only breaks ties between paths that are one item.
+
+    compareToIgnoreCase returns the difference of the folded *code points* where two names
+    first differ (StringUTF16.compareToCIImpl widens surrogates before it compares), so the
+    folded names are compared as Python strs (code point order), not as UTF-16 units: a
+    letter of the supplementary planes sorts after U+FF41 although its high surrogate is
+    below it."""
     from .model import java_sort_key
 
-    return tuple((java_sort_key(_fold(n)), java_sort_key(n)) for n in path.split("/"))
+    names = path.split("/")
+    return tuple(_fold(n) for n in names), tuple(java_sort_key(n) for n in names)
 
 
 def parent(path: str) -> str | None:

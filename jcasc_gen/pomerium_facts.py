@@ -136,6 +136,23 @@ def route_host(jenkins_url: str) -> str:
     return urlsplit(jenkins_url).hostname or ""
 
 
+def route_from(jenkins_url: str) -> str:
+    """The route's `from` as the generated config writes it: the Jenkins URL with its host
+    lower-cased. Up to v0.21.4 Pomerium sends the Hostname of `from` *as written* as `aud`
+    (and, from v0.21.3, `iss`; v0.21.0 authorize/evaluator/headers_evaluator.go:38), while
+    jwt-auth compares both with the configured values exactly; from v0.22.0 it sends the
+    request's host name, which browsers lower-case. So the host is written lower-cased, as
+    `route_host` (the audience and issuer Jenkins accepts) is. Envoy matches route domains
+    ignoring case, so nothing else changes."""
+    parts = urlsplit(jenkins_url)
+    netloc = parts.netloc
+    host_start = netloc.rfind("@") + 1
+    port_at = netloc.rfind(":")
+    host_end = port_at if port_at > host_start and "]" not in netloc[port_at:] else len(netloc)
+    netloc = netloc[:host_start] + netloc[host_start:host_end].lower() + netloc[host_end:]
+    return parts._replace(netloc=netloc).geturl()
+
+
 def authenticate_host(authenticate_url: str) -> str:
     # urlutil.ParseAndValidateURL(...).Host: the host with its port when one is written
     return urlsplit(authenticate_url).netloc.rsplit("@", 1)[-1]

@@ -15,7 +15,7 @@ from typing import Any, Callable, Literal, Mapping
 import jinja2
 import yaml
 
-from . import TOOL_NAME, __version__, _events, job_dsl
+from . import TOOL_NAME, __version__, _events, job_dsl, pomerium_facts
 from ._perf import gc_paused
 from .jcasc import TOKEN_RELOAD_URL_NAME, escape_interpolation, target_document
 from .items import items_document
@@ -352,7 +352,7 @@ def pomerium_config(spec: Spec) -> dict[str, Any]:
             cfg[f"{option}_file"] = ref.value
     policy = pom.policy if pom.policy is not None else [{"allow": {"and": [{"authenticated_user": True}]}}]
     route = {
-        "from": spec.jenkins_url,
+        "from": pomerium_facts.route_from(spec.jenkins_url),
         "to": spec.upstream,
         # Pomerium adds the assertion header only with pass_identity_headers (route-level since
         # v0.21; pomerium config/envoyconfig/routes.go strips client-sent copies otherwise).

@@ -56,7 +56,7 @@ class Applier(ApplyRun):
                 self.log("preflight", "nothing to change; skipping every step")
                 self.record("preflight", "passed", "nothing to change")
                 return self.result
-            if preflight.reads_from_disk(self, state):
+            if preflight.reads_from_disk(self, state, (changes, effects)):
                 return self.result
             preflight.guard(self, plan)
             preflight.confirm(self, plan)

@@ -4,10 +4,16 @@ generated files; the chart's reload sidecar writes them into JCasC's folder and 
 reload, or a restart reads them. This waits until the live Jenkins equals the spec (export and
 plugins), printing what still differs, then proves it with JWTs as `verify` does.
 
-  1 preflight   reachable, a credential that reads the export and the plugins, the plan
+  1 preflight   reachable, a credential that reads the export and the plugins, the plan; the
+                items of authorization.items read (their snapshot), refused as under the API
+                path (exit 2, nothing changed), and the confirmation when items will change
   2 wait        poll until nothing differs, up to --reload-timeout; exit 1 with the rest
-  3 verify      the checks of `verify` (exit 1 when one fails: nothing to roll back, the
-                configuration is what the sync deployed)
+  3 items       no reload or restart sets an item's matrix (JCasC has none): each changed
+                item's config.xml, written and read back as `--via-api` does
+                (live/reload_items.py); a failure puts them back (exit 4, or 5)
+  4 verify      the checks of `verify`. When one fails: the items this run wrote are put back
+                (exit 4, or 5); with none written, exit 1: nothing to roll back, the
+                configuration is what the sync deployed
 
 Posting instead would merge the posted sections with the files: JCasC concatenates lists and
 refuses a value set twice (live/disk.py). Plugins are not installed through the update center
@@ -17,8 +23,8 @@ either: the chart installs `controller.installPlugins` in its init container at 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
-from typing import Callable
+from dataclasses import dataclass, replace
+from typing import Callable, Mapping, Sequence
 
 from ..client import Auth, JenkinsClient, JenkinsError, Unreachable
 from ..exitcodes import ExitCode
@@ -26,14 +32,17 @@ from ..model import Spec
 from .apply import ApplyResult
 from .credentials import Credentials
 from .disk import DiskConfig, read_disk_config
+from .items import ItemChange
 from .plan import Plan, make_plan
 from .redact import say
+from .reload_items import ReloadItems
 from .state import LiveState, read_state
+from .steps.preflight import item_refusals
 from .verify import print_checks, run_checks, summary
 
 __all__ = ["ReloadOptions", "ReloadWaiter", "RELOAD_STEPS", "difference"]
 
-RELOAD_STEPS = ("preflight", "wait", "verify")
+RELOAD_STEPS = ("preflight", "wait", "items", "verify")
 
 
 @dataclass
@@ -41,6 +50,8 @@ class ReloadOptions:
     timeout: float = 600.0
     poll: float = 1.0
     progress_every: float = 30.0  # a progress line at least this often while nothing changes
+    create_folders: bool = False  # create missing items of authorization.items as empty folders
+    confirm: Callable[[str], bool] | None = None  # asked before items will be written; None: --yes
 
 
 def difference(plan: Plan) -> str:
@@ -72,9 +83,13 @@ class ReloadWaiter:
         self.result = ApplyResult()
         self.acting: JenkinsClient | None = None
         self.acting_name = ""
+        self.items = ReloadItems(self.log)
+        self.planned: tuple[tuple[ItemChange, ...], tuple[tuple[str, tuple[str, ...]], ...]] = ((), ())
+        self.last_state: LiveState | None = None
 
     def log(self, step: str, message: str) -> None:
-        self.emit(f"[{RELOAD_STEPS.index(step) + 1}/{len(RELOAD_STEPS)}] {step}: {message}")
+        where = f"[{RELOAD_STEPS.index(step) + 1}/{len(RELOAD_STEPS)}] " if step in RELOAD_STEPS else ""
+        self.emit(f"{where}{step}: {message}")
 
     def record(self, step: str, status: str, detail: str = "") -> None:
         self.result.steps.append({"step": step, "status": status, "detail": detail})
@@ -104,7 +119,8 @@ class ReloadWaiter:
         if self.acting is not None:
             try:
                 if not self.acting.whoami().anonymous:
-                    return read_state(self.acting)
+                    self.last_state = read_state(self.acting)
+                    return self.last_state
             except Unreachable:
                 raise
             except JenkinsError:
@@ -114,27 +130,35 @@ class ReloadWaiter:
             raise JenkinsError("no credential is accepted by Jenkins now (neither the JWT nor the API token)",
                                hint="pass --signing-key-file (or --jwt) for after the switch and --user/--token for before it")
         self.acting, self.acting_name = found
-        return read_state(self.acting)
+        self.last_state = read_state(self.acting)
+        return self.last_state
 
     # ------------------------------------------------------------------ the run
 
     def run(self, *, acting: JenkinsClient | None = None, acting_name: str = "", state: LiveState | None = None,
-            disk: DiskConfig | None = None) -> ApplyResult:
-        """From the start, or (`state` given) continuing `apply`'s own preflight."""
+            disk: DiskConfig | None = None,
+            items: tuple[Sequence[ItemChange], Mapping[str, Sequence[str]]] | None = None) -> ApplyResult:
+        """From the start, or (`state` given) continuing `apply`'s own preflight, which may
+        have read the items already (`items`: their changes and effects)."""
         self.acting, self.acting_name = acting, acting_name
+        if items is not None:
+            self.items.take(*items)
         try:
-            plan = self.preflight(state, disk, continuing=state is not None)
-            if plan.changed:
+            plan = self.preflight(state, disk, continuing=state is not None, items_read=items is not None)
+            if plan.plugins or plan.config_changes:
                 self.wait(plan)
             else:
                 self.log("wait", "the live Jenkins already equals the spec")
                 self.record("wait", "passed", "nothing to wait for")
+            self.write_items()
             self.verify()
         except _Stop as stop:
             self.result.code = stop.code
+        if self.result.plan is not None and self.planned[0]:
+            self.result.plan = replace(self.result.plan, items=self.planned[0], item_effects=self.planned[1])
         return self.result
 
-    def preflight(self, state: LiveState | None, disk: DiskConfig | None, *, continuing: bool) -> Plan:
+    def preflight(self, state: LiveState | None, disk: DiskConfig | None, *, continuing: bool, items_read: bool = False) -> Plan:
         step = "preflight"
         try:
             if state is None:
@@ -144,6 +168,10 @@ class ReloadWaiter:
                 state = self.read()
             if disk is None and self.acting is not None:
                 disk = read_disk_config(self.acting)
+            if self.spec.authorization.items and not items_read and self.acting is not None:
+                self.items.read(self.acting, self.spec, state.document, create_folders=self.opts.create_folders)
+                self.log(step, f"read {len(self.items.changes)} item{'s' if len(self.items.changes) != 1 else ''} "
+                               "of authorization.items")
         except JenkinsError as exc:
             self.log(step, f"error: {exc.message}" + (f"\n  hint: {exc.hint}" if exc.hint else ""))
             self.record(step, "failed", exc.message)
@@ -155,13 +183,25 @@ class ReloadWaiter:
             if disk.sources == ():
                 self.log(step, "warning: nothing will change unless Jenkins starts reading the generated files "
                                "(CASC_JENKINS_CONFIG, the Helm chart's configScripts); without them use `apply --via-api`")
-        plan = make_plan(self.spec, state)
+        plan = make_plan(self.spec, state, self.items.changes, self.items.effects)
         self.result.plan = plan
+        self.planned = (plan.items, plan.item_effects)
         if not continuing:  # apply's own preflight printed the plan already
             for line in plan.lines():
                 self.emit("    " + line if line else "")
+        refusals = item_refusals(plan)
+        if refusals:
+            for r in refusals:
+                self.log(step, f"refused: {r}")
+            self.record(step, "failed", "; ".join(r.message for r in refusals))
+            self.emit("nothing was changed")
+            raise _Stop(ExitCode.USAGE)
+        if self.items.todo and self.opts.confirm is not None and not self.opts.confirm(
+                f"Apply these changes to {self.creds.conn.url}? [y/N] "):
+            self.emit("not confirmed; nothing was changed (use --yes in CI)")
+            raise _Stop(ExitCode.USAGE)
         self.record(step, "passed", f"reading as {self.acting_name}")
-        return plan
+        return replace(plan, items=(), item_effects=())  # what the wait compares: the deployed part
 
     def wait(self, plan: Plan) -> None:
         step = "wait"
@@ -207,6 +247,71 @@ class ReloadWaiter:
         self.record(step, "failed", f"timed out after {timeout:g}s: {difference(plan)}")
         raise _Stop(ExitCode.DIFFERENCES)
 
+    def write_items(self) -> None:
+        step = "items"
+        if self.spec.authorization.items and self.items.todo:
+            self.reread_items()
+        todo = self.items.todo
+        if not todo:
+            if self.spec.authorization.items:
+                self.log(step, "every item of authorization.items already holds the spec's matrix")
+            self.record(step, "skipped", "nothing to write")
+            return
+        assert self.acting is not None  # the credential that read the live Jenkins equal to the spec
+        self.log(step, f"as {self.acting_name!r}: no reload sets an item's matrix (JCasC has none); writing "
+                       f"{len(todo)} through each config.xml, as --via-api does")
+        try:
+            self.items.write(self.acting)
+        except Exception as exc:  # anything while writing: put back what this run wrote
+            message = getattr(exc, "message", None) or str(exc)
+            self.log(step, f"error: {message}")
+            self.record(step, "failed", message)
+            raise _Stop(self.roll_back_items()) from None
+        self.record(step, "passed", f"{len(todo)} item matri{'x' if len(todo) == 1 else 'ces'} written and read back")
+
+    def reread_items(self) -> None:
+        """The items again, now that the deployed files are live: the snapshot each write
+        compares with is taken here, so what the reload itself did to an item (a Job DSL
+        script in the deployed file regenerates its folders) is not taken for someone else's
+        change, and an item that holds the spec's matrix already is left alone."""
+        step = "items"
+        try:
+            state = self.last_state if self.last_state is not None else self.read()
+            assert self.acting is not None
+            self.items.read(self.acting, self.spec, state.document, create_folders=self.opts.create_folders)
+        except JenkinsError as exc:
+            self.log(step, f"error: reading the items: {exc.message}")
+            self.record(step, "failed", exc.message)
+            raise _Stop(exc.exit_code) from None
+        refusals = item_refusals(make_plan(self.spec, state, self.items.changes))
+        if refusals:
+            for r in refusals:
+                self.log(step, f"refused: {r}")
+            self.record(step, "failed", "; ".join(r.message for r in refusals))
+            self.emit("no item was written (the deployed files are live: they are the deployment's)")
+            raise _Stop(ExitCode.USAGE)
+
+    def roll_back_items(self) -> int:
+        step = "rollback"
+        client = self.acting
+        try:
+            found = self.find_reader()
+            client = found[0] if found else client
+        except JenkinsError:
+            pass
+        if client is None:
+            self.log(step, "error: no credential is accepted by Jenkins now; the items this run wrote stay as written")
+            self.record(step, "failed", "no credential")
+            return ExitCode.NOT_ROLLED_BACK
+        code, said = self.items.roll_back(client)
+        if code == ExitCode.ROLLED_BACK:
+            self.log(step, said)
+            self.record(step, "passed", said)
+        else:
+            self.emit(f"error: the rollback failed: {said}")
+            self.record(step, "failed", said.split("\n")[0])
+        return code
+
     def verify(self) -> None:
         step = "verify"
         try:
@@ -224,8 +329,12 @@ class ReloadWaiter:
         print_checks(results, self.emit)
         counts = summary(results)
         if counts["failed"]:
-            self.log(step, f"{counts['failed']} check(s) failed; nothing to roll back: the configuration is what was deployed")
             self.record(step, "failed", f"{counts['failed']} check(s) failed")
+            if self.items.written:
+                self.log(step, f"{counts['failed']} check(s) failed; putting back the item matrices this run wrote "
+                               "(the realm and the global matrix are what was deployed)")
+                raise _Stop(self.roll_back_items())
+            self.log(step, f"{counts['failed']} check(s) failed; nothing to roll back: the configuration is what was deployed")
             raise _Stop(ExitCode.DIFFERENCES)
         self.log(step, f"passed ({counts['passed']} checks" + (f", {counts['skipped']} skipped" if counts["skipped"] else "") + ")")
         self.record(step, "passed")

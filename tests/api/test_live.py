@@ -222,7 +222,7 @@ def test_plan_says_when_jenkins_reads_jcasc_files_from_disk(make_site: Any) -> N
     assert plan.to_json()["disk"]["declared"] == {f"{folder}/jcasc-default-config.yaml": ["authorizationStrategy"]}
     plain = make_site()
     assert _jenkins(plain, []).plan(jcasc_gen.load(plain.spec_path)).reads_from_disk is False
-    with pytest.raises(jcasc_gen.JcascGenError, match='via="reload" changes nothing anyway'):
+    with pytest.raises(jcasc_gen.JcascGenError, match='via="reload" posts nothing but the item matrices'):
         _jenkins(plain, []).apply(jcasc_gen.load(plain.spec_path), via="reload", dry_run=True)
 
 

@@ -89,9 +89,9 @@ def test_via_reload_waits_for_the_sidecar_then_verifies(make_env: Callable[..., 
     run = _apply(env, "--via-reload", "--reload-timeout", "20")
     sidecar.join()
     assert run.code == ExitCode.OK, run.err
-    assert "[2/3] wait: still differs" in run.err and "realm local, not the spec's jwtAuth" in run.err
-    assert "[2/3] wait: the live Jenkins equals the spec" in run.err
-    assert "[3/3] verify: passed" in run.err
+    assert "[2/4] wait: still differs" in run.err and "realm local, not the spec's jwtAuth" in run.err
+    assert "[2/4] wait: the live Jenkins equals the spec" in run.err
+    assert "[4/4] verify: passed" in run.err
     assert _changing(env) == []  # nothing posted, installed or restarted by apply
     ident = env.sim.identify({"X-Pomerium-Jwt-Assertion": env.pomerium.mint(ADMIN)})
     assert ident.name == ADMIN and env.sim.has_permission(ident, "Overall/Administer")
@@ -107,7 +107,7 @@ def test_apply_chooses_the_reload_when_jenkins_reads_jcasc_from_disk(make_env: C
     assert f"Jenkins reads JCasC files from disk ({FOLDER})" in run.err
     assert "waiting for the deployed files instead of posting (`--via-api` posts anyway)" in run.err
     assert _changing(env) == []
-    assert [s["step"] for s in run.json["steps"]][-2:] == ["wait", "verify"] and run.json["ok"] is True
+    assert [s["step"] for s in run.json["steps"]][-3:] == ["wait", "items", "verify"] and run.json["ok"] is True
 
 
 def test_timeout_exits_1_with_what_still_differs(make_env: Callable[..., Env], pomerium_side: Any) -> None:
@@ -129,7 +129,7 @@ def test_a_sync_that_changes_plugins_restarts_the_pod(make_env: Callable[..., En
     sidecar.join()
     assert run.code == ExitCode.OK, run.err
     assert "plugins: install jwt-auth 0.3.0" in run.err  # what the wait said before the restart
-    assert "[2/3] wait: the live Jenkins equals the spec" in run.err
+    assert "[2/4] wait: the live Jenkins equals the spec" in run.err
     assert env.sim.restart_count == 1 and "/pluginManager/installNecessaryPlugins" not in {r[1] for r in env.sim.requests}
 
 
@@ -142,7 +142,7 @@ def test_a_failed_verify_after_the_reload_is_exit_1_with_nothing_rolled_back(mak
     run = _apply(env, "--via-reload", "--reload-timeout", "20")
     sidecar.join()
     assert run.code == ExitCode.DIFFERENCES, run.err
-    assert "[2/3] wait: the live Jenkins equals the spec" in run.err
+    assert "[2/4] wait: the live Jenkins equals the spec" in run.err
     assert "FAIL" in run.err and "nothing to roll back: the configuration is what was deployed" in run.err
     assert env.sim.casc_files[-1][1] == generated and _changing(env) == []
 

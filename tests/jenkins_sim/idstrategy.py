@@ -29,7 +29,8 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["equals", "equals_ignore_case", "to_lower_case_english", "rule_for_version", "char_upper", "char_lower"]
+__all__ = ["equals", "equals_ignore_case", "compare_to_ignore_case", "case_insensitive_order_key", "compare_key",
+           "to_lower_case_english", "rule_for_version", "char_upper", "char_lower"]
 
 
 @lru_cache(maxsize=8192)
@@ -117,6 +118,28 @@ def equals_ignore_case(a: str, b: str) -> bool:
     return len(ua) == len(ub) and (ua == ub or _compare_ci(ua, ub) == 0)
 
 
+def compare_to_ignore_case(a: str, b: str) -> int:
+    """java.lang.String.compareToIgnoreCase, which is String.CASE_INSENSITIVE_ORDER.compare
+    (String.java: CaseInsensitiveComparator -> StringUTF16.compareToCI / StringLatin1.compareToCI;
+    the Latin-1 forms fold the same way, per char, and every Latin-1 fold is below the
+    surrogates, so the walk above gives their sign too)."""
+    return _compare_ci(_units(a), _units(b))
+
+
+def case_insensitive_order_key(s: str) -> tuple[int, ...]:
+    """A sort and equality key for String.CASE_INSENSITIVE_ORDER: the code points, each
+    through Character.toLowerCase(Character.toUpperCase(cp)).
+
+    Why a key can stand for the walk: compareToCIImpl continues while the code units fold
+    equal; where they differ it widens surrogates to whole code points and returns the
+    difference of the folded code points; a string that runs out first is smaller. So the
+    order is the lexicographic order of the folded code points, which is how Python compares
+    tuples. It is *not* the order of the folded UTF-16 units: U+10400 sorts after U+FF41
+    here (code points), though its high surrogate U+D801 is below U+FF41. tests/sim/test_items.py
+    holds the key to the walk and, where a `java` is on PATH, to the JDK's own TreeMap."""
+    return tuple(char_lower(char_upper(ord(c))) for c in s)
+
+
 def _cased(cp: int) -> bool:
     # ConditionalSpecialCasing.isCased: Lu, Ll, Lt, or Other_Lowercase/Other_Uppercase
     # (approximated by "has a case mapping or is Lu/Ll/Lt").
@@ -170,6 +193,17 @@ def rule_for_version(version: str) -> str:
     if v[:2] == (2, 568):
         return "keyFor" if v[2:3] >= (2,) else "equalsIgnoreCase"
     return "keyFor" if v[:2] >= (2, 576) else "equalsIgnoreCase"
+
+
+def compare_key(version: str, s: str) -> object:
+    """A sort key for IdStrategy.CASE_INSENSITIVE.compare on a Jenkins of `version` (the order
+    matrix-auth's PermissionEntryComparator writes entries in, and its TreeSet's equality):
+    `id1.compareToIgnoreCase(id2)` before SECURITY-3924 (jenkins-2.568.1 IdStrategy.java:219-221),
+    `keyFor(id1).compareTo(keyFor(id2))` after it (jenkins-2.568.2 IdStrategy.java:219-221):
+    String.compareTo is the order of UTF-16 code units."""
+    if rule_for_version(version) == "keyFor":
+        return to_lower_case_english(s).encode("utf-16-be", "surrogatepass")
+    return case_insensitive_order_key(s)
 
 
 def equals(version: str, a: str, b: str) -> bool:

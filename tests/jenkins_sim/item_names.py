@@ -11,6 +11,8 @@ Sources (docs/fidelity.md "Folders and item matrices"):
 
 from __future__ import annotations
 
+from . import idstrategy
+
 
 class ItemError(Exception):
     """A request Jenkins refuses with `Failure` (400 and the message in X-Error), or a test
@@ -18,22 +20,14 @@ class ItemError(Exception):
 
 
 # ------------------------------------------------------------------ names
-def _fold(c: str) -> str:
-    """Character.toLowerCase(Character.toUpperCase(c)): the one-character (simple) mappings;
-    Python's str.upper/lower give the full ones, which are longer exactly when no simple one
-    differs from the character."""
-    up = c.upper()
-    up = up if len(up) == 1 else c
-    low = up.lower()
-    return low if len(low) == 1 else up
-
-
-def name_key(name: str) -> bytes:
-    """A sort/equality key for String.CASE_INSENSITIVE_ORDER (compareToIgnoreCase): each
-    character folded as above, compared as UTF-16 code units. It is also
-    IdStrategy.CASE_INSENSITIVE.compare at the simulator's default version (2.516.3:
-    `id1.compareToIgnoreCase(id2)`), which orders matrix entries."""
-    return "".join(_fold(c) for c in name).encode("utf-16-be", "surrogatepass")
+def name_key(name: str) -> tuple[int, ...]:
+    """The key of String.CASE_INSENSITIVE_ORDER, under which Jenkins and every folder keep
+    their children (`CopyOnWriteMap.Tree`): two names are one item exactly when their keys are
+    equal, and listings come in the keys' order. Java's own walk (compareToIgnoreCase) is
+    ported in idstrategy.py; the key is its order (see `case_insensitive_order_key`), so
+    `İ` (U+0130) is the same item as `i` and `I` (Character.toLowerCase(U+0130) is `i`), as
+    are `ſ` and `s`, the Kelvin sign and `k`."""
+    return idstrategy.case_insensitive_order_key(name)
 
 
 # Util.rawEncode keeps these ASCII characters (the `raw` map of Util.java:882-896)

@@ -18,6 +18,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterator, Protocol
 
+from . import idstrategy
 from . import item_xml as X
 from .item_acl import contained_by
 from .item_kinds import FOLDER, KINDS, Kind, kind_of_root, new_item_xml, sample_xml
@@ -37,7 +38,7 @@ class Item:
     xml: str = ""  # the item in memory, as GET config.xml writes it (the matrix property normalised)
     disk: str = ""  # its config.xml file: what a restart loads again
     matrix: X.ItemMatrix | None = None  # the property as Jenkins loaded it (None: none)
-    children: dict[bytes, "Item"] = field(default_factory=dict)
+    children: dict[tuple[int, ...], "Item"] = field(default_factory=dict)
     next_build_number: int = 1
 
     @property
@@ -96,7 +97,7 @@ class ItemTree:
 
     def __init__(self, sim: SimView) -> None:
         self._sim = sim
-        self.top: dict[bytes, Item] = {}
+        self.top: dict[tuple[int, ...], Item] = {}
         self.queue: list[QueueItem] = []
         self._queue_counter = 0
 
@@ -146,7 +147,7 @@ class ItemTree:
             del self._siblings(item.parent)[name_key(item.name)]
 
     # ------------------------------------------------------------ reading
-    def _siblings(self, parent: Item | None) -> dict[bytes, Item]:
+    def _siblings(self, parent: Item | None) -> dict[tuple[int, ...], Item]:
         return self.top if parent is None else parent.children
 
     def find(self, parent: Item | None, name: str) -> Item | None:
@@ -230,7 +231,7 @@ class ItemTree:
                 text = _remove(data, props, node)
             else:
                 loaded.insert(0, m)
-                text = X.splice(data, node.start, node.end, X.render_matrix(node.name, m, depth, _sid_key))
+                text = X.splice(data, node.start, node.end, X.render_matrix(node.name, m, depth, self._sid_key))
             data, root = X.scan(text)
             props = root.child("properties")
         with self._sim.lock:
@@ -263,7 +264,7 @@ class ItemTree:
                 found = _resolve(table, p)
                 assert found is not None
                 m.add(X.Entry("USER", found[0], found[1], sid))
-            text = X.splice(data, node.start, node.end, X.render_matrix(node.name, m, X.depth_of(root, node), _sid_key))
+            text = X.splice(data, node.start, node.end, X.render_matrix(node.name, m, X.depth_of(root, node), self._sid_key))
             self.ingest(item, text, at_startup=False, saved=True)
 
     def create(self, parent: Item | None, name: str, kind: Kind, text: str | None) -> Item:
@@ -298,12 +299,13 @@ class ItemTree:
             self.queue.append(q)
             return q
 
+    def _sid_key(self, sid: str) -> object:
+        """PermissionEntryComparator's order of sids: the realm's IdStrategy.compare, which
+        SECURITY-3924 changed (idstrategy.compare_key)."""
+        return idstrategy.compare_key(self._sim.version, sid)
+
     def _warn(self, logger: str, message: str) -> None:
         self._sim.log.append(f"WARNING {logger}: {message}")
-
-
-def _sid_key(sid: str) -> object:
-    return name_key(sid)
 
 
 def _resolve(table: Table, text: str) -> tuple[str, str] | None:

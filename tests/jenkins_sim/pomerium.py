@@ -35,6 +35,31 @@ def _release(v: str) -> tuple[int, int, int]:
     return (int(parts[0]), int(parts[1]), int(parts[2]))
 
 
+def go_hostname(url: str) -> str:
+    """Go's url.URL.Hostname() of a parsed URL: the host without port or IPv6 brackets, its
+    case kept (net/url does not lower-case hosts; pomerium internal/urlutil.ParseAndValidateURL
+    only parses and validates)."""
+    rest = url.split("://", 1)[1] if "://" in url else url
+    host = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0].rsplit("@", 1)[-1]
+    if host.startswith("["):
+        return host[1:host.index("]")] if "]" in host else host[1:]
+    return host.rsplit(":", 1)[0] if ":" in host else host
+
+
+def route_host_sent(version: str, route_from: str) -> str:
+    """The host Pomerium puts in `aud` (and, from v0.21.3, `iss`) for a route whose `from` is
+    `route_from`, as written in its config:
+    - up to v0.21.4 the Hostname of the route's `from` as written (v0.21.0
+      authorize/evaluator/headers_evaluator.go:38 `input.FromAudience = u.Hostname()`, v0.21.3
+      :38 `input.Issuer = u.Hostname()`): its case kept;
+    - from v0.22.0 the request's host name (v0.22.0 authorize/evaluator/evaluator.go:167
+      `NewHeadersRequestFromPolicy(req.Policy, req.HTTP.Hostname)`), which is what the client
+      sent: a browser sends the URL's host lower-cased (WHATWG URL host parsing; an
+      assumption about the client, see docs/fidelity.md)."""
+    host = go_hostname(route_from)
+    return host if _release(version) < (0, 22, 0) else host.lower()
+
+
 def _thumbprint(jwk: dict[str, Any]) -> str:
     # RFC 7638: required members, lexicographic order, no whitespace
     req = ("crv", "kty", "x", "y") if jwk["kty"] == "EC" else ("e", "kty", "n")
@@ -159,13 +184,18 @@ class PomeriumSide:
         groups_null: bool = False,
         name: str | None = None,
         now: float | None = None,
+        route_from: str | None = None,
     ) -> dict[str, Any]:
         """The payload Pomerium sends for release `version` (jenkins-facts F.1, H).
 
         `authenticate_host` is the authenticate URL's host as Pomerium reads it, port included
-        when the URL has one (urlutil.ParseAndValidateURL(...).Host)."""
+        when the URL has one (urlutil.ParseAndValidateURL(...).Host). `route_from`, when
+        given, is the route's `from` as its config writes it, and the route host follows
+        from it as that release derives it (`route_host_sent`); else `route_host` is used."""
         now_i = int(time.time() if now is None else now)
         v = _release(version)
+        if route_from is not None:
+            route_host = route_host_sent(version, route_from)
         sid = str(uuid.uuid4())
         sub = "idp|" + hashlib.sha1(user_email.encode()).hexdigest()[:12]
         grp: list[str] | None = list(groups or [])
@@ -209,11 +239,12 @@ class PomeriumSide:
         drop: tuple[str, ...] = (),
         alg: str = "ES256",
         now: float | None = None,
+        route_from: str | None = None,
     ) -> str:
         """A signed assertion. `overrides` replaces/adds claims; `drop` removes claims."""
         c = self.claims(user_email, groups, version=version, route_host=route_host,
                         authenticate_host=authenticate_host, expires_in=expires_in,
-                        groups_null=groups_null, now=now)
+                        groups_null=groups_null, now=now, route_from=route_from)
         c.update(overrides or {})
         for k in drop:
             c.pop(k, None)

@@ -187,8 +187,7 @@ class JenkinsSim:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         if self.casc_files:
-            # JCasC configures from the standard sources at startup
-            self._apply_sources([])
+            self._boot_from_files()
 
     # ---------------------------------------------------------------- lifecycle
     def start(self) -> str:
@@ -421,13 +420,21 @@ class JenkinsSim:
             self.items.reload_from_disk()  # items load from their config.xml files again
             self.boot_error = None
             if self.casc_files:
-                try:
-                    self._apply_sources([])  # JCasC applies the standard sources on startup
-                except casc.CascError as e:
-                    self.boot_error = e.message
+                self._boot_from_files()
             self.restarting = False
             self.restart_phase = None
             self._restart_pending = False
+
+    def _boot_from_files(self) -> None:
+        """At startup JCasC applies the standard sources (ConfigurationAsCode.init, an
+        @Initializer); a ConfiguratorException there is ConfigurationAsCodeBootFailure: Jenkins
+        does not start, every path answers 503 with the message (configuration-as-code
+        2115.vf6de120eef70 ConfigurationAsCode.java:385-394). The same at the first start as
+        after a restart."""
+        try:
+            self._apply_sources([])
+        except casc.CascError as e:
+            self.boot_error = e.message
 
     # ---------------------------------------------------------------- casc
     def _context(self) -> casc.Context:

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.jenkins_sim import JenkinsSim
-from tests.jenkins_sim.item_names import ItemError, check_good_name, endpoint_of, name_key, raw_encode, stapler_decode
+from tests.jenkins_sim.item_names import ItemError, check_good_name, endpoint_of, raw_encode, stapler_decode
 
 from .helpers import auth, item_sim
 
@@ -178,19 +178,6 @@ def test_any_good_name_is_reachable_at_its_url(name: str) -> None:
         assert listing[0]["url"] == sim.url + f"job/{raw_encode(name)}/"
         r = requests.get(listing[0]["url"] + "api/json", auth=("admin", "admin-token"), timeout=5)
         assert r.status_code == 200 and r.json()["fullName"] == name
-
-
-@settings(max_examples=150)
-@given(st.text(max_size=8), st.text(max_size=8))
-def test_name_key_is_case_insensitive_order(a: str, b: str) -> None:
-    """String.CASE_INSENSITIVE_ORDER compares chars after toUpperCase then toLowerCase; the key
-    agrees with that for equality (checked against Python's simple mappings char by char)."""
-    def fold(c: str) -> str:
-        u = c.upper() if len(c.upper()) == 1 else c
-        return u.lower() if len(u.lower()) == 1 else u
-    same = len(a) == len(b) and all(fold(x) == fold(y) for x, y in zip(a, b))
-    assert (name_key(a) == name_key(b)) == same
-    assert name_key("ſ") == name_key("S") == name_key("s")  # U+017F upper-cases to S
 
 
 def test_check_good_name_messages() -> None:

@@ -80,3 +80,20 @@ def test_minted_token_verifies_against_jwks_and_pem(pomerium_side: PomeriumSide)
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
     priv = load_pem_private_key(pomerium_side.private_key_pem.encode(), None)
     assert jwt.decode(tok, priv.public_key(), algorithms=["ES256"], audience="jenkins.example.com")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("release,from_url,sent", [
+    # up to v0.21.4: the Hostname of the route's `from` as written (v0.21.0/v0.21.3
+    # headers_evaluator.go:38), Go's net/url keeping its case; no port, no brackets
+    ("0.21.0", "https://Jenkins.Example.com:8443/", "Jenkins.Example.com"),
+    ("0.21.4", "https://Jenkins.Example.com", "Jenkins.Example.com"),
+    ("0.21.3", "https://[::1]:8443/x", "::1"),
+    # from v0.22.0: the request's host name (evaluator.go:167), which a browser lower-cases
+    ("0.22.0", "https://Jenkins.Example.com:8443/", "jenkins.example.com"),
+    ("0.33.1", "https://JENKINS.example.com/", "jenkins.example.com"),
+])
+def test_the_route_host_in_aud_and_iss_follows_the_release(pomerium_side: PomeriumSide, release: str, from_url: str,
+                                                           sent: str) -> None:
+    claims = pomerium_side.claims("a@example.com", version=release, route_from=from_url)
+    assert claims["aud"] == sent
+    assert claims["iss"] == (sent if release != "0.21.0" else "authenticate.example.com")

@@ -12,7 +12,7 @@ from ..plan import Plan
 from ..state import LiveState, read_state, realm_symbol, strategy_symbol
 from .context import ApplyRun, Stop
 
-__all__ = ["preflight", "read_items", "reads_from_disk", "guard", "confirm"]
+__all__ = ["preflight", "read_items", "reads_from_disk", "guard", "item_refusals", "confirm"]
 
 
 def preflight(run: ApplyRun) -> LiveState:
@@ -69,10 +69,11 @@ def read_items(run: ApplyRun, state: LiveState) -> tuple[list[Any], dict[str, li
     return changes, effects
 
 
-def reads_from_disk(run: ApplyRun, state: LiveState) -> bool:
+def reads_from_disk(run: ApplyRun, state: LiveState, items: tuple[Any, Any] | None = None) -> bool:
     """When a JCasC file on disk declares the realm or the matrix, posting them would merge
     with it (a conflict, or a matrix's entries the union of both) and every restart would
-    put the file's back: wait for the deployed files instead (live/reload.py). True when
+    put the file's back: wait for the deployed files instead (live/reload.py), which then
+    writes the item matrices (`items`: the changes and effects preflight read). True when
     that took over. With `--via-api` it only says so, and posts."""
     from ..disk import read_disk_config
     from ..reload import ReloadOptions, ReloadWaiter
@@ -90,13 +91,17 @@ def reads_from_disk(run: ApplyRun, state: LiveState) -> bool:
         run.log("preflight", "warning: --via-api: posting anyway; a realm in a file is then a conflict and a matrix the "
                              "union of both, which the verification finds and the rollback undoes")
         return False
+    writes_items = bool(items and any(c.action != "none" for c in items[0]))
     if run.opts.dry_run:
-        run.emit("dry run: apply would wait for the deployed files to equal the spec (`--via-api` posts anyway); "
-                 "nothing was changed")
+        run.emit("dry run: apply would wait for the deployed files to equal the spec (`--via-api` posts anyway)"
+                 + (", then write the item matrices" if writes_items else "") + "; nothing was changed")
         return True
-    run.log("preflight", "waiting for the deployed files instead of posting (`--via-api` posts anyway)")
-    waiter = ReloadWaiter(run.spec, run.creds, ReloadOptions(run.opts.reload_timeout, run.opts.poll), run.emit)
-    reloaded = waiter.run(acting=run.acting, acting_name=run.acting_name, state=state, disk=disk)
+    run.log("preflight", "waiting for the deployed files instead of posting (`--via-api` posts anyway)"
+            + ("; the item matrices are written once they are live" if writes_items else ""))
+    opts = ReloadOptions(run.opts.reload_timeout, run.opts.poll, create_folders=run.opts.create_folders,
+                         confirm=None if run.opts.yes else (run.opts.confirm or (lambda _prompt: False)))
+    waiter = ReloadWaiter(run.spec, run.creds, opts, run.emit)
+    reloaded = waiter.run(acting=run.acting, acting_name=run.acting_name, state=state, disk=disk, items=items)
     run.result.code, run.result.checks = reloaded.code, reloaded.checks
     run.result.steps += reloaded.steps
     run.result.plan = reloaded.plan or run.result.plan
@@ -105,8 +110,7 @@ def reads_from_disk(run: ApplyRun, state: LiveState) -> bool:
 
 def guard(run: ApplyRun, plan: Plan) -> None:
     refusals = [Refusal(b, "") for b in plan.blockers] or guard_check(run.spec, plan, run.creds.post)
-    refusals += [Refusal(p, "create the item in Jenkins first, or pass --create-folders to create missing ones as empty folders"
-                         if "does not exist" in p else "fix the spec or the item, then run again") for p in plan.item_problems]
+    refusals += item_refusals(plan)
     if not refusals and plan.realm_changes and run.creds.post is not None:
         refusals = _jwks_refusals(run)
     if not refusals and plan.config_changes and run.creds.post is not None and run.creds.post.given is not None:
@@ -121,6 +125,12 @@ def guard(run: ApplyRun, plan: Plan) -> None:
     run.log("guard", "passed" + (f": after the switch, {post.principal!r} ({post.source}) is accepted and administers Jenkins"
                                  if post else ""))
     run.record("guard", "passed")
+
+
+def item_refusals(plan: Plan) -> list[Refusal]:
+    """The items apply refuses before anything changes (both the API and the reload path)."""
+    return [Refusal(p, "create the item in Jenkins first, or pass --create-folders to create missing ones as empty folders"
+                    if "does not exist" in p else "fix the spec or the item, then run again") for p in plan.item_problems]
 
 
 def _jwks_refusals(run: ApplyRun) -> list[Refusal]:
