@@ -280,7 +280,7 @@ def test_any_name_in_the_markup_is_text_never_markup(admin: str, item: str, titl
     out = _report_with(admin, item, title)
     out.encode("utf-8")
     page = parse(out)
-    plain = parse(_report_with("admin", "folder", "title"))
+    plain = parse(_report_with("admin", "/".join(f"f{i}" for i in range(len(item.split("/")))), "title"))  # as deep
     assert [t for t, _ in page.attrs] == [t for t, _ in plain.attrs]
     assert len(page.scripts) == 2 and len(page.styles) == 1
     texts = "\x00".join(t for _, t in page.text)
