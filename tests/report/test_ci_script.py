@@ -1,4 +1,4 @@
-""".ci/run installs Chromium for the browser tests where apt can, never fails because of it, and
+""".ci/run installs the tools tests compare against (Chromium, Go, a JDK) where apt can, never fails because of it, and
 still runs exactly the README's test command."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ README = "# x\n\n<!-- test-command -->\n```sh\necho the-tests-ran\n```\n<!-- /te
 
 
 def _sandbox(tmp_path: pathlib.Path, apt: str | None) -> tuple[pathlib.Path, dict[str, str]]:
-    """A copy of .ci/run beside a README, and a PATH with only the tools it needs (no chromium)."""
+    """A copy of .ci/run beside a README, and a PATH with only the tools it needs (no chromium, go or java)."""
     (tmp_path / ".ci").mkdir()
     shutil.copy(REPO / ".ci" / "run", tmp_path / ".ci" / "run")
     (tmp_path / "README.md").write_text(README)
@@ -45,5 +45,6 @@ def test_ci_installs_chromium_when_it_can_and_runs_the_readme_command(tmp_path: 
         assert log == "" and "chromium" not in r.stdout
     else:
         assert "apt-get update -qq" in log
-        assert ("apt-get install -y -qq chromium" in log) == installed  # no install after a failed update
-        assert ("could not install chromium" in r.stderr) == (not installed)
+        wanted = "chromium golang-go openjdk-17-jdk-headless"  # the sandbox PATH has none of them
+        assert (f"apt-get install -y -qq --no-install-recommends {wanted}" in log) == installed  # no install after a failed update
+        assert (f"could not install {wanted}" in r.stderr) == (not installed)
