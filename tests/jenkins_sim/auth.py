@@ -108,47 +108,56 @@ def _split_chars(value: str, separators: str | None) -> list[str]:
 
 
 def tokenize(value: str, delims: str) -> list[str]:
-    """jenkins: core/src/main/java/hudson/util/QuotedStringTokenizer.java (Util.tokenize):
-    split on delimiter characters, empty tokens dropped, tokens NOT trimmed, single/double
-    quotes group and are removed, backslash escapes inside tokens."""
+    """Util.tokenize(value, delims) = QuotedStringTokenizer(value, delims).toArray()
+    (jenkinsci/jenkins@jenkins-2.568.2:core/src/main/java/hudson/Util.java:571-572;
+    cli/src/main/java/hudson/util/QuotedStringTokenizer.java:142-279), state by state:
+    0 start (:158-185): a delimiter is skipped, a quote opens (the token exists only once a
+    character follows, :167-178), anything else (a backslash too) starts the token;
+    1 token (:187-220), 2 single quote (:223-246), 3 double quote (:249-272): every character
+    makes the token exist, an escaped character drops its backslash only when it is one of
+    ESCAPABLE_CHARS `\\ " ' space` (:552); only state 1 ends a token at a delimiter.
+    Tokens are not trimmed; an unclosed quote runs to the end."""
     out: list[str] = []
-    tok: list[str] = []
-    has = False
-    state = 0  # 0 start, 1 token, 2 single quote, 3 double quote
-    escape = False
-    for c in value:
-        if state == 0:
-            if c in delims:
+    i = 0
+    while i < len(value):
+        token: list[str] = []
+        has_token = False
+        state = 0
+        escape = False
+        while i < len(value):
+            c = value[i]
+            i += 1
+            if state == 0:
+                if c in delims:
+                    continue
+                if c == "'":
+                    state = 2
+                elif c == '"':
+                    state = 3
+                else:
+                    token.append(c)
+                    has_token, state = True, 1
                 continue
-            has = True
-            if c == "'":
+            has_token = True
+            if escape:
+                escape = False
+                if c not in "\\\"' ":
+                    token.append("\\")
+                token.append(c)
+            elif state == 1 and c in delims:
+                break
+            elif state == 1 and c == "'":
                 state = 2
-            elif c == '"':
+            elif state == 1 and c == '"':
                 state = 3
-            else:
-                tok.append(c)
+            elif (state == 2 and c == "'") or (state == 3 and c == '"'):
                 state = 1
-            continue
-        if escape:
-            escape = False
-            if c not in "\\\"'":
-                tok.append("\\")
-            tok.append(c)
-        elif state == 1 and c in delims:
-            out.append("".join(tok))
-            tok, has, state = [], False, 0
-        elif c == "\\":
-            escape = True
-        elif state == 1 and c == "'":
-            state = 2
-        elif state == 1 and c == '"':
-            state = 3
-        elif (state == 2 and c == "'") or (state == 3 and c == '"'):
-            state = 1
-        else:
-            tok.append(c)
-    if has:
-        out.append("".join(tok))
+            elif c == "\\":
+                escape = True
+            else:
+                token.append(c)
+        if has_token:
+            out.append("".join(token))
     return out
 
 

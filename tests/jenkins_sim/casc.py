@@ -290,8 +290,20 @@ def _fix_empty(s: str | None) -> str | None:
     return s if s else None  # hudson.Util.fixEmpty
 
 
+def _java_trim(s: str) -> str:
+    """java.lang.String.trim(): every character up to U+0020 at either end (control characters
+    included), and no other whitespace (a no-break space stays)."""
+    start, end = 0, len(s)
+    while start < end and s[start] <= " ":
+        start += 1
+    while end > start and s[end - 1] <= " ":
+        end -= 1
+    return s[start:end]
+
+
 def _fix_empty_trim(s: str | None) -> str | None:
-    return _fix_empty(s.strip()) if s is not None else None  # hudson.Util.fixEmptyAndTrim
+    # hudson.Util.fixEmptyAndTrim (jenkinsci/jenkins@jenkins-2.568.2:core/src/main/java/hudson/Util.java:1130-1133)
+    return _fix_empty(_java_trim(s)) if s is not None else None
 
 
 def _int(ctx: Context, v: Any, attr: str) -> int:
