@@ -52,6 +52,13 @@ class Jenkins:
     `on_event(message)` receives progress and warnings, redacted; without it they go to the
     `jcasc_gen` logger.
 
+    Moving a Jenkins already on jwt-auth to the spec's issuer or audience (a new route host, a
+    Pomerium upgrade across 0.21.3): `current_issuers` and `current_audiences` are the values its
+    realm accepts now (one per item; the first pair it accepts is used), `current_header` the
+    header it reads now when that is not the spec's. Tokens for them are minted with
+    `signing_key`; plan and verify read with them, apply moves the realm through one that
+    accepts both (docs/apply.md, "Moving a running setup").
+
     Raises `JcascGenError` (exit code 2) for unusable input: no credentials, a malformed
     URL, a key or JWT that cannot be read.
     """
@@ -61,7 +68,9 @@ class Jenkins:
     def __init__(self, url: str, *, user: str | None = None, token: str | None = None, jwt: str | None = None,
                  signing_key: str | bytes | None = None, ca_bundle: str | os.PathLike[str] | None = None,
                  timeout: float = 30, principal: str | None = None, groups: Sequence[str] = (), insecure: bool = False,
-                 retries: int = 3, retry_backoff: float = 0.5, on_event: Callable[[str], None] | None = None) -> None:
+                 retries: int = 3, retry_backoff: float = 0.5, on_event: Callable[[str], None] | None = None,
+                 current_issuers: Sequence[str] = (), current_audiences: Sequence[str] = (),
+                 current_header: str | None = None) -> None:
         from .live.credentials import login
 
         if isinstance(groups, str):
@@ -70,7 +79,8 @@ class Jenkins:
         self._login = login(url, user=user, token=token, jwt=jwt, signing_key=signing_key,
                             ca_bundle=os.fspath(ca_bundle) if ca_bundle is not None else None, insecure=insecure,
                             timeout=timeout, retries=retries, retry_backoff=retry_backoff, principal=principal,
-                            groups=groups, warn=self._event)
+                            groups=groups, current_issuers=current_issuers, current_audiences=current_audiences,
+                            current_header=current_header, warn=self._event)
 
     @property
     def url(self) -> str:
@@ -126,22 +136,26 @@ class Jenkins:
         `apply(create_folders=True)` would create. `walk=False`: do not walk every folder for
         item matrices the spec does not list (one request per folder and per unlisted item).
         """
+        from dataclasses import replace
+
         from .client import JenkinsError, Unreachable
         from .live.disk import read_disk_config
         from .live.items import read_live_items
+        from .live.move import choose_current, diagnose, move_plan
         from .live.plan import make_plan
         from .live.state import read_state
 
         creds = self._credentials(spec)
-        auths = ([creds.pre] if creds.pre else []) + ([creds.post.auth()] if creds.post else [])
-        error: JenkinsError | None = None
-        for auth in auths:
+        errors: list[JenkinsError] = []
+        anonymous: set[str] = set()
+        for role in creds.roles(token_first=True):
             try:
+                if role == "current":
+                    choose_current(creds, lambda a: self._client(creds, a))
+                auth = creds.auth_of(role)
                 client = self._client(creds, auth)
                 if client.whoami().anonymous:
-                    if auth.kind == "jwt" and creds.post is not None:
-                        message, hint = creds.post.rejected()
-                        raise JenkinsError(message, hint=hint)
+                    anonymous.add(role)
                     raise JenkinsError(f"{auth.describe()} is treated as anonymous",
                                        hint="once jwtAuth is the realm, API tokens are anonymous: pass --signing-key-file or --jwt"
                                        if creds.post is None else "check the API token's user")
@@ -149,10 +163,22 @@ class Jenkins:
                 disk = read_disk_config(client)
                 items = read_live_items(client, spec._loaded.spec, state.document, create_folders=create_folders, walk=walk)
             except JenkinsError as exc:
-                error = exc
+                errors.append(exc)
                 continue
-            return PlanResult._of(make_plan(spec._loaded.spec, state, *items), state.version, disk, (spec._loaded.spec, state.document))
-        assert error is not None  # there is always a credential (login refuses none)
+            plan = make_plan(spec._loaded.spec, state, *items)
+            if role == "current" and creds.current is not None:
+                plan = replace(plan, move=move_plan(spec._loaded.spec, state.document, creds.current))
+            return PlanResult._of(plan, state.version, disk, (spec._loaded.spec, state.document))
+        assert errors  # there is always a credential (login refuses none)
+        error: JenkinsError | None = next((e for e in errors if isinstance(e, Unreachable)), None)
+        if error is None and "post" in anonymous and ("pre" in anonymous or creds.pre is None):
+            # an API token is anonymous only under jwtAuth: the live realm rejects the spec's token
+            message, hint = diagnose(creds, spec._loaded.spec, lambda a: self._client(creds, a))
+            error = JenkinsError(message, hint=hint)
+        elif error is None:
+            # a refusal (the API token's 401) says more than the anonymous JWT after it
+            error = next((e for e, r in zip(errors, creds.roles(token_first=True)) if r not in anonymous), errors[-1])
+        assert error is not None
         result = PlanResult(error.exit_code, error=error.message, hint=error.hint)
         if isinstance(error, Unreachable):
             error.result = result
@@ -264,7 +290,8 @@ class Jenkins:
         tokens with a wrong issuer or audience (those need the signing key to mint).
         Nothing is changed. `exit_code` 0: every check passed, 1: one failed."""
         from .client import Auth, JenkinsError, Unreachable
-        from .live.verify import run_checks
+        from .live.move import choose_current, diagnose
+        from .live.verify import CheckResult, run_checks
 
         creds = self._credentials(spec)
         model = spec._loaded.spec
@@ -276,19 +303,28 @@ class Jenkins:
                 exc.result = result
                 raise
             return result
-        # Reads go with whichever credential Jenkins accepts now: the JWT, else the API token.
+        # Reads go with whichever credential Jenkins accepts now: the JWT, else (a move not done
+        # yet) the JWT for the realm's current values, else the API token.
         admin = None
-        for auth in ([creds.post.auth()] if creds.post else []) + ([creds.pre] if creds.pre else []):
-            client = self._client(creds, auth)
+        post_anonymous = False
+        for role in creds.roles():
+            if role == "current":
+                choose_current(creds, lambda a: self._client(creds, a))
+            client = self._client(creds, creds.auth_of(role))
             try:
                 if not client.whoami().anonymous:
                     admin = client
                     break
+                post_anonymous = post_anonymous or role == "post"
             except JenkinsError:
                 continue
         anonymous = self._client(creds, None)
         checks = run_checks(model, admin_client=admin or anonymous, anonymous_client=anonymous, post=creds.post,
-                            jwt_client=lambda token, who: self._client(creds, Auth.jwt(model.jwt.header, token, who)))
+                            jwt_client=lambda token, who: self._client(creds, Auth.jwt(model.jwt.header, token, who)),
+                            previous=creds.current)
+        if admin is None and post_anonymous:
+            message, hint = diagnose(creds, model, lambda a: self._client(creds, a))
+            checks.insert(0, CheckResult("the live realm accepts the spec's JWT", "failed", f"{message} (hint: {hint})"))
         failed = any(c.status == "failed" for c in checks)
         return VerifyResult(1 if failed else 0, tuple(checks))
 

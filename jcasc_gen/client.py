@@ -98,6 +98,9 @@ class Auth:
     user: str | None = None  # API-token user, or the JWT's principal (for messages)
     secret: str | None = field(default=None, repr=False)
     header: str | None = None  # JWT header name
+    # more headers the same JWT goes in: while a realm moves from one header name to another,
+    # jwt-auth reads exactly one of them (JwtAuthSecurityRealm.java:181 getHeader(headerName))
+    also: tuple[str, ...] = ()
 
     @classmethod
     def anonymous(cls) -> "Auth":
@@ -108,14 +111,14 @@ class Auth:
         return cls("token", user, token)
 
     @classmethod
-    def jwt(cls, header: str, token: str, principal: str | None = None) -> "Auth":
-        return cls("jwt", principal, token, header)
+    def jwt(cls, header: str, token: str, principal: str | None = None, also: tuple[str, ...] = ()) -> "Auth":
+        return cls("jwt", principal, token, header, tuple(h for h in dict.fromkeys(also) if h.lower() != header.lower()))
 
     def describe(self) -> str:
         if self.kind == "token":
             return f"the API token of {self.user!r}"
         if self.kind == "jwt":
-            return f"a JWT in {self.header}" + (f" for {self.user!r}" if self.user else "")
+            return f"a JWT in {' and '.join((str(self.header), *self.also))}" + (f" for {self.user!r}" if self.user else "")
         return "anonymous"
 
 
@@ -228,7 +231,8 @@ class JenkinsClient:
         if auth.kind == "jwt" and auth.header and auth.secret:
             # python-jenkins has no header API; the session headers go on every request,
             # the crumb fetch included (jenkins-facts E, "Custom headers", route 2).
-            self._server._session.headers[auth.header] = auth.secret  # type: ignore[attr-defined]  # private python-jenkins attribute; not in types-python-jenkins
+            for header in (auth.header, *auth.also):
+                self._server._session.headers[header] = auth.secret  # type: ignore[attr-defined]  # private python-jenkins attribute; not in types-python-jenkins
 
     def as_auth(self, auth: Auth) -> "JenkinsClient":
         return JenkinsClient(self.conn, auth)

@@ -29,7 +29,8 @@ CLI_NAMES: Mapping[str, str] = {
     "ca_bundle": "--ca-bundle", "insecure": "--insecure", "timeout": "--timeout", "retries": "--retries",
     "retry_backoff": "--retry-backoff", "principal": "--as", "groups": "--groups",
     "restart_timeout": "--restart-timeout", "poll_interval": "--poll-interval", "reload_timeout": "--reload-timeout",
-    "dry_run": "--dry-run", "via_reload": "--via-reload",
+    "dry_run": "--dry-run", "via_reload": "--via-reload", "current_issuers": "--current-issuer",
+    "current_audiences": "--current-audience", "current_header": "--current-header",
     # flags are visible to every local user: the places a refusal points to are the environment and files
     "credentials_place": "in JENKINS_USER_ID and JENKINS_API_TOKEN (or JENKINS_JWT / --jwt-file)",
 }
@@ -48,6 +49,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--as", dest="as_principal", metavar="PRINCIPAL",
                    help="username for minted JWTs (default: the first user grant of the spec with Overall/Administer)")
     g.add_argument("--groups", metavar="G1,G2", default="", help="groups claim of minted JWTs (comma-separated)")
+    m = p.add_argument_group("Moving a Jenkins on jwt-auth to the spec's issuer or audience (docs/apply.md, \"Moving a running setup\")")
+    m.add_argument("--current-issuer", action="append", default=[], metavar="ISS[,ISS]",
+                   help="an issuer the live realm accepts now (its acceptedIssuer, a comma list as jwt-auth writes it; "
+                        "repeatable): JWTs for the current values are minted with it, and apply moves the realm through one "
+                        "that accepts both")
+    m.add_argument("--current-audience", action="append", default=[], metavar="AUD[,AUD]",
+                   help="an audience the live realm accepts now (its acceptedAudience; repeatable)")
+    m.add_argument("--current-header", metavar="NAME", help="the header the live realm reads now, when it is not the spec's")
     g.add_argument("--ca-bundle", metavar="FILE", help="CA bundle to verify Jenkins' TLS certificate")
     g.add_argument("--insecure", action="store_true", help="do not verify TLS certificates (test setups only)")
     g.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
@@ -106,8 +115,22 @@ def _jenkins_arguments(args: argparse.Namespace, env: Mapping[str, str]) -> tupl
                   token=args.token or env.get("JENKINS_API_TOKEN"), jwt=jwt, signing_key=key, ca_bundle=args.ca_bundle,
                   insecure=args.insecure, timeout=args.timeout, retries=getattr(args, "retries", 3),
                   retry_backoff=getattr(args, "retry_backoff", 0.5), principal=args.as_principal,
-                  groups=(args.groups or "").split(","))
+                  groups=(args.groups or "").split(","),
+                  current_issuers=_comma_lists(getattr(args, "current_issuer", None)),
+                  current_audiences=_comma_lists(getattr(args, "current_audience", None)),
+                  current_header=getattr(args, "current_header", None))
     return kwargs, names
+
+
+def _comma_lists(values: list[str] | None) -> list[str]:
+    """Each flag value read as jwt-auth reads its acceptedIssuer (jwt_realm.accepted_values), so
+    the live realm's setting can be pasted as it is; repeated flags add up."""
+    from ..jwt_realm import accepted_values
+
+    out: list[str] = []
+    for v in values or ():
+        out += accepted_values(v) or []
+    return out
 
 
 def jenkins_from_args(args: argparse.Namespace, env: Mapping[str, str] | None = None, *,

@@ -31,9 +31,12 @@ together.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..client import Unreachable
 from ..exitcodes import ExitCode
 from .item_step import apply_items
+from .move import move_plan
 from .plan import make_plan
 from .steps import change, plugins, preflight, rollback
 from .steps.context import PREFLIGHT_DOC, STEPS, ApplyOptions, ApplyResult, ApplyRun, Stop
@@ -49,6 +52,9 @@ class Applier(ApplyRun):
             state = preflight.preflight(self)
             changes, effects = preflight.read_items(self, state)
             plan = make_plan(self.spec, state, changes, effects)
+            if self.moving and self.creds.current is not None:
+                plan = replace(plan, move=move_plan(self.spec, state.document, self.creds.current))
+            self.live_document = state.document
             self.result.plan = plan
             for line in plan.lines():
                 self.emit("    " + line if line else "")

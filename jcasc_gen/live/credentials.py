@@ -33,7 +33,8 @@ Warn = Callable[[str], None]
 # How an input is called in messages: the API's parameter names (the command line has its flags).
 API_NAMES: Mapping[str, str] = {k: k for k in (
     "url", "user", "token", "jwt", "signing_key", "ca_bundle", "insecure", "timeout", "retries", "retry_backoff",
-    "principal", "groups", "restart_timeout", "poll_interval", "reload_timeout", "dry_run")} | {
+    "principal", "groups", "restart_timeout", "poll_interval", "reload_timeout", "dry_run", "current_issuers",
+    "current_audiences", "current_header")} | {
     "via_reload": 'via="reload"', "credentials_place": "as user and token (or jwt / signing_key)"}
 
 
@@ -162,24 +163,78 @@ class PostCredential:
 
         return Auth.jwt(self.header_name, self.token(), self.principal)
 
-    def rejected(self) -> tuple[str, str]:
-        """(message, hint) for when Jenkins treated this JWT as anonymous: what the token carried,
-        what the spec's realm accepts, and so where the difference must be."""
-        from .. import tokens
 
+@dataclass
+class CurrentCredential:
+    """A JWT for what the live realm accepts *now*, while the spec moves it to another issuer,
+    audience or header (a new route host, a Pomerium upgrade across 0.21.3, a new authenticate
+    host). Minted with the same key, for the same principal and groups as the spec's token: only
+    `iss` and `aud` differ, and it travels in the live realm's header as well as the spec's (a
+    realm reads one header and ignores the other), so it works before, during and after a
+    move's bridge realm. Several values may be given; the first pair the live realm accepts is
+    used (`choose`)."""
+
+    post: PostCredential
+    issuers: tuple[str, ...]  # () : the spec's own issuer
+    audiences: tuple[str, ...]
+    header: str | None  # the live realm's header, when it is not the spec's
+    chosen: tuple[str | None, str | None] | None = None
+
+    def pairs(self) -> list[tuple[str | None, str | None]]:
+        return [(i, a) for i in (self.issuers or (None,)) for a in (self.audiences or (None,))]
+
+    def overrides(self) -> dict[str, Any]:
+        iss, aud = self.chosen or self.pairs()[0]
+        return {k: v for k, v in (("iss", iss), ("aud", aud)) if v is not None}
+
+    @property
+    def principal(self) -> str:
+        return self.post.principal
+
+    def token(self) -> str:
+        return self.post.mint(self.post.principal, self.post.groups, overrides=self.overrides())
+
+    def claims(self) -> dict[str, Any]:
+        return {**self.post.claims(), **self.overrides()}
+
+    def headers(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(h for h in (self.header, self.post.header_name) if h))
+
+    def auth(self) -> Any:
+        from ..client import Auth
+
+        first, *more = self.headers()
+        return Auth.jwt(first, self.token(), self.post.principal, also=tuple(more))
+
+    def describe(self) -> str:
         claims = self.claims()
-        jwt = self.spec.jwt
-        message = (f"Jenkins treats the JWT ({self.source}) as anonymous. The token has iss {claims.get('iss')!r} and aud "
-                   f"{claims.get('aud')!r}; the spec's realm accepts issuers {list(jwt.issuers)} and audiences {list(jwt.audiences)}")
-        problems = tokens.acceptance_problems(jwt, claims, alg=self.alg())
-        if problems:
-            return (message + "; even the spec's realm would refuse it: " + "; ".join(problems),
-                    "fix the spec's jwt settings, or give a JWT they accept")
-        return (message + ", so the live realm accepts another issuer or audience (for example what an older Pomerium "
-                "sent, or another route host), or cannot verify the signature against its jwksUrl",
-                "compare acceptedIssuer, acceptedAudience and jwksUrl of the live realm (Manage Jenkins > Security, or "
-                "the JCasC file Jenkins boots from) with these values, and pass a JWT the live realm accepts with --jwt; "
-                "once the live realm matches the spec, minting with --signing-key-file works")
+        return (f"the JWT for the current values (iss {claims.get('iss')!r}, aud {claims.get('aud')!r}"
+                + (f", in {self.header}" if self.header and self.header != self.post.header_name else "") + ")")
+
+    def flags(self) -> str:
+        """The command-line flags that give these values (for messages)."""
+        parts = []
+        if self.issuers:
+            parts.append("--current-issuer " + ",".join(self.issuers))
+        if self.audiences:
+            parts.append("--current-audience " + ",".join(self.audiences))
+        if self.header:
+            parts.append("--current-header " + self.header)
+        return " ".join(parts)
+
+    def choose(self, accepted: Callable[[Any], bool]) -> bool:
+        """Find the first pair of given values the live realm accepts (one /whoAmI each);
+        with one pair there is nothing to choose."""
+        pairs = self.pairs()
+        if len(pairs) == 1:
+            self.chosen = pairs[0]
+            return True
+        for pair in pairs:
+            self.chosen = pair
+            if accepted(self.auth()):
+                return True
+        self.chosen = pairs[0]
+        return False
 
 
 @dataclass
@@ -187,6 +242,29 @@ class Credentials:
     conn: Any  # client.Connection
     pre: Any  # client.Auth | None: what works before the switch (API token)
     post: PostCredential | None
+    current: CurrentCredential | None = None  # moving a jwtAuth realm: a JWT for what it accepts now
+
+    def roles(self, *, token_first: bool = False) -> list[str]:
+        """Every credential given: "post" (the spec's JWT), "current" (a JWT for the values the
+        live realm accepts now, while it moves), "pre" (the API token). The JWTs first reads a
+        Jenkins whatever its realm is; the API token first acts before a first switch to jwtAuth,
+        when it is the credential that works."""
+        jwt = (["post"] if self.post else []) + (["current"] if self.current else [])
+        pre = ["pre"] if self.pre else []
+        return pre + jwt if token_first else jwt + pre
+
+    def auth_of(self, role: str) -> Any:
+        if role == "post" and self.post is not None:
+            return self.post.auth()
+        if role == "current" and self.current is not None:
+            return self.current.auth()
+        if role == "pre" and self.pre is not None:
+            return self.pre
+        raise KeyError(role)
+
+    def readers(self) -> list[Any]:
+        """The credentials in `roles()` order."""
+        return [self.auth_of(r) for r in self.roles()]
 
 
 @dataclass(frozen=True)
@@ -201,12 +279,16 @@ class Login:
     key: Any = field(repr=False)  # tokens.SigningKey | None
     principal: str | None
     groups: tuple[str, ...]
+    current_issuers: tuple[str, ...] = ()
+    current_audiences: tuple[str, ...] = ()
+    current_header: str | None = None
 
 
 def login(url: str, *, user: str | None = None, token: str | None = None, jwt: str | None = None,
           signing_key: str | bytes | None = None, ca_bundle: str | None = None, insecure: bool = False,
           timeout: float = 30.0, retries: int = 3, retry_backoff: float = 0.5, principal: str | None = None,
-          groups: Sequence[str] = (), warn: Warn = lambda message: None) -> Login:
+          groups: Sequence[str] = (), current_issuers: Sequence[str] = (), current_audiences: Sequence[str] = (),
+          current_header: str | None = None, warn: Warn = lambda message: None) -> Login:
     """Check the inputs that need no spec. Raises CredentialError (exit 2) on unusable input."""
     from .. import tokens
     from ..client import Auth, Connection
@@ -257,7 +339,28 @@ def login(url: str, *, user: str | None = None, token: str | None = None, jwt: s
         raise CredentialError("no credentials",
                               "give {user} and {token} (an API token, before the switch to JWT), "
                               "and {signing_key} or {jwt} (after it)")
-    return Login(conn, pre, jwt or None, header, claims, key, principal or None, groups)
+    issuers, audiences = _current_values(current_issuers, "current_issuers"), _current_values(current_audiences, "current_audiences")
+    header_now = (current_header or "").strip() or None
+    if (issuers or audiences or header_now) and (key is None or jwt):
+        raise CredentialError("moving a realm needs two tokens, one for what it accepts now and one for the spec's values: "
+                              "{signing_key} mints both" + (", and a given {jwt} is only one of them" if jwt else ""),
+                              "give {signing_key} (Pomerium's signing key)" + (" instead of {jwt}" if jwt else ""),
+                              params=tuple(p for p, v in (("current_issuers", issuers), ("current_audiences", audiences),
+                                                          ("current_header", header_now)) if v))
+    return Login(conn, pre, jwt or None, header, claims, key, principal or None, groups, issuers, audiences, header_now)
+
+
+def _current_values(values: Sequence[str], param: str) -> tuple[str, ...]:
+    """The values of a live realm's issuer or audience list, one per item (as jwt-auth reads its
+    comma list: no item may hold a comma, and spaces count)."""
+    if isinstance(values, str):
+        raise TypeError(f"{param} must be a sequence of values, not one string")
+    out: list[str] = []
+    for v in values:
+        if not isinstance(v, str) or not v or "," in v:
+            raise CredentialError(f"{_literal(repr(v))}: one non-empty value per item, without commas", params=(param,))
+        out.append(v)
+    return tuple(dict.fromkeys(out))
 
 
 def for_spec(login: Login, spec: Spec, warn: Warn = lambda message: None) -> Credentials:
@@ -283,7 +386,11 @@ def for_spec(login: Login, spec: Spec, warn: Warn = lambda message: None) -> Cre
                                   "give {principal} USER (and {groups} if the admin right comes from a group)",
                                   params=("principal",))
         post = PostCredential(spec, principal, login.groups, "signing key", key=login.key)
-    return Credentials(login.conn, login.pre, post)
+    current = None
+    if post is not None and (login.current_issuers or login.current_audiences or login.current_header):
+        header = login.current_header if login.current_header and login.current_header.lower() != spec.jwt.header.lower() else None
+        current = CurrentCredential(post, login.current_issuers, login.current_audiences, header)
+    return Credentials(login.conn, login.pre, post, current)
 
 
 def shown_url(url: str) -> str:

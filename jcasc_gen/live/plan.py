@@ -73,6 +73,7 @@ class Plan:
     unmanaged: tuple[tuple[str, Matrix], ...] = ()  # matrices on items the spec does not list (never touched)
     unmanaged_truncated: bool = False
     notes: tuple[str, ...] = ()  # what could not be checked
+    move: Any = None  # live/move.MovePlan: the realm moves to the spec's issuer/audience (--current-issuer)
 
     @property
     def item_changes(self) -> bool:
@@ -121,6 +122,7 @@ class Plan:
             "unmanaged_items_truncated": self.unmanaged_truncated,
             "blockers": list(self.blockers),
             "notes": list(self.notes),
+            "move": self.move.to_json() if self.move is not None else None,
         }
 
     def lines(self) -> list[str]:
@@ -135,6 +137,8 @@ class Plan:
         if self.realm_changes:
             out.append(f"realm    {self.current_realm or '(none)'} -> jwtAuth" if self.current_realm != "jwtAuth"
                        else "realm    jwtAuth attributes change")
+        if self.move is not None and self.realm_changes:
+            out.extend(self.move.lines())
         if self.strategy_changes:
             out.append("matrix   the authorization strategy changes")
         out.extend(self.item_lines())

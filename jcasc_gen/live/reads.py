@@ -16,25 +16,37 @@ __all__ = ["read_export", "live_diff"]
 LiveItems = tuple[list[Any], dict[str, list[str]], list[tuple[str, Any]], bool]
 
 
-def _auths(creds: Credentials) -> list[Any]:
-    return ([creds.pre] if creds.pre else []) + ([creds.post.auth()] if creds.post else [])
-
-
 def read_export(creds: Credentials, spec: Spec) -> tuple[dict[str, Any], LiveItems]:
     """The live JCasC export as data, and the items; tries the pre-switch credential, then the
-    JWT one."""
+    JWT one, then (a move, --current-issuer) the JWT for what the live realm accepts now. When
+    the live realm rejects the spec's JWT, the error says which values it had and how to proceed
+    (live/move.diagnose)."""
     from ..client import CredentialsRefused, Denied, JenkinsClient, JenkinsError
     from .items import read_live_items
+    from .move import choose_current, diagnose
+
+    def client_for(auth: Any) -> JenkinsClient:
+        return JenkinsClient(creds.conn, auth)
 
     last: JenkinsError | None = None
-    for auth in _auths(creds):
+    for role in creds.roles(token_first=True):
         try:
-            client = JenkinsClient(creds.conn, auth)
+            if role == "current":
+                choose_current(creds, client_for)
+            client = client_for(creds.auth_of(role))
             document = parse_export(client.casc_export())
             return document, read_live_items(client, spec, document)
         except (Denied, CredentialsRefused) as exc:
             last = exc  # the realm may already be jwt-auth (API tokens become anonymous): try the next
     assert last is not None
+    if creds.post is not None:
+        try:
+            rejected = client_for(creds.post.auth()).whoami().anonymous
+        except JenkinsError:
+            rejected = False
+        if rejected:  # what the live realm accepts instead, and the flags to read it with
+            message, hint = diagnose(creds, spec, client_for)
+            raise JenkinsError(message, hint=hint)
     raise last
 
 

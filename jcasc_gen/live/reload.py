@@ -102,9 +102,12 @@ class ReloadWaiter:
     def find_reader(self) -> tuple[JenkinsClient, str] | None:
         """The credential Jenkins accepts now: the JWT first (once the sync has switched the
         realm to jwtAuth, API tokens are anonymous), then the API token."""
-        candidates = ([self.creds.post.auth()] if self.creds.post else []) + ([self.creds.pre] if self.creds.pre else [])
-        for auth in candidates:
-            c = self.client(auth)
+        from .move import choose_current
+
+        for role in self.creds.roles():
+            if role == "current":
+                choose_current(self.creds, self.client)
+            c = self.client(self.creds.auth_of(role))
             try:
                 me = c.whoami()
                 if not me.anonymous:

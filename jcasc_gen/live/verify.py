@@ -15,7 +15,7 @@ from xml.etree import ElementTree as ET
 from .. import names, permissions, pins
 from ..jcasc import CASC_ENDPOINTS, normalize_managed, target_document
 from ..model import Spec
-from .credentials import PostCredential
+from .credentials import CurrentCredential, PostCredential
 from .guard import jwt_authorities, spec_allows
 from .item_verify import item_checks
 from .redact import redact
@@ -147,9 +147,11 @@ def _reader(spec: Spec) -> tuple[str, tuple[str, ...], str] | None:
 
 
 def run_checks(spec: Spec, *, admin_client: Any, anonymous_client: Any, post: PostCredential | None,
-               jwt_client: Callable[[str, str], Any], state: Any | None = None) -> list[CheckResult]:
+               jwt_client: Callable[[str, str], Any], state: Any | None = None,
+               previous: CurrentCredential | None = None) -> list[CheckResult]:
     """Every check. `admin_client` reads the export and plugins; `jwt_client(token,
-    principal)` makes a client that sends a JWT in the spec's header."""
+    principal)` makes a client that sends a JWT in the spec's header. `previous`: the values a
+    moved realm accepted before (--current-issuer): a token for them must now be anonymous."""
     from .state import read_state
 
     results: list[CheckResult] = []
@@ -198,7 +200,24 @@ def run_checks(spec: Spec, *, admin_client: Any, anonymous_client: Any, post: Po
             continue
         results.append(_passed(label) if me.anonymous else
                        _failed(label, f"Jenkins accepted it as {me.name!r}: the realm does not check {claim}"))
+    if previous is not None:
+        results.append(_previous_values_check(spec, previous, jwt_client))
     return results + items()
+
+
+def _previous_values_check(spec: Spec, previous: CurrentCredential, jwt_client: Callable[[str, str], Any]) -> CheckResult:
+    """After a move, the values the realm accepted before are refused (unless the spec keeps them)."""
+    from .. import tokens
+
+    claims = previous.claims()
+    label = f"a token for the previous values (iss {claims.get('iss')!r}, aud {claims.get('aud')!r}) is anonymous"
+    if not tokens.acceptance_problems(spec.jwt, claims):
+        return _skipped(label, "the spec's realm still accepts them")
+    try:
+        me = jwt_client(previous.token(), previous.principal).whoami()
+    except Exception as exc:
+        return _failed(label, str(exc))
+    return _passed(label) if me.anonymous else _failed(label, f"Jenkins accepted it as {me.name!r}: the move is not done")
 
 
 def _whoami_check_anonymous(client: Any) -> CheckResult:

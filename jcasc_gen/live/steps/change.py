@@ -15,7 +15,7 @@ from ..state import parse_export, realm_symbol, strategy_symbol
 from ..verify import CheckResult, print_checks, run_checks, summary
 from .context import ApplyRun, wrap
 
-__all__ = ["take_snapshot", "server_check", "apply_change", "verify"]
+__all__ = ["take_snapshot", "server_check", "apply_change", "verify", "post_document", "bridge_matrix"]
 
 
 def _unescape(value: Any) -> Any:
@@ -82,17 +82,22 @@ def apply_change(run: ApplyRun, plan: Plan) -> None:
     run.log(step, "through /configuration-as-code/" + ("configure" if run.use_configure else "apply (this JCasC has no configure endpoint)"))
     target = target_document(run.spec)["jenkins"]
     strategy = target["authorizationStrategy"]
-    if plan.realm_changes:
+    if plan.realm_changes and run.moving:
+        from ..move import switch
+
+        _recheck_before_switch(run, plan)
+        switch(run, target["securityRealm"]["jwtAuth"], strategy)
+    elif plan.realm_changes:
         _recheck_before_switch(run, plan)
         post_name = run.creds.post.principal if run.creds.post else ""
         # the post-switch principal is granted by name too, so its right to administer does
         # not hinge on how Jenkins reads its groups claim
         admins = [n for n in dict.fromkeys((run.acting_name, post_name)) if n]
-        _post_document(run, "bridge matrix (the spec's entries + Overall/Administer for "
+        post_document(run, "bridge matrix (the spec's entries + Overall/Administer for "
                             f"{' and '.join(repr(n) for n in admins)} while the realm changes)", run.acting,
-                       wrap("authorizationStrategy", _bridge(strategy, admins)), "strategy",
+                       wrap("authorizationStrategy", bridge_matrix(strategy, admins)), "strategy",
                        "bridge (the spec's entries + Overall/Administer for " + ", ".join(repr(n) for n in admins) + ")")
-        _post_document(run, "realm jwtAuth (the last API-token call)" if run.acting.auth.kind == "token" else "realm jwtAuth",
+        post_document(run, "realm jwtAuth (the last API-token call)" if run.acting.auth.kind == "token" else "realm jwtAuth",
                        run.acting, wrap("securityRealm", target["securityRealm"]), "realm", "jwtAuth")
         post = run.post_client()
         assert post is not None
@@ -103,7 +108,7 @@ def apply_change(run: ApplyRun, plan: Plan) -> None:
         run.log(step, f"Jenkins accepts the JWT for {name!r}")
         run.acting, run.acting_name = post, name
     if plan.strategy_changes or plan.realm_changes:
-        _post_document(run, "matrix (the spec's)", run.acting, wrap("authorizationStrategy", strategy), "strategy", "spec")
+        post_document(run, "matrix (the spec's)", run.acting, wrap("authorizationStrategy", strategy), "strategy", "spec")
     run.record(step, "passed")
 
 
@@ -115,7 +120,7 @@ def _recheck_before_switch(run: ApplyRun, plan: Plan) -> None:
 
     assert run.acting is not None
     problems = []
-    ok, why, _ = run.admin_check(run.acting)
+    ok, why, error = run.admin_check(run.acting)
     if not ok:
         problems.append(f"{run.acting.auth.describe()} no longer administers Jenkins ({why})")
     post = run.creds.post
@@ -124,19 +129,21 @@ def _recheck_before_switch(run: ApplyRun, plan: Plan) -> None:
         if late:
             problems.append(late.message)
     if problems:
-        code = ExitCode.ROLLED_BACK if plan.plugins else ExitCode.USAGE
+        # nothing changed yet: a Jenkins that did not answer is exit 3, as anywhere before a change
+        code = (ExitCode.ROLLED_BACK if plan.plugins else ExitCode.UNREACHABLE if isinstance(error, Unreachable)
+                else ExitCode.USAGE)
         raise run.stop("apply", code, "right before the realm switch: " + "; ".join(problems)
                        + "; the security configuration was not touched",
                        "run apply again with fresh credentials (--signing-key-file mints a token for every step)")
 
 
-def _bridge(strategy: dict[str, Any], admins: list[str]) -> dict[str, Any]:
+def bridge_matrix(strategy: dict[str, Any], admins: list[str]) -> dict[str, Any]:
     (symbol, body), = strategy.items()
     entries = list(body["entries"]) + [{"user": {"name": n, "permissions": [permissions.ADMINISTER]}} for n in admins if n]
     return {symbol: {"entries": entries}}
 
 
-def _post_document(run: ApplyRun, label: str, client: JenkinsClient, doc: dict[str, Any], what: str, known_as: str) -> None:
+def post_document(run: ApplyRun, label: str, client: JenkinsClient, doc: dict[str, Any], what: str, known_as: str) -> None:
     run.log("apply", f"{label} ...")
     text = yaml_document(doc, "jcasc")
     try:
@@ -186,4 +193,5 @@ def _run_verify(run: ApplyRun) -> list[CheckResult]:
     assert run.acting is not None
     run.log("verify", f"checking as {run.acting_name!r}, anonymous and with minted tokens ...")
     return run_checks(run.spec, admin_client=run.acting, anonymous_client=run.client(None), post=run.creds.post,
-                      jwt_client=lambda token, who: run.client(Auth.jwt(run.spec.jwt.header, token, who)))
+                      jwt_client=lambda token, who: run.client(Auth.jwt(run.spec.jwt.header, token, who)),
+                      previous=run.creds.current if run.moving else None)

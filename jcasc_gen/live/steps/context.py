@@ -90,6 +90,10 @@ class ApplyRun:
         self.result = ApplyResult()
         self.acting: JenkinsClient | None = None
         self.acting_name = ""
+        # acting with the JWT for the live realm's current values: the realm moves (live/move.py)
+        self.moving = False
+        self.moving_from_name = ""  # whom the live realm took the current values' JWT for
+        self.live_document: dict[str, Any] | None = None  # the export preflight read
         self.snapshot: dict[str, Any] | None = None
         self.use_configure = False
         self.known: dict[str, str] = {}  # what we last applied successfully, for exit-5 reports
@@ -129,9 +133,6 @@ class ApplyRun:
         try:
             me = client.whoami()
             if me.anonymous:
-                if client.auth.kind == "jwt" and self.creds.post is not None:
-                    message, hint = self.creds.post.rejected()
-                    return False, f"{message} (hint: {hint})", None
                 return False, f"{client.auth.describe()} is treated as anonymous", None
             client.casc_check(PREFLIGHT_DOC)
             return True, me.name, None
@@ -139,9 +140,10 @@ class ApplyRun:
             return False, exc.message, exc
 
     def working_admin(self) -> JenkinsClient | None:
-        """The credential that administers Jenkins now: the post-switch JWT first, then
-        the pre-switch API token (rollback order, issue 4 step 8)."""
-        for auth in ([self.creds.post.auth()] if self.creds.post else []) + ([self.creds.pre] if self.creds.pre else []):
+        """The credential that administers Jenkins now: the post-switch JWT first, then (a
+        move) the JWT for the realm's previous values, then the pre-switch API token (rollback
+        order, issue 4 step 8)."""
+        for auth in self.creds.readers():
             c = self.client(auth)
             if self.admin_check(c)[0]:
                 return c
@@ -160,8 +162,7 @@ class ApplyRun:
         from ...jcasc import normalize_managed
         from ..state import parse_export
 
-        auths = ([self.creds.post.auth()] if self.creds.post else []) + ([self.creds.pre] if self.creds.pre else [])
-        for auth in auths:
+        for auth in self.creds.readers():
             try:
                 return dict(normalize_managed(parse_export(self.client(auth).casc_export()))["jenkins"])
             except JenkinsError:

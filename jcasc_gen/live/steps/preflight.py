@@ -25,23 +25,40 @@ def preflight(run: ApplyRun) -> LiveState:
     run.result.jenkins_version = version
     run.log(step, f"{run.creds.conn.url} answers" + (f", Jenkins {version}" if version else " (no X-Jenkins header: is this Jenkins?)"))
     notes = []
-    candidates = ([run.creds.pre] if run.creds.pre else []) + ([run.creds.post.auth()] if run.creds.post else [])
-    for auth in candidates:
-        c = run.client(auth)
+    anonymous: set[str] = set()  # roles Jenkins treated as anonymous
+    for role in run.creds.roles(token_first=True):
+        if role == "current":
+            from ..move import choose_current
+
+            choose_current(run.creds, run.client)
+        c = run.client(run.creds.auth_of(role))
         ok, why, error = run.admin_check(c)
         if ok:
             run.acting, run.acting_name = c, why
+            run.moving = role == "current"
+            run.moving_from_name = why if run.moving else ""
             break
         if isinstance(error, ServerError) and error.status == 404:
             raise run.stop(step, ExitCode.USAGE, "the configuration-as-code plugin does not answer (404)",
                            "install configuration-as-code (it is in the generated plugins.txt) and run again")
         if isinstance(error, Unreachable):
             raise run.stop(step, ExitCode.UNREACHABLE, error.message, error.hint, cause=error)
+        if error is None:
+            anonymous.add(role)
         notes.append(why)
     if run.acting is None:
+        if "post" in anonymous and ("pre" in anonymous or run.creds.pre is None):
+            # an API token is anonymous only under jwtAuth: the live realm rejects the spec's token
+            from ..move import diagnose
+
+            message, hint = diagnose(run.creds, run.spec, run.client)
+            raise run.stop(step, ExitCode.UNREACHABLE, message, hint)
         raise run.stop(step, ExitCode.UNREACHABLE, "no credential administers Jenkins: " + "; ".join(notes),
                        "the API token (or JWT) must belong to someone with Overall/Administer; "
                        "once jwtAuth is the realm only a JWT works")
+    if run.creds.current is not None and not run.moving:
+        run.log(step, f"note: {run.creds.current.flags()} not needed: " + (
+            "the live realm accepts the spec's JWT" if run.acting.auth.kind == "jwt" else "the realm is not jwtAuth yet"))
     run.log(step, f"acting as {run.acting_name!r} ({run.acting.auth.describe()}) with Overall/Administer")
     try:
         state = read_state(run.acting, offers=True)
@@ -111,6 +128,10 @@ def reads_from_disk(run: ApplyRun, state: LiveState, items: tuple[Any, Any] | No
 def guard(run: ApplyRun, plan: Plan) -> None:
     refusals = [Refusal(b, "") for b in plan.blockers] or guard_check(run.spec, plan, run.creds.post)
     refusals += item_refusals(plan)
+    if not refusals and plan.realm_changes and run.moving and run.creds.current is not None:
+        from ..move import guard_refusals
+
+        refusals = guard_refusals(run.spec, run.live_document, run.creds.current)
     if not refusals and plan.realm_changes and run.creds.post is not None:
         refusals = _jwks_refusals(run)
     if not refusals and plan.config_changes and run.creds.post is not None and run.creds.post.given is not None:

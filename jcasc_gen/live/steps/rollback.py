@@ -108,7 +108,8 @@ def _restore(run: ApplyRun) -> int:
         snap_j = snap["jenkins"]
         pre_name = run.creds.pre.user if run.creds.pre is not None else None
         if normalize_managed(live)["jenkins"].get("securityRealm") != normalize_managed(snap)["jenkins"].get("securityRealm"):
-            admins = [n for n in (pre_name, run.creds.post.principal if run.creds.post else None) if n]
+            admins = [n for n in dict.fromkeys((pre_name, run.creds.post.principal if run.creds.post else None,
+                                                run.moving_from_name)) if n]
             symbol = run.spec.authorization.symbol
             bridge = {symbol: {"entries": [{"user": {"name": n, "permissions": [permissions.ADMINISTER]}} for n in admins]}}
             _rollback_document(run, "bridge matrix (Overall/Administer for both credentials)", client, wrap("authorizationStrategy", bridge))
@@ -127,6 +128,12 @@ def _restore(run: ApplyRun) -> int:
         return _fatal(run, "after the rollback the live realm/strategy still differ from the snapshot")
     if not run.admin_check(client)[0]:
         return _fatal(run, "after the rollback the credential no longer administers Jenkins")
+    if run.moving and run.creds.current is not None:
+        # the old realm is back: prove it with a token for its values, the one people's proxy sends
+        ok, why, _ = run.admin_check(run.client(run.creds.current.auth()))
+        if not ok:
+            return _fatal(run, f"after the rollback {run.creds.current.describe()} does not administer Jenkins: {why}")
+        run.log(step, f"{run.creds.current.describe()} administers Jenkins again, as {why!r}")
     run.log(step, f"Jenkins is back to its snapshot (realm {realm_symbol(after)}, strategy {strategy_symbol(after)}), "
                   "verified against the export")
     run.record(step, "passed", "restored the snapshot")
@@ -187,7 +194,8 @@ def _describe_state(run: ApplyRun) -> dict[str, str]:
         if run.late_landing:
             out["strategy (last applied by this run; no credential can read it now)"] += (
                 ", unless the change that landed late replaced it")
-    for label, auth in (("API token", run.creds.pre), ("JWT", run.creds.post.auth() if run.creds.post else None)):
+    for label, auth in (("API token", run.creds.pre), ("JWT", run.creds.post.auth() if run.creds.post else None),
+                        ("JWT for the current values", run.creds.current.auth() if run.creds.current else None)):
         if auth is None:
             continue
         try:
