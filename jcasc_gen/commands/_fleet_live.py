@@ -7,7 +7,9 @@ JENKINS_URL is not read. Credentials, per value: the controller's own variables
 (`JCASC_GEN_<NAME>_USER_ID` with `_API_TOKEN`, `_JWT`, `_SIGNING_KEY_FILE`; NAME upper-cased,
 `-` as `_`), else the flags, else the usual JENKINS_USER_ID, JENKINS_API_TOKEN, JENKINS_JWT.
 The controller's own variable wins because it is the one thing that can differ between
-controllers. See docs/fleet.md.
+controllers. A move's current values likewise (`_CURRENT_ISSUER`, `_CURRENT_AUDIENCE`,
+`_CURRENT_HEADER`); `--current-audience` is refused with several controllers (an audience is
+one controller's). See docs/fleet.md.
 """
 
 from __future__ import annotations
@@ -28,7 +30,12 @@ __all__ = ["add_fleet_arguments", "fleet_mode", "prepare_targets", "run_fleet", 
 
 DEFAULT_PARALLEL = 4
 # The controller's own variables, after its prefix (overlay.env_prefix): what they set.
-CONTROLLER_VARIABLES = ("USER_ID", "API_TOKEN", "JWT", "SIGNING_KEY_FILE")
+CONTROLLER_VARIABLES = ("USER_ID", "API_TOKEN", "JWT", "SIGNING_KEY_FILE", "CURRENT_ISSUER", "CURRENT_AUDIENCE",
+                        "CURRENT_HEADER")
+# What the live realm accepts now, for a move (docs/apply.md, "Moving a running setup"): the
+# variable, the flag's attribute, the name in messages
+_CURRENT = (("CURRENT_ISSUER", "current_issuer", "current_issuers"), ("CURRENT_AUDIENCE", "current_audience", "current_audiences"),
+            ("CURRENT_HEADER", "current_header", "current_header"))
 
 
 def add_fleet_arguments(p: argparse.ArgumentParser, *, controller: bool = True) -> None:
@@ -82,6 +89,11 @@ def controller_arguments(args: argparse.Namespace, name: str, url: str,
         names["jwt"] = prefix + "JWT"
     if env.get(prefix + "SIGNING_KEY_FILE"):
         mine.signing_key_file = env[prefix + "SIGNING_KEY_FILE"]
+    for variable, attr, param in _CURRENT:
+        value = env.get(prefix + variable)
+        if value:  # not secrets: set as the flag would be, in place of the shared flag
+            setattr(mine, attr, value if attr == "current_header" else [value])
+            names[param] = prefix + variable
     return mine, mine_env, names
 
 
@@ -119,6 +131,12 @@ def prepare_targets(args: argparse.Namespace, command: str, env: Mapping[str, st
     if gen.failed:
         say(f"{args.spec}: the spec has errors; nothing was done")
         raise CommandFailed(ExitCode.USAGE)
+    if getattr(args, "current_audience", None) and len(chosen.specs) > 1:
+        # an audience names one controller (its route host): a token minted for it, sent to the
+        # others, would be a credential for that controller in their hands
+        raise _usage(f"--current-audience names one controller's audience, but {len(chosen.specs)} controllers are chosen",
+                     "set JCASC_GEN_<NAME>_CURRENT_AUDIENCE (and _CURRENT_ISSUER) for each controller that moves, or use "
+                     "--current-audience with one --controller; --current-issuer and --current-header may be shared")
     if args.url and len(chosen.specs) > 1:
         raise _usage(f"--url names one Jenkins, but {len(chosen.specs)} controllers are chosen",
                      "each controller is reached at its jenkins.api_url (else jenkins.upstream); use --url with one --controller")

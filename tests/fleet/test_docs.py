@@ -66,18 +66,25 @@ def test_every_documented_controller_variable_is_read() -> None:
     from jcasc_gen.commands._fleet_live import controller_arguments
 
     base = argparse.Namespace(url=None, user="shared", token="shared-token", jwt=None, jwt_file="shared.jwt",
-                              signing_key_file="shared.pem")
+                              signing_key_file="shared.pem", current_issuer=["shared.example.com"], current_audience=[],
+                              current_header=None)
     env = {"JCASC_GEN_EU_WEST_USER_ID": "u", "JCASC_GEN_EU_WEST_API_TOKEN": "t", "JCASC_GEN_EU_WEST_JWT": "j",
-           "JCASC_GEN_EU_WEST_SIGNING_KEY_FILE": "k.pem", "JCASC_GEN_OTHER_JWT": "not mine"}
+           "JCASC_GEN_EU_WEST_SIGNING_KEY_FILE": "k.pem", "JCASC_GEN_EU_WEST_CURRENT_ISSUER": "old-eu.example.com",
+           "JCASC_GEN_EU_WEST_CURRENT_AUDIENCE": "old-eu.example.com,eu.example.com",
+           "JCASC_GEN_EU_WEST_CURRENT_HEADER": "X-Old", "JCASC_GEN_OTHER_JWT": "not mine"}
     assert {f"JCASC_GEN_EU_WEST_{s}" for s in CONTROLLER_VARIABLES} == {k for k in env if "EU_WEST" in k}
     mine, mine_env, names = controller_arguments(base, "eu-west", "http://eu:8080/", env)
     assert (mine.url, mine.user, mine.token, mine.jwt, mine.jwt_file, mine.signing_key_file) == (
         "http://eu:8080/", None, None, None, None, "k.pem")
     assert (mine_env["JENKINS_USER_ID"], mine_env["JENKINS_API_TOKEN"], mine_env["JENKINS_JWT"]) == ("u", "t", "j")
+    assert (mine.current_issuer, mine.current_audience, mine.current_header) == (
+        ["old-eu.example.com"], ["old-eu.example.com,eu.example.com"], "X-Old")
+    assert names["current_audiences"] == "JCASC_GEN_EU_WEST_CURRENT_AUDIENCE"
     # messages about these values name the controller's variables, not the usual ones
     assert (names["user"], names["token"], names["jwt"]) == ("JCASC_GEN_EU_WEST_USER_ID", "JCASC_GEN_EU_WEST_API_TOKEN",
                                                              "JCASC_GEN_EU_WEST_JWT")
     other, other_env, _ = controller_arguments(base, "other-x", "http://o:8080/", env)  # nothing of its own: the shared values
     assert (other.user, other.token, other.jwt_file, other.signing_key_file) == ("shared", "shared-token", "shared.jwt", "shared.pem")
+    assert other.current_issuer == ["shared.example.com"]
     assert "JENKINS_USER_ID" not in other_env
     assert base.url is None and base.user == "shared" and "JENKINS_JWT" not in env  # nothing shared is changed
