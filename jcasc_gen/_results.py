@@ -122,6 +122,14 @@ class PlanResult:
         return self._plan.current_realm if self._plan is not None else None
 
     @property
+    def move(self) -> dict[str, Any] | None:
+        """How `apply` moves the live jwtAuth realm to the spec's issuer, audience, header and
+        JWKS URL (with `Jenkins(current_issuers=..., current_audiences=...)`): `from`, `to` and
+        the token that acts; None when there is nothing to move."""
+        move = self._plan.move if self._plan is not None else None
+        return move.to_json() if move is not None else None
+
+    @property
     def reads_from_disk(self) -> bool | None:
         """Whether Jenkins reads JCasC files from disk (then, when a file declares the realm or the
         matrix, `apply` waits for the deployed files instead of posting); None when that could

@@ -34,6 +34,7 @@ def test_apply_moves_the_realm_from_every_old_state(old: tuple[Env, Any]) -> Non
     # (a second run changes nothing: the flags are not needed any more, and say so)
     again = env.apply(*state.flags)
     assert again.code == ExitCode.OK and "nothing to change" in again.err, again.err
+    assert "not needed: the live realm accepts the spec's JWT" in again.err
 
 
 def test_the_bridge_realm_accepts_both_lists(make_env: Callable[..., Env], pomerium_side: Any) -> None:
