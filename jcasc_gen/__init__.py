@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from .effective import Explanation as Explanation
     from .live.plan import PluginChange as PluginChange
     from .live.verify import CheckResult as CheckResult
+    from .progress import Event as Event
 
 # public name -> the private module that defines it
 _EXPORTS: dict[str, str] = {
@@ -39,7 +40,7 @@ _EXPORTS: dict[str, str] = {
     "Jenkins": "._jenkins",
     "report": "._review", "AccessReport": "._review",
     "PlanResult": "._results", "ApplyResult": "._results", "ApplyStep": "._results", "VerifyResult": "._results",
-    "CheckResult": ".live.verify", "PluginChange": ".live.plan",
+    "CheckResult": ".live.verify", "PluginChange": ".live.plan", "Event": ".progress",
     "Diagnostic": ".diagnostics", "Explanation": ".effective",
     "JcascGenError": "._errors", "SpecError": ".diagnostics", "Unreachable": "._errors",
 }

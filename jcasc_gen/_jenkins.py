@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .client import Auth, JenkinsClient
     from .live.apply import ApplyResult as _Applied
     from .live.credentials import Credentials
+    from .progress import Event
 
 __all__ = ["Jenkins"]
 
@@ -68,7 +69,7 @@ class Jenkins:
     def __init__(self, url: str, *, user: str | None = None, token: str | None = None, jwt: str | None = None,
                  signing_key: str | bytes | None = None, ca_bundle: str | os.PathLike[str] | None = None,
                  timeout: float = 30, principal: str | None = None, groups: Sequence[str] = (), insecure: bool = False,
-                 retries: int = 3, retry_backoff: float = 0.5, on_event: Callable[[str], None] | None = None,
+                 retries: int = 3, retry_backoff: float = 0.5, on_event: Callable[[Event], None] | None = None,
                  current_issuers: Sequence[str] = (), current_audiences: Sequence[str] = (),
                  current_header: str | None = None) -> None:
         from .live.credentials import login
@@ -98,10 +99,11 @@ class Jenkins:
 
     def _event(self, message: str) -> None:
         from .live.redact import redact
+        from .progress import Event
 
         text = redact(message)
         if self._on_event is not None:
-            self._on_event(text)
+            self._on_event(Event._of(message, text))
         else:
             level = logging.WARNING if text.startswith("warning:") else logging.ERROR if text.startswith("error:") else logging.INFO
             _log.log(level, "%s", text)
@@ -188,7 +190,7 @@ class Jenkins:
     def apply(self, spec: Spec, *, dry_run: bool = False, confirm: Callable[[PlanResult], bool] | None = None,
               restart_timeout: float = 300.0, poll_interval: float = 1.0, jwks_check: bool = True,
               via: Literal["auto", "api", "reload"] = "auto", reload_timeout: float = 600.0,
-              create_folders: bool = False) -> ApplyResult:
+              create_folders: bool = False, progress_interval: float = 5.0) -> ApplyResult:
         """Change Jenkins to the spec, prove it with a real JWT, and roll back if anything fails.
 
         Steps: preflight, lockout guard, plugins (install, safe restart), snapshot, server-side
@@ -218,8 +220,9 @@ class Jenkins:
         from .live.credentials import CredentialError
         from .render import without_job_dsl
 
-        if not restart_timeout > 0 or not poll_interval > 0 or not reload_timeout > 0:
-            raise CredentialError("must be positive", params=("restart_timeout", "poll_interval", "reload_timeout"))
+        if not restart_timeout > 0 or not poll_interval > 0 or not reload_timeout > 0 or not progress_interval > 0:
+            raise CredentialError("must be positive", params=("restart_timeout", "poll_interval", "reload_timeout",
+                                                               "progress_interval"))
         if via not in ("auto", "api", "reload"):
             raise ValueError(f"via must be 'auto', 'api' or 'reload', not {via!r}")
         if via == "reload" and dry_run:
@@ -236,8 +239,9 @@ class Jenkins:
                 return confirm is not None and plan is not None and bool(confirm(PlanResult._of(plan, waiter.result.jenkins_version)))
 
             waiter = ReloadWaiter(spec._loaded.spec, creds,
-                                  ReloadOptions(reload_timeout, poll_interval, create_folders=create_folders,
-                                                confirm=None if confirm is None else ask_reload), self._event)
+                                  ReloadOptions(reload_timeout, poll_interval, progress_every=progress_interval,
+                                                create_folders=create_folders, confirm=None if confirm is None else ask_reload),
+                                  self._event)
             return self._apply_result(waiter.run())
         files = generate(spec)
         applier: Applier
@@ -249,7 +253,7 @@ class Jenkins:
         opts = ApplyOptions(yes=confirm is None, dry_run=dry_run, restart_timeout=restart_timeout, poll=poll_interval,
                             generated_name=os.path.relpath(os.path.join(spec.output_dir, "jenkins.yaml")),
                             confirm=ask, jwks_check=jwks_check, via="api" if via == "api" else "auto",
-                            reload_timeout=reload_timeout, create_folders=create_folders)
+                            reload_timeout=reload_timeout, create_folders=create_folders, progress_interval=progress_interval)
         applier = Applier(spec._loaded.spec, creds, without_job_dsl(files["jenkins.yaml"]), opts, emit=self._event)
         return self._apply_result(applier.run())
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, final
 
 from .exitcodes import ExitCode
+from .progress import Event
 
 if TYPE_CHECKING:
     from .live.apply import ApplyResult as _Applied
@@ -194,12 +195,13 @@ class ApplyResult:
     back, 5 failed and not rolled back (the events said how to recover).
     """
 
-    __slots__ = ("exit_code", "steps", "plan", "checks", "end_state", "_json")
+    __slots__ = ("exit_code", "steps", "plan", "checks", "end_state", "events", "_json")
     exit_code: int
     steps: tuple[ApplyStep, ...]
     plan: PlanResult | None  # what preflight found to change; None when preflight failed
     checks: tuple[CheckResult, ...]  # the verification after the change
     end_state: dict[str, str] | None  # after a rollback: the realm and strategy Jenkins holds at the end
+    events: tuple[Event, ...]  # everything the run said (as `on_event` got it), waits included
 
     def __init__(self, applied: _Applied) -> None:
         self.exit_code = int(applied.code)
@@ -207,6 +209,7 @@ class ApplyResult:
         self.plan = PlanResult._of(applied.plan, applied.jenkins_version) if applied.plan is not None else None
         self.checks = _clean_checks(applied.checks)
         self.end_state = scrub(applied.end_state) if applied.end_state is not None else None
+        self.events = tuple(Event._of(e, scrub(e.text)) for e in applied.events)
         self._json = scrub(applied.to_json())
 
     @property

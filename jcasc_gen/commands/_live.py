@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, TypeVar
 
 from ..exitcodes import ExitCode
 from ._common import CommandFailed, emit_json as _emit_json, load_or_report, print_diagnostics
+from ._progress import StatusLine
 
 if TYPE_CHECKING:
     from .._api import Spec
@@ -165,18 +166,25 @@ class Live:
     spec: Spec
     jenkins: Jenkins
     names: Mapping[str, str]
+    progress: StatusLine | None = None  # the Jenkins' on_event
 
     def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """`fn(...)`; a CredentialError (say, no principal in the spec to mint for) is reported
-        with the flags' names and ends the command with its exit code."""
+        with the flags' names and ends the command with its exit code. A status line still
+        shown is cleared before anything else is printed."""
         from ..live.credentials import CredentialError
         from ..live.redact import say
 
         try:
             return fn(*args, **kwargs)
         except CredentialError as exc:
+            if self.progress is not None:
+                self.progress.close()
             say(f"error: {exc.renamed(self.names)}")
             raise CommandFailed(exc.exit_code) from None
+        finally:
+            if self.progress is not None:
+                self.progress.close()
 
 
 def prepare(args: argparse.Namespace, *, command: str) -> Live:
@@ -192,12 +200,13 @@ def prepare(args: argparse.Namespace, *, command: str) -> Live:
     if any(d.severity == "error" for d in findings):
         say(f"{args.spec}: the spec has errors; nothing was done")
         raise CommandFailed(ExitCode.USAGE)
+    progress = StatusLine()
     try:
-        jenkins, names = jenkins_from_args(args, on_event=say)
+        jenkins, names = jenkins_from_args(args, on_event=progress)
     except CredentialError as exc:
         say(f"error: {exc}")
         raise CommandFailed(exc.exit_code) from None
-    return Live(spec, jenkins, names)
+    return Live(spec, jenkins, names, progress)
 
 
 def emit_json(payload: dict[str, Any]) -> None:

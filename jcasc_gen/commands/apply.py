@@ -24,6 +24,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="how long to wait for Jenkins after a safe restart (default 300)")
     p.add_argument("--poll-interval", type=float, default=1.0, metavar="SECONDS",
                    help="how often to poll plugin installs and a restarting Jenkins (default 1)")
+    p.add_argument("--progress-interval", type=float, default=5.0, metavar="SECONDS",
+                   help="while waiting (a restart, a quiet-down, a plugin download, deployed files) say where it stands at "
+                        "least this often: one updating line on a terminal, plain lines otherwise (default 5)")
     p.add_argument("--no-jwks-check", action="store_true",
                    help="do not refuse a realm switch when neither Jenkins nor this machine can confirm the JWKS lists the key "
                         "(if Jenkins cannot fetch it, nobody can log in afterwards)")
@@ -73,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
                            restart_timeout=args.restart_timeout, poll_interval=args.poll_interval,
                            jwks_check=not args.no_jwks_check,
                            via="reload" if args.via_reload else "api" if args.via_api else "auto",
-                           reload_timeout=args.reload_timeout, create_folders=args.create_folders)
+                           reload_timeout=args.reload_timeout, create_folders=args.create_folders,
+                           progress_interval=args.progress_interval)
     except Unreachable as exc:
         assert isinstance(exc.result, ApplyResult)
         result = exc.result
@@ -102,5 +106,5 @@ def _run_fleet(args: argparse.Namespace) -> int:
                              jwks_check=not args.no_jwks_check,
                              via="reload" if args.via_reload else "api" if args.via_api else "auto",
                              reload_timeout=args.reload_timeout, create_folders=args.create_folders,
-                             confirm=None if args.yes else _ask)
+                             confirm=None if args.yes else _ask, progress_interval=args.progress_interval)
     return run_fleet(args, "apply", lambda t: apply_task(t, settings))

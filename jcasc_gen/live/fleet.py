@@ -130,6 +130,7 @@ class ApplySettings:
     reload_timeout: float
     create_folders: bool = False
     confirm: Callable[[str], bool] | None = None  # None: do not ask (--yes)
+    progress_interval: float = 5.0  # each controller's waits: plain lines (several controllers share one terminal)
 
 
 def apply_task(t: Target, s: ApplySettings) -> Callable[[Reporter], Outcome]:
@@ -138,7 +139,8 @@ def apply_task(t: Target, s: ApplySettings) -> Callable[[Reporter], Outcome]:
         confirm = None if ask is None else (lambda plan: ask(f"Apply these changes to {t.jenkins.url}? [y/N] "))
         result, refused = _call(t, r, "apply", t.jenkins.apply, t.spec, dry_run=s.dry_run, confirm=confirm,
                                 restart_timeout=s.restart_timeout, poll_interval=s.poll, jwks_check=s.jwks_check,
-                                via=s.via, reload_timeout=s.reload_timeout, create_folders=s.create_folders)
+                                via=s.via, reload_timeout=s.reload_timeout, create_folders=s.create_folders,
+                                progress_interval=s.progress_interval)
         if refused is not None:
             return refused
         document = result.to_json()

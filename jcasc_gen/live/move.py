@@ -173,17 +173,19 @@ def switch(run: ApplyRun, target_realm: Mapping[str, Any], strategy: Mapping[str
     post_document(run, "bridge matrix (the spec's entries + Overall/Administer for "
                        f"{' and '.join(repr(n) for n in admins)} while the realm moves)", run.acting,
                   {"jenkins": {"authorizationStrategy": bridge_matrix(dict(strategy), admins)}}, "strategy",
-                  "bridge (the spec's entries + Overall/Administer for " + ", ".join(repr(n) for n in admins) + ")")
+                  "bridge (the spec's entries + Overall/Administer for " + ", ".join(repr(n) for n in admins) + ")",
+                  activity="move")
     accepts = (f"issuers {_shown(accepted_values(bridge['acceptedIssuer']))} and audiences "
                f"{_shown(accepted_values(bridge['acceptedAudience']))}")
     post_document(run, f"bridge realm jwtAuth accepting {accepts}", run.acting,
-                  {"jenkins": {"securityRealm": {"jwtAuth": bridge}}}, "realm", f"jwtAuth (bridge accepting {accepts})")
+                  {"jenkins": {"securityRealm": {"jwtAuth": bridge}}}, "realm", f"jwtAuth (bridge accepting {accepts})",
+                  activity="move")
     _prove(run, current.auth(), current.describe(), "the bridge realm")
     _prove(run, post.auth(), "the JWT for the spec's values", "the bridge realm")
     new = run.post_client()
     assert new is not None
     post_document(run, "realm jwtAuth (the spec's values only)", new, {"jenkins": {"securityRealm": {"jwtAuth": dict(target_realm)}}},
-                  "realm", "jwtAuth")
+                  "realm", "jwtAuth", activity="move")
     run.acting, run.acting_name = new, _prove(run, post.auth(), "the JWT for the spec's values", "the spec's realm")
 
 
@@ -191,7 +193,7 @@ def _prove(run: ApplyRun, auth: Any, what: str, realm: str) -> str:
     ok, name, _ = run.admin_check(run.client(auth))
     if not ok:
         raise RuntimeError(f"under {realm}, {what} does not administer Jenkins: {name}")
-    run.log("apply", f"under {realm}, {what} administers Jenkins as {name!r}")
+    run.log("apply", f"under {realm}, {what} administers Jenkins as {name!r}", activity="move")
     return name
 
 

@@ -29,6 +29,7 @@ from typing import Callable, Mapping, Sequence
 from ..client import Auth, JenkinsClient, JenkinsError, Unreachable
 from ..exitcodes import ExitCode
 from ..model import Spec
+from ..progress import Event, kind_of
 from .apply import ApplyResult
 from .credentials import Credentials
 from .disk import DiskConfig, read_disk_config
@@ -39,6 +40,7 @@ from .reload_items import ReloadItems
 from .state import LiveState, read_state
 from .steps.preflight import item_refusals
 from .verify import print_checks, run_checks, summary
+from .waiting import Wait
 
 __all__ = ["ReloadOptions", "ReloadWaiter", "RELOAD_STEPS", "difference"]
 
@@ -49,7 +51,7 @@ RELOAD_STEPS = ("preflight", "wait", "items", "verify")
 class ReloadOptions:
     timeout: float = 600.0
     poll: float = 1.0
-    progress_every: float = 30.0  # a progress line at least this often while nothing changes
+    progress_every: float = 5.0  # where the wait stands, at least this often while nothing changes (live/waiting.py)
     create_folders: bool = False  # create missing items of authorization.items as empty folders
     confirm: Callable[[str], bool] | None = None  # asked before items will be written; None: --yes
 
@@ -78,7 +80,7 @@ class ReloadWaiter:
         self.spec = spec
         self.creds = creds
         self.opts = opts
-        self.emit = emit
+        self._emit = emit
         self.clock = clock
         self.result = ApplyResult()
         self.acting: JenkinsClient | None = None
@@ -87,9 +89,18 @@ class ReloadWaiter:
         self.planned: tuple[tuple[ItemChange, ...], tuple[tuple[str, tuple[str, ...]], ...]] = ((), ())
         self.last_state: LiveState | None = None
 
-    def log(self, step: str, message: str) -> None:
+    def emit(self, message: str) -> None:
+        """Say it (to `on_event`) and keep it for the result's `events`."""
+        event = Event._of(message)
+        self.result.events.append(event)
+        self._emit(event)
+
+    def label(self, step: str) -> str:
         where = f"[{RELOAD_STEPS.index(step) + 1}/{len(RELOAD_STEPS)}] " if step in RELOAD_STEPS else ""
-        self.emit(f"{where}{step}: {message}")
+        return f"{where}{step}: "
+
+    def log(self, step: str, message: str, *, activity: str | None = None) -> None:
+        self.emit(Event(self.label(step) + message, kind=kind_of(message), step=step, activity=activity))
 
     def record(self, step: str, status: str, detail: str = "") -> None:
         self.result.steps.append({"step": step, "status": status, "detail": detail})
@@ -210,10 +221,12 @@ class ReloadWaiter:
         step = "wait"
         timeout, poll = self.opts.timeout, self.opts.poll
         self.log(step, f"until the live export and plugins equal the spec (deploy the generated files: your GitOps sync, "
-                       f"then the reload sidecar or a restart), up to {timeout:g}s")
+                       f"then the reload sidecar or a restart), up to {timeout:g}s", activity="reload")
         start = self.clock()
         deadline = start + timeout
-        last_said, last_time = "", start - self.opts.progress_every  # the first poll says where things stand
+        waiting = Wait(self.emit, label=self.label(step), step=step, activity="reload", limit=timeout,
+                       interval=self.opts.progress_every, clock=self.clock)
+        last_said = ""  # the first poll says where things stand
         trouble = ""
         while True:
             now = self.clock()
@@ -226,19 +239,22 @@ class ReloadWaiter:
             except JenkinsError as exc:
                 said = f"Jenkins does not answer as expected ({exc.message}); a restarting pod?"
                 if said != trouble:
-                    self.log(step, said)
+                    self.log(step, said, activity="reload")
+                else:
+                    waiting.update(said)
                 trouble = said
                 continue
             if not plan.changed:
                 self.result.plan = plan
-                self.log(step, f"the live Jenkins equals the spec after {self.clock() - start:.0f}s")
+                self.log(step, f"the live Jenkins equals the spec after {self.clock() - start:.0f}s", activity="reload")
                 self.record(step, "passed")
                 return
             said = difference(plan)
-            now = self.clock()
-            if said != last_said or now - last_time >= self.opts.progress_every:
-                self.log(step, f"still differs ({max(deadline - now, 0):.0f}s left): {said}")
-                last_said, last_time = said, now
+            if said != last_said:
+                self.log(step, f"still differs ({max(deadline - self.clock(), 0):.0f}s left): {said}", activity="reload")
+                last_said = said
+            else:
+                waiting.update(f"still differs: {said}")
         self.result.plan = plan
         lines = [f"error: the live Jenkins did not reach the spec within {timeout:g}s; what still differs:"]
         lines += ["    " + line if line else "" for line in plan.lines()]

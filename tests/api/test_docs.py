@@ -52,6 +52,7 @@ def test_docs_api_examples_run_as_written(documented_env: Site, capsys: pytest.C
     # what the examples say they show, they show
     assert "install jwt-auth 0.3.0" in out and "realm: local -> jwtAuth" in out
     assert "no answer:" in out and "portal-form:" in out
+    assert "[1/8] preflight: nothing to change; skipping every step" in out and "steps said: ['preflight']" in out
     assert site.sim.security_realm.class_name.endswith("JwtAuthSecurityRealm"), "the apply example did not apply"
     assert (site.folder / "verify.xml").read_text().startswith("<?xml")
     assert sorted(p.name for p in (site.folder / "generated").iterdir()) == ["jenkins.yaml", "plugins.txt", "plugins.yaml", "pomerium"]

@@ -26,7 +26,7 @@ UPDATE = os.environ.get("JCASC_GEN_UPDATE_GOLDENS") == "1"
 # project's settings, tests/test_typing.py).
 PUBLIC_MODULES = ["jcasc_gen/__init__.py", "jcasc_gen/_api.py", "jcasc_gen/_jenkins.py", "jcasc_gen/_results.py",
                   "jcasc_gen/_errors.py", "jcasc_gen/diagnostics.py", "jcasc_gen/effective.py", "jcasc_gen/exitcodes.py",
-                  "jcasc_gen/live/plan.py", "jcasc_gen/live/verify.py", "jcasc_gen/item_acl.py",
+                  "jcasc_gen/live/plan.py", "jcasc_gen/live/verify.py", "jcasc_gen/item_acl.py", "jcasc_gen/progress.py",
                   # the access review: the public AccessReport and what it carries and writes
                   "jcasc_gen/_review.py", "jcasc_gen/access_report.py", "jcasc_gen/access.py", "jcasc_gen/item_cells.py",
                   "jcasc_gen/report_html.py", "jcasc_gen/report_csv.py"]

@@ -143,8 +143,9 @@ def bridge_matrix(strategy: dict[str, Any], admins: list[str]) -> dict[str, Any]
     return {symbol: {"entries": entries}}
 
 
-def post_document(run: ApplyRun, label: str, client: JenkinsClient, doc: dict[str, Any], what: str, known_as: str) -> None:
-    run.log("apply", f"{label} ...")
+def post_document(run: ApplyRun, label: str, client: JenkinsClient, doc: dict[str, Any], what: str, known_as: str, *,
+                  activity: str | None = None) -> None:
+    run.log("apply", f"{label} ...", activity=activity)
     text = yaml_document(doc, "jcasc")
     try:
         client.casc_apply(text, use_configure=run.use_configure)
@@ -155,7 +156,7 @@ def post_document(run: ApplyRun, label: str, client: JenkinsClient, doc: dict[st
         if not exc.timed_out or not run.settle("apply", section, value):
             raise
     run.known[what] = known_as
-    run.log("apply", f"{label}: done")
+    run.log("apply", f"{label}: done", activity=activity)
 
 
 def _explain_apply_failure(exc: CascRejected) -> str:

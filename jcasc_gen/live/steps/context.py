@@ -11,8 +11,10 @@ from ...exitcodes import ExitCode
 from ...model import Spec
 from ..credentials import Credentials
 from ..plan import Plan
+from ...progress import Event, kind_of
 from ..redact import say
 from ..verify import CheckResult
+from ..waiting import Wait
 
 __all__ = ["ApplyOptions", "ApplyResult", "ApplyRun", "Stop", "STEPS", "PREFLIGHT_DOC", "wrap"]
 
@@ -37,6 +39,7 @@ class ApplyOptions:
     via: str = "auto"
     reload_timeout: float = 600.0
     create_folders: bool = False  # create missing items of authorization.items as empty folders
+    progress_interval: float = 5.0  # a wait says where it stands at least this often (live/waiting.py)
 
 
 @dataclass
@@ -50,6 +53,7 @@ class ApplyResult:
     jenkins_version: str | None = None
     # why the run stopped, when Jenkins did not answer (the Python API raises it, result attached)
     unanswered: Unreachable | None = field(default=None, repr=False)
+    events: list[Event] = field(default_factory=list, repr=False)  # everything the run said, in order
 
     def to_json(self) -> dict[str, Any]:
         from ..redact import redact
@@ -62,6 +66,7 @@ class ApplyResult:
             "steps": [{k: redact(v) for k, v in s.items()} for s in self.steps],
             "checks": [c.to_json() for c in self.checks],
             "end_state": self.end_state,
+            "events": [{**e.to_json(), "message": redact(e.text)} for e in self.events],
         }
 
 
@@ -86,7 +91,7 @@ class ApplyRun:
         self.creds = creds
         self.text = jenkins_yaml
         self.opts = opts
-        self.emit = emit
+        self._emit = emit
         self.result = ApplyResult()
         self.acting: JenkinsClient | None = None
         self.acting_name = ""
@@ -105,9 +110,22 @@ class ApplyRun:
 
     # ------------------------------------------------------------------ reporting
 
-    def log(self, step: str, message: str) -> None:
-        n = STEPS.index(step) + 1
-        self.emit(f"[{n}/{len(STEPS)}] {step}: {message}")
+    def emit(self, message: str) -> None:
+        """Say it (to `on_event`) and keep it for the result's `events`."""
+        event = Event._of(message)
+        self.result.events.append(event)
+        self._emit(event)
+
+    def label(self, step: str) -> str:
+        return f"[{STEPS.index(step) + 1}/{len(STEPS)}] {step}: "
+
+    def log(self, step: str, message: str, *, activity: str | None = None) -> None:
+        self.emit(Event(self.label(step) + message, kind=kind_of(message), step=step, activity=activity))
+
+    def wait(self, step: str, activity: str, limit: float) -> Wait:
+        """A wait of this run that says where it stands at least every --progress-interval."""
+        return Wait(self.emit, label=self.label(step), step=step, activity=activity, limit=limit,
+                    interval=self.opts.progress_interval)
 
     def record(self, step: str, status: str, detail: str = "") -> None:
         self.result.steps.append({"step": step, "status": status, "detail": detail})
@@ -181,15 +199,19 @@ class ApplyRun:
         want = normalize_managed(wrap(section, posted))["jenkins"].get(section)
         window = self.settle_window
         self.log(step, f"no answer within {self.creds.conn.timeout:g}s: the change may still be running in Jenkins; "
-                       f"watching what Jenkins holds for up to {window:g}s ...")
+                       f"watching what Jenkins holds for up to {window:g}s ...", activity="late-change")
         deadline = time.monotonic() + window
+        waiting = self.wait(step, "late-change", window)
         while True:
             live = self.live_sections()
             if live is not None and live.get(section) == want:
-                self.log(step, f"the change landed late: Jenkins holds the posted {section}")
+                self.log(step, f"the change landed late: Jenkins holds the posted {section}", activity="late-change")
                 return True
             if time.monotonic() >= deadline:
                 self.in_flight.append(section)
-                self.log(step, f"the change had not landed {window:g}s later; rolling back, then watching for it again")
+                self.log(step, f"the change had not landed {window:g}s later; rolling back, then watching for it again",
+                         activity="late-change")
                 return False
+            waiting.update(f"the posted {section} got no answer; watching whether Jenkins holds it"
+                           + ("" if live is not None else " (Jenkins could not be read just now)"))
             self.creds.conn.sleep(self.opts.poll)

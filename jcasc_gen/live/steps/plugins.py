@@ -31,13 +31,13 @@ def install_and_restart(run: ApplyRun, plan: Plan) -> None:
     try:
         if wanted:
             for name, version in wanted:
-                run.log(step, f"installing {name} {version or '(latest)'} ...")
+                run.log(step, f"installing {name} {version or '(latest)'} ...", activity="plugin-download")
             run.acting.install_plugins(wanted)
             _wait_for_installs(run, [n for n, _ in wanted])
         before = run.acting.controller_status()
         if before.unavailable:
             raise Unreachable("Jenkins does not answer right before the restart", hint="run apply again")
-        run.log(step, "restarting safely ...")
+        run.log(step, "restarting safely ...", activity="restart")
         run.acting.safe_restart()
         live = _await_restart(run, before.session)
     except JenkinsError as exc:
@@ -65,32 +65,42 @@ def _await_restart(run: ApplyRun, before: str | None) -> dict[str, Any]:
     Without that header (a proxy dropping it) the restart is taken as seen once Jenkins has
     been unavailable and answers again."""
     assert run.acting is not None
-    deadline = time.monotonic() + run.opts.restart_timeout
+    limit = run.opts.restart_timeout
+    deadline = time.monotonic() + limit
     busy_said: int | None | bool = False  # the last count reported (False: nothing yet)
     went_down = False
+    quiet = run.wait("plugins", "quiet-down", limit)
+    restart = run.wait("plugins", "restart", limit)
     while True:
         st = run.acting.controller_status()
         if st.unavailable:
             if not went_down:
-                run.log("plugins", "Jenkins is restarting (it answers 503 or not at all) ...")
+                run.log("plugins", "Jenkins is restarting (it answers 503 or not at all) ...", activity="restart")
+                restart = run.wait("plugins", "restart", limit)  # its time counts from going down
             went_down = True
+            restart.update("Jenkins is restarting: " + (f"it answers {st.status}" if st.answered else "no answer")
+                           + "; done when it answers with a new X-Jenkins-Session")
         elif (before is not None and st.session is not None and st.session != before) or (before is None and went_down):
             run.acting.reset_session()
             run.log("plugins", "Jenkins restarted (X-Jenkins-Session changed)" if before is not None
-                    else "Jenkins answers again after being unavailable (it sends no X-Jenkins-Session to compare)")
+                    else "Jenkins answers again after being unavailable (it sends no X-Jenkins-Session to compare)",
+                    activity="restart")
             return run.acting.plugins()
         elif st.quieting_down is False and st.session == before and before is not None:
             raise ServerError("the safe restart was cancelled: Jenkins no longer quiets down and has not restarted",
                               hint="someone cancelled the quiet down (Manage Jenkins); run apply again")
         elif st.quieting_down:
             busy = run.acting.busy_executors()
+            said = ("Jenkins is quieting down: " + (
+                f"waiting for {_builds(busy)} to finish before it restarts" if busy else
+                "waiting for running builds to finish before it restarts" if busy is None else
+                "no build runs; the restart follows shortly"))
             if busy != busy_said:
-                run.log("plugins", "Jenkins is quieting down: " + (
-                    f"waiting for {_builds(busy)} to finish before it restarts" if busy else
-                    "waiting for running builds to finish before it restarts" if busy is None else
-                    "no build runs; the restart follows shortly") +
-                    f" (up to --restart-timeout {run.opts.restart_timeout:g}s)")
+                run.log("plugins", said + f" (up to --restart-timeout {run.opts.restart_timeout:g}s)", activity="quiet-down")
                 busy_said = busy
+            quiet.update(said)
+        else:
+            restart.update("Jenkins answers with the same X-Jenkins-Session: the restart has not begun")
         if time.monotonic() >= deadline:
             if st.quieting_down and not st.unavailable:
                 busy = run.acting.busy_executors()
@@ -115,6 +125,7 @@ def _wait_for_installs(run: ApplyRun, names: list[str]) -> None:
     assert run.acting is not None
     deadline = time.monotonic() + run.opts.install_timeout
     pending, polls = set(names), 0
+    download = run.wait("plugins", "plugin-download", run.opts.install_timeout)
     while pending:
         jobs = {}
         for job in run.acting.update_center().get("jobs") or []:
@@ -125,7 +136,8 @@ def _wait_for_installs(run: ApplyRun, names: list[str]) -> None:
             status = ((job or {}).get("status") or {}).get("type", "")
             if status in ("Success", "SuccessButRequiresRestart"):
                 pending.discard(name)
-                run.log("plugins", f"{name}: {'installed, active after the restart' if status.endswith('Restart') else 'installed'}")
+                run.log("plugins", f"{name}: {'installed, active after the restart' if status.endswith('Restart') else 'installed'}",
+                        activity="plugin-download")
             elif status == "Failure":
                 raise ServerError(f"installing {name} failed: {(job or {}).get('errorMessage') or 'see the update center'}")
         polls += 1
@@ -135,6 +147,9 @@ def _wait_for_installs(run: ApplyRun, names: list[str]) -> None:
                               "that plugin (or version)", hint="check the update site and the pinned version")
         if not pending:
             break
+        # the update centre's job status (Pending, Installing); it exports no percentage
+        download.update("installing " + ", ".join(
+            f"{n} ({((jobs.get(n) or {}).get('status') or {}).get('type') or 'no job yet'})" for n in sorted(pending)))
         if time.monotonic() > deadline:
             raise Unreachable(f"plugin installation did not finish within {run.opts.install_timeout:g}s: {sorted(pending)}")
         run.creds.conn.sleep(run.opts.poll)

@@ -115,7 +115,8 @@ def reads_from_disk(run: ApplyRun, state: LiveState, items: tuple[Any, Any] | No
         return True
     run.log("preflight", "waiting for the deployed files instead of posting (`--via-api` posts anyway)"
             + ("; the item matrices are written once they are live" if writes_items else ""))
-    opts = ReloadOptions(run.opts.reload_timeout, run.opts.poll, create_folders=run.opts.create_folders,
+    opts = ReloadOptions(run.opts.reload_timeout, run.opts.poll, progress_every=run.opts.progress_interval,
+                         create_folders=run.opts.create_folders,
                          confirm=None if run.opts.yes else (run.opts.confirm or (lambda _prompt: False)))
     waiter = ReloadWaiter(run.spec, run.creds, opts, run.emit)
     reloaded = waiter.run(acting=run.acting, acting_name=run.acting_name, state=state, disk=disk, items=items)

@@ -61,12 +61,14 @@ def _watch_for_late_change(run: ApplyRun) -> dict[str, Any] | None:
 
     assert run.snapshot is not None
     snap = dict(normalize_managed(run.snapshot)["jenkins"])
-    run.log("rollback", f"watching for {run.settle_window:g}s for the change that got no answer ...")
+    run.log("rollback", f"watching for {run.settle_window:g}s for the change that got no answer ...", activity="late-change")
     deadline = time.monotonic() + run.settle_window
+    waiting = run.wait("rollback", "late-change", run.settle_window)
     while time.monotonic() < deadline:
         live = run.live_sections()
         if live != snap:  # different, or unreadable where it was readable a moment ago: it landed
             return live or {}
+        waiting.update("Jenkins still holds the snapshot; watching whether the change that got no answer lands")
         run.creds.conn.sleep(run.opts.poll)
     return None
 
