@@ -268,3 +268,13 @@ def test_a_warning_about_the_run_is_said_once(make_fleet: Callable[..., Fleet], 
     warnings = [line for line in r.err.splitlines() if "on the command line" in line]
     assert len(warnings) == 1 and warnings[0].startswith("warning: --token")
     assert "shared-token-xyz" not in r.out + r.err
+
+
+def test_each_controllers_waits_are_plain_prefixed_lines_and_in_its_json(make_fleet: Callable[..., Fleet]) -> None:
+    f = make_fleet(["alpha", "beta"], restart_notice_seconds=0.5, restart_seconds=1.0)
+    r = f.live("apply", "--all", "--progress-interval", "0.2", "--format", "json")
+    assert r.code == ExitCode.OK, r.err
+    waits = [line for line in r.err.splitlines() if ": [3/8] plugins: waiting " in line]
+    assert {line.split(": ", 1)[0] for line in waits} == {"alpha", "beta"} and "\r" not in r.err
+    for document in json.loads(r.out)["controllers"]:
+        assert any(e["kind"] == "waiting" and e["activity"] == "restart" for e in document["events"])
