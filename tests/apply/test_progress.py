@@ -59,7 +59,13 @@ def test_a_slow_restart_is_said_while_it_lasts_in_text_and_json(make_env: Callab
 
 def test_running_builds_are_said_while_they_keep_jenkins_quiet(make_env: Callable[..., Env], pomerium_side: Any) -> None:
     env = _upgrade(make_env, pomerium_side, restart_seconds=0.1, restart_notice_seconds=0.1)
-    env.sim.start_build(1.5)
+    begin_restart = env.sim.begin_restart
+
+    def a_build_runs_when_the_restart_is_asked() -> None:
+        env.sim.start_build(2.0)
+        begin_restart()
+
+    env.sim.begin_restart = a_build_runs_when_the_restart_is_asked
     run = env.apply(*FAST, "--format", "json")
     assert run.code == ExitCode.OK, run.err
     quiet = _waits(run.json["events"], "quiet-down")
