@@ -108,6 +108,18 @@ class Jenkins:
             level = logging.WARNING if text.startswith("warning:") else logging.ERROR if text.startswith("error:") else logging.INFO
             _log.log(level, "%s", text)
 
+    @staticmethod
+    def _given_jwt_refusals(creds: Credentials, spec: Spec, client: JenkinsClient) -> tuple[str, ...]:
+        """Why apply would refuse the given JWT before changing the realm or matrix: it does
+        not verify against the JWKS the spec names (live/given_jwt.py)."""
+        from .client import fetch
+        from .live.given_jwt import check_given
+
+        assert creds.post is not None
+        refusals, _ = check_given(creds.post, spec._loaded.spec.jwt.jwks_url, run_script=client.run_script,
+                                  fetch_here=lambda url: fetch(url, timeout=creds.conn.timeout))
+        return tuple(r.message + (f" (hint: {r.hint})" if r.hint else "") for r in refusals)
+
     def _credentials(self, spec: Spec) -> Credentials:
         """Refuse a spec with errors (SpecError), then the credentials for it."""
         from .diagnostics import SpecError
@@ -170,6 +182,8 @@ class Jenkins:
             plan = make_plan(spec._loaded.spec, state, *items)
             if role == "current" and creds.current is not None:
                 plan = replace(plan, move=move_plan(spec._loaded.spec, state.document, creds.current))
+            if plan.config_changes and creds.post is not None and creds.post.given is not None:
+                plan = replace(plan, refusals=self._given_jwt_refusals(creds, spec, client))
             return PlanResult._of(plan, state.version, disk, (spec._loaded.spec, state.document))
         assert errors  # there is always a credential (login refuses none)
         error: JenkinsError | None = next((e for e in errors if isinstance(e, Unreachable)), None)

@@ -25,7 +25,7 @@ from typing import Any, Callable
 from .credentials import PostCredential
 from .guard import Refusal
 
-__all__ = ["ALGORITHMS", "signature_refusals", "expiry_refusal", "seconds_left", "jwks_keys"]
+__all__ = ["ALGORITHMS", "signature_refusals", "expiry_refusal", "seconds_left", "jwks_keys", "check_given"]
 
 ALGORITHMS = ("ES256", "RS256")
 _HINT = ("give a token Pomerium issued for this Jenkins (its /.pomerium/jwt), or pass --signing-key-file so the tool "
@@ -98,3 +98,17 @@ def signature_refusals(post: PostCredential, jwks_url: str,
         return [Refusal(f"the given JWT does not verify against key {kid[:12]}... of {jwks_url} "
                         f"({type(exc).__name__}): it was not signed by the key Pomerium publishes", _HINT)], None
     return [], f"the given JWT verifies against key {kid[:12]}... of {jwks_url} (read {where})"
+
+
+def check_given(post: PostCredential, jwks_url: str | None, *, run_script: Callable[[str], str] | None,
+                fetch_here: Callable[[str], Any], jwks_check: bool = True) -> tuple[list[Refusal], str | None]:
+    """The given JWT's alg, kid and signature against the JWKS the spec names, read as Jenkins
+    reads it (its script console, else from here): what `apply` refuses before a change, and
+    what `plan` and `verify` report. Without `jwt.jwks_url` jwt-auth checks no signature
+    (JwtAuthSecurityRealm.java:214-220), so there is nothing to verify against."""
+    from .jwks import read_keys
+
+    if not jwks_url:
+        return [], "jwt.jwks_url is empty: jwt-auth checks no signature, so the given JWT's is not verified"
+    reader = (lambda: read_keys(jwks_url, run_script=run_script, fetch_here=fetch_here)) if jwks_check else None
+    return signature_refusals(post, jwks_url, reader)

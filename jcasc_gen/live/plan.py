@@ -74,6 +74,7 @@ class Plan:
     unmanaged_truncated: bool = False
     notes: tuple[str, ...] = ()  # what could not be checked
     move: Any = None  # live/move.MovePlan: the realm moves to the spec's issuer/audience (--current-issuer)
+    refusals: tuple[str, ...] = ()  # what else apply would refuse before touching anything (a given JWT that does not verify)
 
     @property
     def item_changes(self) -> bool:
@@ -92,7 +93,7 @@ class Plan:
     @property
     def blockers(self) -> tuple[str, ...]:
         """What apply refuses before touching anything (plan exits 2 on them)."""
-        return tuple(b for b in (p.blocker() for p in self.plugins) if b)
+        return tuple(b for b in (p.blocker() for p in self.plugins) if b) + self.refusals
 
     @property
     def config_changes(self) -> bool:

@@ -178,6 +178,8 @@ def run_checks(spec: Spec, *, admin_client: Any, anonymous_client: Any, post: Po
     who = f"JWT {name}"
     results.append(_whoami_check(admin_jwt, f"{who}: /whoAmI shows the name and groups", name, jwt_authorities(groups)))
     results.extend(_probe_checks(admin_jwt, spec, who, name, jwt_authorities(groups)))
+    if post.given is not None:
+        results.append(_given_signature_check(spec, post, admin_client))
 
     if not post.can_mint:
         results.append(_skipped("a non-administrator is refused", "needs --signing-key-file to mint its token"))
@@ -203,6 +205,19 @@ def run_checks(spec: Spec, *, admin_client: Any, anonymous_client: Any, post: Po
     if previous is not None:
         results.append(_previous_values_check(spec, previous, jwt_client))
     return results + items()
+
+
+def _given_signature_check(spec: Spec, post: PostCredential, admin_client: Any) -> CheckResult:
+    """The given JWT verifies against the JWKS the spec names (what jwt-auth will check)."""
+    from ..client import fetch
+    from .given_jwt import check_given
+
+    label = "the given JWT verifies against the JWKS jwt.jwks_url names"
+    refusals, note = check_given(post, spec.jwt.jwks_url, run_script=getattr(admin_client, "run_script", None),
+                                 fetch_here=lambda url: fetch(url, timeout=admin_client.conn.timeout))
+    if refusals:
+        return _failed(label, refusals[0].message)
+    return _passed(label, note or "") if spec.jwt.jwks_url else _skipped(label, note or "")
 
 
 def _previous_values_check(spec: Spec, previous: CurrentCredential, jwt_client: Callable[[str, str], Any]) -> CheckResult:

@@ -157,3 +157,36 @@ def test_a_credential_file_that_never_ends_is_refused_not_read_whole(env: Env, f
     assert flag in run.err and "refusing to read it" in run.err
     assert "Traceback" not in run.err
     _untouched(env)
+
+
+PLAN_NEEDLES = {"foreign key": "does not verify against key", "tampered": "does not verify against key",
+                "alg none": "alg 'none'", "unknown kid": "which http", "no kid": "has no `kid`"}
+
+
+@pytest.mark.parametrize("kind", list(PLAN_NEEDLES))
+def test_plan_says_apply_would_refuse_a_given_token_that_does_not_verify(env: Env, kind: str) -> None:
+    """Issue 10's leftover: plan checks the given JWT against the JWKS the spec names, as apply's
+    guard will, and exits 2 with the reason (nothing is changed either way)."""
+    token = _forged_tokens(env.pomerium)[kind]
+    run = env.run("plan", str(env.spec), "--url", env.sim.url, "--user", "admin", "--token", CANARY_TOKEN, "--jwt", token)
+    assert run.code == ExitCode.USAGE, run.out + run.err
+    refused = [line for line in run.out.splitlines() if line.startswith("refused  the given JWT")]
+    assert refused and PLAN_NEEDLES[kind] in refused[0], run.out
+    assert token not in run.text()
+    _untouched(env)
+    good = env.run("plan", str(env.spec), "--url", env.sim.url, "--user", "admin", "--token", CANARY_TOKEN,
+                   "--jwt", env.pomerium.mint(ADMIN, [], expires_in=300))
+    assert good.code == ExitCode.DIFFERENCES and "refused" not in good.out, good.out
+
+
+def test_verify_checks_a_given_tokens_signature(make_env: Callable[..., Env]) -> None:
+    env = make_env(plugins={**DEFAULT_PLUGINS, "jwt-auth": "0.3.0"})
+    assert env.apply().code == ExitCode.OK
+    good = env.run("verify", str(env.spec), "--url", env.sim.url, "--jwt", env.pomerium.mint(ADMIN, [], expires_in=300))
+    assert good.code == ExitCode.OK, good.out
+    assert "ok   the given JWT verifies against the JWKS jwt.jwks_url names" in good.out, good.out
+    token = _forged_tokens(env.pomerium)["foreign key"]
+    bad = env.run("verify", str(env.spec), "--url", env.sim.url, "--jwt", token)
+    assert bad.code == ExitCode.DIFFERENCES
+    assert "FAIL the given JWT verifies against the JWKS jwt.jwks_url names" in bad.out
+    assert "it was not signed by the key Pomerium publishes" in bad.out and token not in bad.text()

@@ -182,16 +182,12 @@ def run_budget(run: ApplyRun, plan: Plan) -> tuple[float, str]:
 
 def _given_jwt_refusals(run: ApplyRun, plan: Plan) -> list[Refusal]:
     from ...client import fetch
-    from ..given_jwt import expiry_refusal, signature_refusals
-    from ..jwks import read_keys
+    from ..given_jwt import check_given, expiry_refusal
 
     post = run.creds.post
     assert post is not None and run.acting is not None
-    url = run.spec.jwt.jwks_url
-    acting = run.acting
-    reader = (lambda: read_keys(url, run_script=acting.run_script, fetch_here=lambda u: fetch(u, timeout=run.creds.conn.timeout))
-              ) if run.opts.jwks_check and url else None
-    refusals, note = signature_refusals(post, url or "(no jwt.jwks_url)", reader)
+    refusals, note = check_given(post, run.spec.jwt.jwks_url, run_script=run.acting.run_script,
+                                 fetch_here=lambda u: fetch(u, timeout=run.creds.conn.timeout), jwks_check=run.opts.jwks_check)
     if note:
         run.log("guard", note)
     if refusals:
