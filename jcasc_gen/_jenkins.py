@@ -306,10 +306,12 @@ class Jenkins:
         """Prove the live Jenkins is what the spec says: its realm and matrix, its plugins, and
         its behaviour for anonymous, the administrator's JWT, a non-administrator's JWT and
         tokens with a wrong issuer or audience (those need the signing key to mint).
-        Nothing is changed. `exit_code` 0: every check passed, 1: one failed."""
+        Nothing is changed. `exit_code` 0: every check passed, 1: one failed, 3: Jenkins did
+        not answer, or its realm rejects the spec's JWT and nothing else administers it
+        (`error` says which issuer and audience the token had, and `hint` how to proceed)."""
         from .client import Auth, JenkinsError, Unreachable
         from .live.move import choose_current, diagnose
-        from .live.verify import CheckResult, run_checks
+        from .live.verify import run_checks
 
         creds = self._credentials(spec)
         model = spec._loaded.spec
@@ -336,13 +338,15 @@ class Jenkins:
                 post_anonymous = post_anonymous or role == "post"
             except JenkinsError:
                 continue
+        if admin is None and post_anonymous:
+            # the live realm rejects the spec's JWT (and nothing else administers): credentials
+            # refused, as for plan and apply; what it had, what the realm accepts, the flags
+            message, hint = diagnose(creds, model, lambda a: self._client(creds, a))
+            return VerifyResult(ExitCode.UNREACHABLE, error=message, hint=hint)
         anonymous = self._client(creds, None)
         checks = run_checks(model, admin_client=admin or anonymous, anonymous_client=anonymous, post=creds.post,
                             jwt_client=lambda token, who: self._client(creds, Auth.jwt(model.jwt.header, token, who)),
                             previous=creds.current)
-        if admin is None and post_anonymous:
-            message, hint = diagnose(creds, model, lambda a: self._client(creds, a))
-            checks.insert(0, CheckResult("the live realm accepts the spec's JWT", "failed", f"{message} (hint: {hint})"))
         failed = any(c.status == "failed" for c in checks)
         return VerifyResult(1 if failed else 0, tuple(checks))
 

@@ -242,7 +242,8 @@ class VerifyResult:
     """Whether the live Jenkins is what the spec says: configuration, plugins, behaviour.
 
     `exit_code` 0 when every check passed (skipped ones aside), 1 when one failed, 3 when
-    Jenkins answered the first request with an error (`error` says which).
+    Jenkins answered the first request with an error, or its realm rejects the spec's JWT and
+    nothing else administers it (`error` says which, `hint` how to proceed).
     """
 
     __slots__ = ("exit_code", "checks", "error", "hint")
