@@ -12,7 +12,9 @@ a JWT for what the live realm accepts now (`CurrentCredential`, from --current-i
   2. bridge realm    the spec's realm, its issuer and audience lists widened by the live ones:
                      jwt-auth takes comma lists (jwt_realm.py), so both tokens are accepted
   3. prove           a fresh token for the old values, then one for the new values, administer
-  4. final realm     the spec's realm, posted with the new token (proven under the bridge)
+  4. final realm     the spec's realm, posted with the new token (proven under the bridge);
+                     not posted when the bridge already is the spec's realm (a spec that
+                     lists the live values too, for a transition)
   5. prove           the new token administers under the final realm
 
 After any failure one of the two tokens is accepted by whatever realm Jenkins holds (the bridge
@@ -184,6 +186,11 @@ def switch(run: ApplyRun, target_realm: Mapping[str, Any], strategy: Mapping[str
     _prove(run, post.auth(), "the JWT for the spec's values", "the bridge realm")
     new = run.post_client()
     assert new is not None
+    if bridge == dict(target_realm):  # the spec keeps the live values too: the bridge is its realm
+        run.log("apply", "the bridge realm is the spec's (it accepts the live values too): nothing more to post", activity="move")
+        run.known["realm"] = "jwtAuth"
+        run.acting, run.acting_name = new, _prove(run, post.auth(), "the JWT for the spec's values", "the spec's realm")
+        return
     post_document(run, "realm jwtAuth (the spec's values only)", new, {"jenkins": {"securityRealm": {"jwtAuth": dict(target_realm)}}},
                   "realm", "jwtAuth", activity="move")
     run.acting, run.acting_name = new, _prove(run, post.auth(), "the JWT for the spec's values", "the spec's realm")

@@ -31,6 +31,8 @@ def test_a_new_route_host_without_locking_people_out(make_env: Callable[..., Env
     run = env.apply(*state.flags)
     assert run.code == ExitCode.OK, run.err
     assert administers(env, OLD, OLD) and administers(env, NEW, NEW)  # people on either side of the Pomerium change
+    assert "the bridge realm is the spec's (it accepts the live values too): nothing more to post" in run.err
+    assert "realm jwtAuth (the spec's values only)" not in run.err  # one realm posted: the bridge
     assert (f"skip a token for the previous values (iss '{OLD}', aud '{OLD}') is anonymous: the spec's realm still "
             "accepts them") in run.err
     # 3. (Pomerium deployed with the new route) 4. the explicit lists go: apply without flags
