@@ -30,6 +30,7 @@ CLI_NAMES: Mapping[str, str] = {
     "ca_bundle": "--ca-bundle", "insecure": "--insecure", "timeout": "--timeout", "retries": "--retries",
     "retry_backoff": "--retry-backoff", "principal": "--as", "groups": "--groups",
     "restart_timeout": "--restart-timeout", "poll_interval": "--poll-interval", "reload_timeout": "--reload-timeout",
+    "progress_interval": "--progress-interval",
     "dry_run": "--dry-run", "via_reload": "--via-reload", "current_issuers": "--current-issuer",
     "current_audiences": "--current-audience", "current_header": "--current-header",
     # flags are visible to every local user: the places a refusal points to are the environment and files

@@ -33,7 +33,7 @@ Warn = Callable[[str], None]
 # How an input is called in messages: the API's parameter names (the command line has its flags).
 API_NAMES: Mapping[str, str] = {k: k for k in (
     "url", "user", "token", "jwt", "signing_key", "ca_bundle", "insecure", "timeout", "retries", "retry_backoff",
-    "principal", "groups", "restart_timeout", "poll_interval", "reload_timeout", "dry_run", "current_issuers",
+    "principal", "groups", "restart_timeout", "poll_interval", "reload_timeout", "progress_interval", "dry_run", "current_issuers",
     "current_audiences", "current_header")} | {
     "via_reload": 'via="reload"', "credentials_place": "as user and token (or jwt / signing_key)"}
 

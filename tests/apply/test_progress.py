@@ -171,3 +171,10 @@ def test_the_steps_of_a_move_are_events_of_their_own(make_env: Callable[..., Env
         "realm jwtAuth (the spec's values only) ...",
         "under the spec's realm, the JWT for the spec's values administers Jenkins as 'alice@example.com'",
     ]
+
+
+def test_a_progress_interval_that_is_not_positive_is_refused(env: Env) -> None:
+    run = env.apply("--progress-interval", "0")
+    assert run.code == ExitCode.USAGE
+    assert "--progress-interval" in run.err and "must be positive" in run.err, run.err
+    assert env.sim.requests == []
