@@ -222,6 +222,14 @@ def diagnose(creds: Credentials, spec: Spec, make_client: Callable[[Any], Any]) 
         return (said + "; even the spec's realm would refuse it: " + "; ".join(problems),
                 "fix the spec's jwt settings, or give a JWT they accept")
     said += " (the spec's realm accepts them)"
+    if post.given is not None:  # a given token may simply not verify against the JWKS (read from here)
+        from ..client import fetch
+        from .given_jwt import check_given
+
+        refusals, _ = check_given(post, spec.jwt.jwks_url, run_script=None,
+                                  fetch_here=lambda url: fetch(url, timeout=creds.conn.timeout))
+        if refusals:
+            return said + "; " + refusals[0].message, refusals[0].hint or ""
     current = creds.current
     if current is not None:
         said += f"; {current.describe()} is treated as anonymous too"

@@ -181,12 +181,18 @@ def test_plan_says_apply_would_refuse_a_given_token_that_does_not_verify(env: En
 
 def test_verify_checks_a_given_tokens_signature(make_env: Callable[..., Env]) -> None:
     env = make_env(plugins={**DEFAULT_PLUGINS, "jwt-auth": "0.3.0"})
+    token = _forged_tokens(env.pomerium)["foreign key"]
+    # before the switch the API token reads: the check says the token would not do after it
+    before = env.run("verify", str(env.spec), "--url", env.sim.url, "--user", "admin", "--token", CANARY_TOKEN, "--jwt", token)
+    assert before.code == ExitCode.DIFFERENCES
+    assert "FAIL the given JWT verifies against the JWKS jwt.jwks_url names" in before.out, before.out
+    assert "it was not signed by the key Pomerium publishes" in before.out and token not in before.text()
     assert env.apply().code == ExitCode.OK
     good = env.run("verify", str(env.spec), "--url", env.sim.url, "--jwt", env.pomerium.mint(ADMIN, [], expires_in=300))
     assert good.code == ExitCode.OK, good.out
     assert "ok   the given JWT verifies against the JWKS jwt.jwks_url names" in good.out, good.out
-    token = _forged_tokens(env.pomerium)["foreign key"]
+    # on jwt-auth the forged token is anonymous: refused credentials (exit 3), and the reason is the signature
     bad = env.run("verify", str(env.spec), "--url", env.sim.url, "--jwt", token)
-    assert bad.code == ExitCode.DIFFERENCES
-    assert "FAIL the given JWT verifies against the JWKS jwt.jwks_url names" in bad.out
-    assert "it was not signed by the key Pomerium publishes" in bad.out and token not in bad.text()
+    assert bad.code == ExitCode.UNREACHABLE
+    assert "as anonymous" in bad.err and "it was not signed by the key Pomerium publishes" in bad.err, bad.err
+    assert "--current-issuer" not in bad.err and token not in bad.text()
