@@ -69,9 +69,10 @@ def test_running_builds_are_said_while_they_keep_jenkins_quiet(make_env: Callabl
     run = env.apply(*FAST, "--format", "json")
     assert run.code == ExitCode.OK, run.err
     quiet = _waits(run.json["events"], "quiet-down")
-    assert len(quiet) >= 2
-    assert all("Jenkins is quieting down: waiting for 1 running build to finish before it restarts" in e["message"]
-               for e in quiet)
+    assert all("Jenkins is quieting down: " in e["message"] for e in quiet)
+    # (the last may come in the moment between the build's end and the restart: "no build runs")
+    said = [e for e in quiet if "waiting for 1 running build to finish before it restarts" in e["message"]]
+    assert len(said) >= 2, quiet
 
 
 def test_a_slow_plugin_download_is_said(make_env: Callable[..., Env]) -> None:
