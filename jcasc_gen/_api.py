@@ -102,7 +102,8 @@ def load(source: str | bytes | os.PathLike[str], *, name: str | None = None,
 def lint(spec: Spec, *, strict: bool = False) -> list[Diagnostic]:
     """Validation warnings and security findings (rule ids JG001...), in source order: what
     `jcasc-gen lint` reports. A finding with severity "error" blocks `generate` and the live
-    calls. `strict` turns every warning into an error."""
+    calls, unless the spec accepts it (`lint.accept`): then its `accepted` holds the reason and
+    its `blocking` is False. `strict` turns every warning into an error."""
     found = spec._findings.get(strict)
     if found is None:
         from .lint_rules import findings
@@ -113,12 +114,12 @@ def lint(spec: Spec, *, strict: bool = False) -> list[Diagnostic]:
 
 def generate(spec: Spec, *, strict: bool = False) -> Mapping[str, str]:
     """Every generated file, relative path -> text: exactly what `jcasc-gen generate` writes.
-    Raises `SpecError` (with every finding) when `lint` reports an error."""
+    Raises `SpecError` (with every finding) when `lint` reports an error the spec does not accept."""
     from .diagnostics import SpecError
     from .render import render
 
     found = lint(spec, strict=strict)
-    if any(d.severity == "error" for d in found):
+    if any(d.blocking for d in found):
         raise SpecError(found)
     return render(spec._loaded.spec)
 

@@ -128,7 +128,7 @@ class Jenkins:
         if not isinstance(spec, Spec):
             raise TypeError(f"expected a Spec from jcasc_gen.load(), got {type(spec).__name__}")
         found = lint(spec)
-        if any(d.severity == "error" for d in found):
+        if any(d.blocking for d in found):
             raise SpecError(found)
         return for_spec(self._login, spec._loaded.spec, self._event)
 

@@ -36,13 +36,19 @@ class Diagnostic:
     # The controllers (of a spec with `controllers:`) whose merged spec has this problem; one
     # diagnostic stands for all of them when they share it (a base line every controller inherits).
     controllers: tuple[str, ...] = ()
+    accepted: str | None = None  # the reason, when the spec accepts this finding (lint.accept)
+
+    @property
+    def blocking(self) -> bool:
+        """Does this fail the run? An error the spec does not accept."""
+        return self.severity == "error" and self.accepted is None
 
     def format(self) -> str:
         sev = "" if self.severity == "error" else f"{self.severity}: "
         code = f"[{self.code}] " if self.code else ""
         who = f"{', '.join(self.controllers)}: " if self.controllers else ""
         head = f"{who}{self.file}:{self.line}:{self.col}: {self.path}: {sev}{code}{self.message}"
-        return head + (f"\n  hint: {self.hint}" if self.hint else "")
+        return head + (f"\n  hint: {self.hint}" if self.hint else "") + (f"\n  accepted: {self.accepted}" if self.accepted else "")
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -54,6 +60,8 @@ class Diagnostic:
             "code": self.code,
             "message": self.message,
             "hint": self.hint,
+            "accepted": self.accepted is not None,
+            "accepted_reason": self.accepted,
         }
         if self.controllers:  # only for specs with controllers: other documents keep their shape
             out["controllers"] = list(self.controllers)
@@ -82,6 +90,11 @@ class Report:
 
     def sorted(self) -> list[Diagnostic]:
         return sorted(self.items, key=lambda d: (d.file, d.line, d.col, d.severity != "error", d.message))
+
+
+def blocking(diags: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """The diagnostics that fail a run: errors, less those the spec accepts (lint.accept)."""
+    return [d for d in diags if d.blocking]
 
 
 def strictify(diags: Iterable[Diagnostic], strict: bool) -> list[Diagnostic]:

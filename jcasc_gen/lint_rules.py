@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Literal
+from typing import Any, Callable, Iterator, Literal, Sequence
 from urllib.parse import urlsplit
 
 from . import lint_pomerium, names, permissions
@@ -224,8 +224,16 @@ def lint(spec: Spec, doc: LoadedDocument, *, strict: bool = False) -> list[Diagn
 
 
 def findings(loaded: LoadedSpec, *, strict: bool = False) -> list[Diagnostic]:
-    """Validation warnings and lint findings, in source order; `strict` makes every warning an error."""
+    """Validation warnings and lint findings, in source order; `strict` makes every warning an
+    error. Findings the spec accepts (`lint.accept`) are marked `accepted` (accept.py)."""
+    from .accept import apply_acceptances
     from .diagnostics import strictify
 
-    return sorted(strictify(loaded.warnings, strict) + lint(loaded.spec, loaded.document, strict=strict),
-                  key=lambda d: (d.line, d.col, d.code or ""))
+    doc = loaded.document
+    found = strictify(loaded.warnings, strict) + lint(loaded.spec, doc, strict=strict)
+    if loaded.spec.accepted:
+        def warn(path: Sequence[PathItem], message: str, hint: str) -> Diagnostic:
+            return doc.diag(path, message, hint, severity="error" if strict else "warning")
+
+        found = doc.resolve(apply_acceptances(found, loaded.spec.accepted, warn))
+    return sorted(found, key=lambda d: (d.line, d.col, d.code or ""))

@@ -21,6 +21,7 @@ from ._perf import gc_paused
 from .loader import LoadedDocument, load_file, load_text
 from .schema import validate_shape
 from .items import ItemMatrix, build_items
+from .accept import Acceptance, build_accepted, check_accept
 
 __all__ = [
     "SecretRef", "Idp", "Pomerium", "Jwt", "Grant", "Authorization", "PluginPin", "Output", "KubernetesOutput", "Spec",
@@ -172,6 +173,7 @@ class Spec:
     output: Output
     data: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
     api_url: str | None = None  # jenkins.api_url: where this tool reaches Jenkins directly, when written
+    accepted: tuple[Acceptance, ...] = ()  # lint.accept: the risks the spec accepts, each with its reason
 
     @property
     def jenkins_host(self) -> str:
@@ -410,6 +412,7 @@ def semantic_check(doc: LoadedDocument) -> list[Diagnostic]:
     from .values import check_values
 
     check_values(doc, at)
+    check_accept(data, at)
     return out
 
 
@@ -793,4 +796,5 @@ def build_spec(data: Mapping[str, Any], *, source: str = "<spec>", base_dir: str
                       job_dsl=bool(out.get("job_dsl", False))),
         data=data,
         api_url=jen.get("api_url"),
+        accepted=build_accepted(data),
     )

@@ -20,13 +20,13 @@ class Generation:
 
     @property
     def failed(self) -> bool:
-        return any(d.severity == "error" for d in self.diagnostics)
+        return any(d.blocking for d in self.diagnostics)
 
 
 def prepare(loaded: LoadedSpec, *, strict: bool = False) -> Generation:
     """Lint, then render (with parse-back). Files are empty when an error blocks generation."""
     diags = findings(loaded, strict=strict)
-    if any(d.severity == "error" for d in diags):
+    if any(d.blocking for d in diags):
         return Generation({}, diags)
     return Generation(render(loaded.spec), diags)
 

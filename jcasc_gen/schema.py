@@ -333,5 +333,7 @@ def _required_hint(path: list[Any], name: str) -> str | None:
         "authenticate_url": "e.g. https://authenticate.example.com",
         "idp": "e.g. `idp: {provider: google, client_id: {env: IDP_CLIENT_ID}, client_secret: {env: IDP_CLIENT_SECRET}}`",
         "provider": "one of " + ", ".join(_providers()),
+        "rule": "the id of the accepted finding, e.g. `rule: JG003`",
+        "reason": "say why the risk is accepted, e.g. `reason: \"a test controller without TLS\"`: it is printed with every finding it accepts",
     }
     return hints.get(name)

@@ -100,7 +100,7 @@ class FleetGeneration:
 
     @property
     def failed(self) -> bool:
-        return any(d.severity == "error" for d in self.diagnostics)
+        return any(d.blocking for d in self.diagnostics)
 
 
 def generate_fleet(chosen: Chosen, *, strict: bool) -> FleetGeneration:
@@ -109,7 +109,7 @@ def generate_fleet(chosen: Chosen, *, strict: bool) -> FleetGeneration:
     from .._api import generate
 
     diags = fleet_findings(chosen, strict=strict)
-    if any(d.severity == "error" for d in diags):
+    if any(d.blocking for d in diags):
         return FleetGeneration({}, diags)
     files: dict[str, str] = {}
     for name, spec in chosen.specs:

@@ -198,7 +198,7 @@ def prepare(args: argparse.Namespace, *, command: str) -> Live:
     spec = load_or_report(args, command=command)
     findings = lint(spec, strict=getattr(args, "strict", False))
     print_diagnostics(findings)
-    if any(d.severity == "error" for d in findings):
+    if any(d.blocking for d in findings):
         say(f"{args.spec}: the spec has errors; nothing was done")
         raise CommandFailed(ExitCode.USAGE)
     progress = StatusLine()

@@ -141,7 +141,7 @@ def _run_live(args: argparse.Namespace) -> int:
 
     spec = load_or_report(args, command="diff")
     findings = lint(spec, strict=args.strict)
-    if any(d.severity == "error" for d in findings):
+    if any(d.blocking for d in findings):
         return _refuse(args, findings)
     if args.format != "json":
         print_diagnostics(findings)

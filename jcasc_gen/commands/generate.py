@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     # every controller's files in one write set: all of them are written, or none
     gen = generate_fleet(chosen, strict=args.strict)
     print_diagnostics(gen.diagnostics)
-    n = sum(d.severity == "error" for d in gen.diagnostics)
+    n = sum(d.blocking for d in gen.diagnostics)
     if n:
         print(f"{args.spec}: {n} error{'s' if n != 1 else ''}; nothing was written", file=sys.stderr)
         return ExitCode.USAGE

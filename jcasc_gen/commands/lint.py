@@ -23,18 +23,21 @@ def run(args: argparse.Namespace) -> int:
 
     chosen = load_fleet_or_report(args, command="lint")
     findings = fleet_findings(chosen, strict=args.strict)
-    failed = any(d.severity == "error" for d in findings)
+    failed = any(d.blocking for d in findings)
     if args.format == "json":
-        emit_json({"command": "lint", "ok": not failed, "spec": args.spec, **controller_names(chosen), "findings": [
-            dict(d.to_json(), why=RULES[d.code].why if d.code in RULES else None) for d in findings]})
+        explained = [dict(d.to_json(), why=RULES[d.code].why if d.code in RULES else None) for d in findings]
+        emit_json({"command": "lint", "ok": not failed, "spec": args.spec, **controller_names(chosen),
+                   "diagnostics": explained, "findings": explained})
     else:
         for d in findings:
             print_diagnostics([d])
             if args.explain and d.code in RULES:
                 print(f"  why: {RULES[d.code].why}", file=sys.stderr)
-        n_err = sum(d.severity == "error" for d in findings)
-        n_warn = sum(d.severity == "warning" for d in findings)
-        n_info = len(findings) - n_err - n_warn
+        open_ = [d for d in findings if d.accepted is None]
+        n_err = sum(d.severity == "error" for d in open_)
+        n_warn = sum(d.severity == "warning" for d in open_)
+        n_info = len(open_) - n_err - n_warn
+        n_accepted = len(findings) - len(open_)
         print(f"{args.spec}: {n_err} error{'s' if n_err != 1 else ''}, {n_warn} warning{'s' if n_warn != 1 else ''}"
-              + (f", {n_info} info" if n_info else ""), file=sys.stderr)
+              + (f", {n_info} info" if n_info else "") + (f", {n_accepted} accepted" if n_accepted else ""), file=sys.stderr)
     return ExitCode.USAGE if failed else ExitCode.OK

@@ -24,7 +24,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     chosen = load_fleet_or_report(args, command="validate")
     diags = strictify(chosen.warnings, args.strict)
-    failed = any(d.severity == "error" for d in diags)
+    failed = any(d.blocking for d in diags)
     if args.format == "json":
         emit_json({"command": "validate", "ok": not failed, "spec": args.spec, **controller_names(chosen),
                    "diagnostics": [d.to_json() for d in diags]})

@@ -52,7 +52,8 @@ def test_validate_json_reports_every_error_with_location() -> None:
     assert lines == sorted(lines) and len(lines) == 5
     first = j["diagnostics"][0]
     assert first == {"file": "many-errors-source-order.spec.yaml", "line": 5, "col": 3, "path": "jenkins.port",
-                     "severity": "error", "code": None, "message": "unknown key 'port'", "hint": "known keys: url, upstream, api_url"}
+                     "severity": "error", "code": None, "message": "unknown key 'port'", "hint": "known keys: url, upstream, api_url",
+                     "accepted": False, "accepted_reason": None}
 
 
 def test_strict_turns_warnings_into_exit_2() -> None:

@@ -110,6 +110,35 @@ def test_jwt_auth_fixture_is_reproduced(tmp_path: pathlib.Path) -> None:
     assert codes == {"JG003": "error", "JG005": "warning"}
 
 
+JWT_AUTH_ACCEPTED = JWT_AUTH_SPEC + """
+lint:
+  accept:
+    - rule: JG003
+      reason: "reproducing jwt-auth's own test fixture"
+    - rule: JG005
+      reason: "the fixture's JWKS host is a test double"
+      where: jwt.jwks_url
+"""
+
+
+def test_jwt_auth_fixture_generates_with_its_risks_accepted(tmp_path: pathlib.Path) -> None:
+    """`generate` (and `lint --strict`) pass once the spec accepts the fixture's two risks; the
+    findings are still printed, each with its reason, and the file is the fixture."""
+    from ._cli import run
+
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(JWT_AUTH_ACCEPTED, encoding="utf-8")
+    r = run(["generate", str(spec), "-o", str(tmp_path / "out")])
+    assert r.code == 0, r.err
+    assert "[JG003] allow_verification_failures is true\n  hint: set it to false\n" \
+           "  accepted: reproducing jwt-auth's own test fixture" in r.err
+    assert "accepted: the fixture's JWKS host is a test double" in r.err
+    doc = yaml.safe_load((tmp_path / "out" / "jenkins.yaml").read_text(encoding="utf-8"))
+    fixture = yaml.safe_load(JWT_AUTH_FIXTURE)
+    assert normalize_managed(doc)["jenkins"]["securityRealm"] == normalize_managed(fixture)["jenkins"]["securityRealm"]
+    assert run(["lint", "--strict", str(spec)]).code == 0
+
+
 def test_matrix_auth_v3_fixture_is_reproduced(tmp_path: pathlib.Path) -> None:
     loaded, doc = _generated(tmp_path, MATRIX_V3_SPEC)
     assert normalize_managed(doc)["jenkins"]["authorizationStrategy"] == \
