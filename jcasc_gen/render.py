@@ -155,8 +155,14 @@ def yaml_document(value: Mapping[str, Any], dialect: Dialect = "plain") -> str:
     return _block(dict(value), 0, dialect).lstrip("\n") + "\n"
 
 
-def header_line(spec: Spec) -> str:
-    return f"{HEADER_PREFIX}{__version__} from spec sha256:{spec.sha256}. Do not edit by hand: edit the spec and run `{TOOL_NAME} generate`."
+def header_line(spec: Spec | None = None) -> str:
+    """The first line of every generated file: the tool and its version, and not to edit it.
+
+    It names nothing of the spec (it once carried a hash of the whole spec, which made every
+    generated file change in every pull request): a spec change changes exactly the files
+    whose content changes. `check` is the provenance test. `spec` is accepted and unused, so
+    callers written for the old signature keep working."""
+    return f"{HEADER_PREFIX}{__version__}. Do not edit by hand: edit the spec and run `{TOOL_NAME} generate`."
 
 
 _env: jinja2.Environment | None = None

@@ -148,7 +148,7 @@ def test_symlinked_folders_are_neither_read_nor_written_through(work: pathlib.Pa
     shutil.rmtree(real)
     real.symlink_to(outside)
     (outside / "jenkins.yaml").write_text(f"{CANARY}\n", encoding="utf-8")
-    (work / "spec.yaml").write_text((work / "spec.yaml").read_text(encoding="utf-8").replace("Job/Read", "Job/Build"),
+    (work / "spec.yaml").write_text((work / "spec.yaml").read_text(encoding="utf-8").replace("jenkins.corp", "ci.corp"),
                                     encoding="utf-8")
     before = _snapshot(work.parent)
     gen = run(["generate", "spec.yaml", "-o", "generated"], cwd=work)
@@ -253,7 +253,7 @@ _CHILD = textwrap.dedent("""
 @pytest.mark.parametrize("when", ["write", "rename"])
 def test_a_signal_leaves_the_old_or_the_new_set(work: pathlib.Path, when: str, signame: str) -> None:
     old = tree(work / "generated")
-    (work / "spec.yaml").write_text((work / "spec.yaml").read_text(encoding="utf-8").replace("Job/Read", "Job/Build"),
+    (work / "spec.yaml").write_text((work / "spec.yaml").read_text(encoding="utf-8").replace("jenkins.corp", "ci.corp"),
                                     encoding="utf-8")
     new_out = work.parent / "new"
     assert run(["generate", str(work / "spec.yaml"), "-o", str(new_out)]).code == ExitCode.OK
@@ -272,7 +272,7 @@ def test_a_signal_leaves_the_old_or_the_new_set(work: pathlib.Path, when: str, s
 
 def test_a_failed_rename_is_undone(work: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
     old = tree(work / "generated")
-    (work / "spec.yaml").write_text((work / "spec.yaml").read_text(encoding="utf-8").replace("Job/Read", "Job/Build"),
+    (work / "spec.yaml").write_text((work / "spec.yaml").read_text(encoding="utf-8").replace("jenkins.corp", "ci.corp"),
                                     encoding="utf-8")
     real, calls = os.replace, {"n": 0}
 
