@@ -13,6 +13,9 @@ through here:
   lacks the generated header (unless forced); writes temp files, then renames them into place
   with SIGINT/SIGTERM/SIGHUP held back, undoing what it did if a rename fails, so the folder
   holds the old set of files or the new one, never a mix, and no temp file.
+- `sync_tree` is `write_tree` that also removes, in the same step, the regular files under the
+  folder that carry the generated header and are no longer generated (`prune`). A file without
+  the header is never touched; a symlink is never followed, and a symlinked folder never entered.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterator, Mapping
 
 __all__ = ["MAX_FILE_BYTES", "UnsafePath", "Read", "read_file", "read_output_file", "output_files", "write_atomic",
-           "write_tree", "TEMP_MARK"]
+           "write_tree", "sync_tree", "Synced", "TEMP_MARK"]
 
 MAX_FILE_BYTES = 64 * 1024 * 1024  # as loader.MAX_BYTES: a 100,000-principal jenkins.yaml is about 20 MiB
 TEMP_MARK = ".jcasc-gen-"  # temp and backup files: `.NAME.jcasc-gen-XXXXXXXX.tmp` / `.bak`
@@ -353,30 +356,57 @@ class _Target:
     rel: str
     folder: str  # relative folder, "" for the root
     name: str
-    blob: bytes
+    blob: bytes | None  # None: the file is removed (no longer generated)
     old: bytes | None  # the current content when the file exists
+
+
+@dataclass(frozen=True)
+class Synced:
+    """What `sync_tree` changed: files written (new or different) and files removed."""
+
+    written: list[str]
+    removed: list[str]
 
 
 def write_tree(root: str, files: Mapping[str, str], *, force: bool = False, header: bytes | None = None) -> list[str]:
     """Write every file under `root` (only those whose content changes). Returns the changed paths.
 
+    See `sync_tree`, which this is without removing anything."""
+    return sync_tree(root, files, force=force, header=header).written
+
+
+def sync_tree(root: str, files: Mapping[str, str], *, force: bool = False, header: bytes | None = None,
+              prune: bool = False) -> Synced:
+    """Make `root` hold `files` (only those whose content changes are written) and, with `prune`,
+    no other file that starts with `header`.
+
     Refused before anything is written (UnsafePath, listing every problem): the folder or a
     subfolder that is a symlink or not a folder, a target that is not a regular file, and
     (unless `force`) an existing file that does not start with `header`. Then two phases: every
     changed file is written and fsynced to a temp file beside its target (a failure removes
-    them all, and the folders made for them); then all are renamed into place with signals
-    held back, and if a rename fails the ones done are undone. The folder ends with the old
-    set of files or the new one, never a mix, and no temp file.
+    them all, and the folders made for them); then all are renamed into place, and each file
+    to prune is renamed aside, with signals held back; if a rename fails the ones done are
+    undone. The folder ends with the old set of files or the new one, never a mix, and no temp
+    file. Folders a pruned file leaves empty are removed afterwards.
     """
+    if prune and header is None:
+        raise ValueError("prune needs the header that marks generated files")
     made: list[tuple[int, str]] = []
     fds: dict[str, int] = {}
-    pending: list[tuple[_Target, str]] = []  # (target, temp name)
+    pending: list[tuple[_Target, str]] = []  # (target, temp name; for a removal, where it is moved aside)
     backups: dict[str, str] = {}  # rel -> backup name
     try:
         with _signals_deferred() as hold:
             try:
                 fds[""] = _open_dir(root, create=True, made=made)
-                for t in _plan(root, files, fds, made, force, header):
+                targets = _plan(root, files, fds, made, force, header)
+                if prune:
+                    assert header is not None
+                    targets += _prunable(root, files, fds, header)
+                for t in targets:
+                    if t.blob is None:
+                        pending.append((t, _temp_name(t.name, ".del")))
+                        continue
                     pending.append((t, _write_temp(fds[t.folder], t.name, t.blob)))
                     if t.old is not None:
                         backups[t.rel] = _backup(fds[t.folder], t)
@@ -384,22 +414,73 @@ def write_tree(root: str, files: Mapping[str, str], *, force: bool = False, head
                 _rename_all(pending, backups, fds)
             except BaseException:
                 for t, tmp in pending:
-                    _unlink(fds[t.folder], tmp)
+                    if t.blob is not None:
+                        _unlink(fds[t.folder], tmp)
                     if t.rel in backups:
                         _unlink(fds[t.folder], backups.pop(t.rel))
                 _remove_made(made)
                 raise
-            for t, _ in pending:
+            for t, tmp in pending:
+                if t.blob is None:
+                    _unlink(fds[t.folder], tmp)  # the removed file, moved aside
                 if t.rel in backups:
                     _unlink(fds[t.folder], backups.pop(t.rel))
             for folder in {t.folder for t, _ in pending}:
                 os.fsync(fds[folder])
+        _remove_emptied(fds, [t for t, _ in pending if t.blob is None])
     finally:
         for fd in fds.values():
             os.close(fd)
         for fd, _ in made:
             os.close(fd)
-    return [t.rel for t, _ in pending]
+    return Synced([t.rel for t, _ in pending if t.blob is not None], [t.rel for t, _ in pending if t.blob is None])
+
+
+def _prunable(root: str, files: Mapping[str, str], fds: dict[str, int], header: bytes) -> list[_Target]:
+    """The regular files under `root` that start with `header` and are not in `files`, each
+    reached again through folders opened without following symlinks, and read again there:
+    what the walk saw is not trusted to be what is removed."""
+    out: list[_Target] = []
+    shown_root = os.path.relpath(root)
+    for rel, head in output_files(root, len(header)):
+        if rel in files or not head.startswith(header):
+            continue
+        folder, _, name = rel.rpartition("/")
+        try:
+            dir_fd = _existing_folder_fd(root, folder, fds)
+        except (FileNotFoundError, UnsafePath):
+            continue  # changed under us: then it is not ours to remove
+        current = _read_at(dir_fd, name, os.path.join(shown_root, rel), MAX_FILE_BYTES)
+        if current.data is not None and current.data.startswith(header):
+            out.append(_Target(rel, folder, name, None, current.data))
+    return out
+
+
+def _existing_folder_fd(root: str, folder: str, fds: dict[str, int]) -> int:
+    """The descriptor of existing `folder` (relative, posix) under the root; never created."""
+    if folder in fds:
+        return fds[folder]
+    parent, _, name = folder.rpartition("/")
+    parent_fd = _existing_folder_fd(root, parent, fds)
+    fds[folder] = _open_component(parent_fd, name, os.path.join(os.path.relpath(root), folder), create=False, made=None)
+    return fds[folder]
+
+
+def _remove_emptied(fds: dict[str, int], removed: list[_Target]) -> None:
+    """Remove the subfolders that pruning left empty (deepest first; a folder that still holds
+    anything stays)."""
+    folders = {t.folder for t in removed if t.folder}
+    for folder in list(folders):
+        while "/" in folder:
+            folder = folder.rpartition("/")[0]
+            folders.add(folder)
+    for folder in sorted(folders, key=lambda f: f.count("/"), reverse=True):
+        parent, _, name = folder.rpartition("/")
+        if parent in fds:
+            try:
+                os.rmdir(name, dir_fd=fds[parent])
+            except OSError:
+                pass
 
 
 def _folder_fd(root: str, folder: str, fds: dict[str, int], made: list[tuple[int, str]]) -> int:
@@ -463,14 +544,19 @@ def _backup(dir_fd: int, t: _Target) -> str:
 
 
 def _rename_all(pending: list[tuple[_Target, str]], backups: dict[str, str], fds: dict[str, int]) -> None:
-    done: list[_Target] = []
+    done: list[tuple[_Target, str]] = []
     try:
         for t, tmp in pending:
-            os.replace(tmp, t.name, src_dir_fd=fds[t.folder], dst_dir_fd=fds[t.folder])
-            done.append(t)
+            if t.blob is None:  # a removal: moved aside, deleted once every rename is done
+                os.replace(t.name, tmp, src_dir_fd=fds[t.folder], dst_dir_fd=fds[t.folder])
+            else:
+                os.replace(tmp, t.name, src_dir_fd=fds[t.folder], dst_dir_fd=fds[t.folder])
+            done.append((t, tmp))
     except BaseException:
-        for t in reversed(done):
-            if t.rel in backups:
+        for t, tmp in reversed(done):
+            if t.blob is None:
+                os.replace(tmp, t.name, src_dir_fd=fds[t.folder], dst_dir_fd=fds[t.folder])
+            elif t.rel in backups:
                 os.replace(backups.pop(t.rel), t.name, src_dir_fd=fds[t.folder], dst_dir_fd=fds[t.folder])
             else:
                 _unlink(fds[t.folder], t.name)

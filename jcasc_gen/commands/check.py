@@ -52,5 +52,5 @@ def run(args: argparse.Namespace) -> int:
             print(f"{shown}: up to date", file=sys.stderr)
         else:
             print(f"{shown}: out of date; run `jcasc-gen generate {args.spec}{rerun_flags(args)}`"
-                  + (" and delete the extra files" if diff.extra else ""), file=sys.stderr)
+                  + (" (it removes the extra files too)" if diff.extra else ""), file=sys.stderr)
     return ExitCode.OK if diff.clean else ExitCode.DIFFERENCES

@@ -1,5 +1,6 @@
 """`jcasc-gen generate SPEC [-o DIR] [--force]`: write every generated file, atomically, never
-through a symlink and never over a file it did not generate (without --force): `fsio.write_tree`."""
+through a symlink and never over a file it did not generate (without --force), and remove in
+the same step the files it generated before and no longer does (`fsio.sync_tree`)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..fsio import UnsafePath, write_tree
+    from ..fsio import UnsafePath, sync_tree
     from ..render import HEADER_PREFIX
 
     chosen = load_fleet_or_report(args, command="generate")
@@ -37,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     files = gen.files
     root = chosen.root
     try:
-        changed = write_tree(root, files, force=args.force, header=HEADER_PREFIX.encode())
+        synced = sync_tree(root, files, force=args.force, header=HEADER_PREFIX.encode(), prune=True)
     except UnsafePath as exc:
         for line in str(exc).splitlines():
             print(f"error: {line}", file=sys.stderr)
@@ -49,5 +50,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         shown = os.path.relpath(root)
         for rel in sorted(files):
-            print(f"{'wrote    ' if rel in changed else 'unchanged'} {os.path.join(shown, rel)}")
+            print(f"{'wrote    ' if rel in synced.written else 'unchanged'} {os.path.join(shown, rel)}")
+        for rel in synced.removed:
+            print(f"removed   {os.path.join(shown, rel)}")
     return ExitCode.OK
