@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import tempfile
 from typing import Any
 
 import pytest
@@ -99,8 +100,7 @@ def test_a_grant_changes_only_the_files_that_carry_the_matrix(tmp_path: pathlib.
                                                               grant: dict[str, Any]) -> None:
     """With core permissions (no plugin joins the lists), adding a grant changes jenkins.yaml
     and the files that embed it, whatever else is generated."""
-    work = tmp_path / f"w{abs(hash((tuple(outputs.items()), grant['group'], tuple(grant['permissions']))))}"
-    work.mkdir()
+    work = pathlib.Path(tempfile.mkdtemp(dir=tmp_path))
     spec = write_spec(work / "spec.yaml", spec_data(**outputs))
     generate(spec, work / "out")
     write_spec(spec, spec_data(**outputs, grants=[*GRANTS, grant]))
@@ -188,8 +188,7 @@ _TOGGLES = st.lists(_OUTPUTS, min_size=2, max_size=5)
 def test_check_after_generate_is_always_clean(tmp_path: pathlib.Path, sequence: list[dict[str, bool]]) -> None:
     """Outputs switched on and off in any order (compose, helm, kubernetes, items, job_dsl):
     after each generate the folder is exactly the generated files plus the hand-written one."""
-    work = tmp_path / f"w{abs(hash(str(sequence)))}"
-    work.mkdir()
+    work = pathlib.Path(tempfile.mkdtemp(dir=tmp_path))
     out = work / "out"
     out.mkdir()
     (out / "NOTES.md").write_text(HAND_WRITTEN, encoding="utf-8")
