@@ -15,6 +15,7 @@ from . import lint_pomerium, names, permissions
 from .diagnostics import Diagnostic, PathItem
 from .loader import LoadedDocument
 from .model import LoadedSpec, Spec, pomerium_jwks_url
+from .principal_lint import principal_findings
 
 __all__ = ["Rule", "RULES", "lint", "findings", "admins"]
 
@@ -58,6 +59,12 @@ RULES: dict[str, Rule] = {r.code: r for r in (
     Rule("JG014", "warning", "plugin permission without its plugin",
          "An extra_permissions entry that does not name its plugin: the plugin is not added to the lists, and where it "
          "is not installed matrix-auth rejects the whole matrix (at startup Jenkins does not start)."),
+    Rule("JG017", "warning", "user that is not an e-mail address",
+         "With username_claim: email jwt-auth names every signed-in person by the token's email claim: a user name "
+         "without @ matches nobody (a group written as a user, or a local account that does not exist under JWT)."),
+    Rule("JG018", "warning", "group that looks like an e-mail address",
+         "Groups come from the token's groups claim, the IdP's group names or ids; a name shaped like an e-mail address "
+         "is usually a person written as a group, and matches nobody."),
     Rule("JG020", "info", "Pomerium version spans the issuer change",
          "A version without its patch number (\"0.21\") names releases that send different issuers (the authenticate host up to 0.21.2, the route host from 0.21.3); both are accepted until the exact version is written."),
     Rule("JG021", "error", "audience cannot match",
@@ -187,6 +194,7 @@ def _findings(spec: Spec) -> Iterator[tuple[str, tuple[PathItem, ...], str, str 
                    f"leave {who} out unless Jenkins really should be readable without signing in")
     for g in authz.grants:
         yield from _name_findings(g)
+    yield from principal_findings(spec)
     jwt = spec.jwt
     if jwt.allow_verification_failures:
         yield ("JG003", ("jwt", "allow_verification_failures"), "allow_verification_failures is true", "set it to false")
