@@ -28,7 +28,7 @@ import stat
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterator, Mapping
+from typing import Callable, Iterator, Mapping, Sequence
 
 __all__ = ["MAX_FILE_BYTES", "UnsafePath", "Read", "read_file", "read_output_file", "output_files", "write_atomic",
            "write_tree", "sync_tree", "Synced", "TEMP_MARK"]
@@ -376,9 +376,10 @@ def write_tree(root: str, files: Mapping[str, str], *, force: bool = False, head
 
 
 def sync_tree(root: str, files: Mapping[str, str], *, force: bool = False, header: bytes | None = None,
-              prune: bool = False) -> Synced:
+              prune: bool = False, prune_under: Sequence[str] | None = None) -> Synced:
     """Make `root` hold `files` (only those whose content changes are written) and, with `prune`,
-    no other file that starts with `header`.
+    no other file that starts with `header` (only under the `prune_under` folder prefixes, such
+    as `"staging/"`, when given: the rest of the folder belongs to someone else).
 
     Refused before anything is written (UnsafePath, listing every problem): the folder or a
     subfolder that is a symlink or not a folder, a target that is not a regular file, and
@@ -402,7 +403,7 @@ def sync_tree(root: str, files: Mapping[str, str], *, force: bool = False, heade
                 targets = _plan(root, files, fds, made, force, header)
                 if prune:
                     assert header is not None
-                    targets += _prunable(root, files, fds, header)
+                    targets += _prunable(root, files, fds, header, prune_under)
                 for t in targets:
                     if t.blob is None:
                         pending.append((t, _temp_name(t.name, ".del")))
@@ -436,14 +437,15 @@ def sync_tree(root: str, files: Mapping[str, str], *, force: bool = False, heade
     return Synced([t.rel for t, _ in pending if t.blob is not None], [t.rel for t, _ in pending if t.blob is None])
 
 
-def _prunable(root: str, files: Mapping[str, str], fds: dict[str, int], header: bytes) -> list[_Target]:
+def _prunable(root: str, files: Mapping[str, str], fds: dict[str, int], header: bytes,
+              under: Sequence[str] | None) -> list[_Target]:
     """The regular files under `root` that start with `header` and are not in `files`, each
     reached again through folders opened without following symlinks, and read again there:
     what the walk saw is not trusted to be what is removed."""
     out: list[_Target] = []
     shown_root = os.path.relpath(root)
     for rel, head in output_files(root, len(header)):
-        if rel in files or not head.startswith(header):
+        if rel in files or not head.startswith(header) or under is not None and not rel.startswith(tuple(under)):
             continue
         folder, _, name = rel.rpartition("/")
         try:

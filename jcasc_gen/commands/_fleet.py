@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from ..outputs import TreeDiff
 
 __all__ = ["add_controller_argument", "Chosen", "load_fleet_or_report", "member_root", "FleetGeneration",
-           "generate_fleet", "fleet_findings", "controller_names", "compare_fleet", "rerun_flags"]
+           "generate_fleet", "fleet_findings", "controller_names", "compare_fleet", "owned_folders", "rerun_flags"]
 
 
 def add_controller_argument(p: argparse.ArgumentParser) -> None:
@@ -125,10 +125,19 @@ def compare_fleet(root: str, chosen: Chosen, files: Mapping[str, str]) -> TreeDi
     from ..outputs import compare_tree
 
     diff = compare_tree(root, files)
-    if chosen.has_controllers and len(chosen.specs) != len(chosen.fleet.names):
-        mine = tuple(f"{name}/" for name, _ in chosen.specs)
+    mine = owned_folders(chosen)
+    if mine is not None:
         diff.extra = [rel for rel in diff.extra if rel.startswith(mine)]
     return diff
+
+
+def owned_folders(chosen: Chosen) -> tuple[str, ...] | None:
+    """The folders (`name/`) whose generated files this run owns, when only some controllers
+    are chosen; None when the whole output folder is the run's (every controller, or none
+    defined: then a removed controller's files are extra, and generate removes them)."""
+    if chosen.has_controllers and len(chosen.specs) != len(chosen.fleet.names):
+        return tuple(f"{name}/" for name, _ in chosen.specs)
+    return None
 
 
 def rerun_flags(args: argparse.Namespace) -> str:

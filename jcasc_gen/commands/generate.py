@@ -10,7 +10,7 @@ import sys
 
 from ..exitcodes import ExitCode
 from ._common import add_output_argument, add_spec_argument, add_strict_argument, print_diagnostics
-from ._fleet import add_controller_argument, generate_fleet, load_fleet_or_report
+from ._fleet import add_controller_argument, generate_fleet, load_fleet_or_report, owned_folders
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -38,7 +38,8 @@ def run(args: argparse.Namespace) -> int:
     files = gen.files
     root = chosen.root
     try:
-        synced = sync_tree(root, files, force=args.force, header=HEADER_PREFIX.encode(), prune=True)
+        synced = sync_tree(root, files, force=args.force, header=HEADER_PREFIX.encode(), prune=True,
+                           prune_under=owned_folders(chosen))
     except UnsafePath as exc:
         for line in str(exc).splitlines():
             print(f"error: {line}", file=sys.stderr)

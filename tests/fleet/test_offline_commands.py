@@ -178,3 +178,26 @@ def test_explain_per_controller(spec: pathlib.Path) -> None:
     assert "Run/Replay" in allowed("staging") and "Run/Replay" not in allowed("prod")
     r = run(["explain", str(spec), "group:qa", "--controller", "staging"])
     assert r.code == ExitCode.OK and r.out.startswith("# controller staging\n")
+
+
+def test_generate_removes_a_removed_controllers_files_but_only_in_the_folders_it_owns(spec: pathlib.Path,
+                                                                                   tmp_path: pathlib.Path) -> None:
+    out = tmp_path / "out"
+    assert run(["generate", str(spec), "-o", str(out)]).code == ExitCode.OK
+    (out / "prod" / "NOTES.md").write_text("written by hand\n")
+    # a file the tool wrote once (it carries the header) and no longer generates, in prod's folder
+    (out / "prod" / "old.txt").write_text((out / "prod" / "plugins.txt").read_text())
+    r = run(["generate", str(spec), "-o", str(out), "--controller", "staging"])
+    assert r.code == ExitCode.OK and "removed" not in r.out  # prod's folder is not this run's
+    assert (out / "prod" / "old.txt").exists()
+    assert run(["check", str(spec), "-o", str(out), "--controller", "staging"]).code == ExitCode.OK
+    text = spec.read_text()
+    spec.write_text(text[:text.index("  team-data:")])
+    r = run(["generate", str(spec), "-o", str(out)])
+    assert r.code == ExitCode.OK
+    removed = sorted(pathlib.Path(line.split()[1]).resolve() for line in r.out.splitlines() if line.startswith("removed"))
+    assert removed == [out.resolve() / rel for rel in ("prod/old.txt", "team-data/jenkins.yaml", "team-data/plugins.txt",
+                                                  "team-data/plugins.yaml", "team-data/pomerium/config.yaml")]
+    assert sorted(p.name for p in out.iterdir()) == ["prod", "staging"]  # team-data's emptied folder goes too
+    assert (out / "prod" / "NOTES.md").read_text() == "written by hand\n"
+    assert run(["check", str(spec), "-o", str(out)]).code == ExitCode.OK
