@@ -1,8 +1,9 @@
 """Several controllers from one spec: each entry of `controllers:` overlays the rest of the file.
 
 The merge happens on plain data, before the schema and the model, so everything after it sees
-one ordinary spec per controller. Maps merge key by key; `authorization.grants` and
-`authorization.items` are appended (the overlay's after the top level's); every other value,
+one ordinary spec per controller. Maps merge key by key; `authorization.grants`,
+`authorization.items` and `lint.accept` are appended (the overlay's after the top level's): a
+controller adds grants, and accepts the risks its own grants bring; every other value,
 lists included, is replaced by the overlay's. `authorization.roles` is a map, so roles merge by
 name and a controller may redefine one.
 
@@ -28,7 +29,7 @@ __all__ = ["APPENDED", "ControllerDocument", "Origin", "merge", "is_controller_n
 
 CONTROLLERS_KEY = "controllers"
 # Lists an overlay adds to instead of replacing (merged paths).
-APPENDED: frozenset[tuple[str, ...]] = frozenset({("authorization", "grants"), ("authorization", "items")})
+APPENDED: frozenset[tuple[str, ...]] = frozenset({("authorization", "grants"), ("authorization", "items"), ("lint", "accept")})
 
 
 @lru_cache(maxsize=1)

@@ -379,3 +379,37 @@ def test_two_controllers_never_share_their_variables(names: list[str]) -> None:
         for b in prefixes:
             if a != b:
                 assert not any((b + s).startswith(a) and (b + s)[len(a):] in suffixes for s in suffixes)
+
+
+def test_a_controller_accepts_the_risks_its_own_grants_bring_after_the_top_levels() -> None:
+    """lint.accept is appended like grants; `where` is the path as messages print it, so an
+    acceptance of an overlay's grant names the overlay's place."""
+    from jcasc_gen.lint_rules import findings
+
+    text = BASE.replace("    - group: auditors\n      roles: [reader]\n",
+                        "    - group: auditors\n      roles: [reader]\n    - group: ops@corp.example.com\n      roles: [reader]\n")
+    assert "ops@" in text
+    text += textwrap.dedent("""\
+        lint:
+          accept:
+            - {rule: JG018, reason: the ops list is a group, where: "authorization.grants[2]"}
+        controllers:
+          prod:
+            jenkins: {url: https://jenkins.corp.example.com}
+          staging:
+            jenkins: {url: https://jenkins-staging.corp.example.com}
+            authorization:
+              grants:
+                - group: qa@corp.example.com
+                  roles: [reader]
+            lint:
+              accept:
+                - {rule: JG018, reason: so is the qa list, where: "controllers.staging.authorization.grants[0]"}
+        """)
+    prod, staging = fleet(text).members
+    assert [a.reason for a in staging.loaded.spec.accepted] == ["the ops list is a group", "so is the qa list"]
+    assert [(d.code, d.path, d.accepted) for d in findings(prod.loaded, strict=True)] == [
+        ("JG018", "authorization.grants[2].group", "the ops list is a group")]
+    assert [(d.code, d.path, d.accepted) for d in findings(staging.loaded, strict=True)] == [
+        ("JG018", "authorization.grants[2].group", "the ops list is a group"),
+        ("JG018", "controllers.staging.authorization.grants[0].group", "so is the qa list")]
