@@ -2,7 +2,8 @@
 compared as parsed YAML through `normalize_managed`, the comparison plan/verify use too).
 
 Fixtures (read with the search tools, restated here as data):
-- jenkinsci/jwt-auth-plugin src/test/resources/configuration-as-code.yml (commit 366bbe42)
+- jenkinsci/jwt-auth-plugin@jwt-auth-0.3.0:src/test/resources/configuration-as-code.yml:1-14
+  (the pinned release; its ConfigurationAsCodeTest.java:18-67 loads it and asserts every value)
 - jenkinsci/matrix-auth-plugin src/test/resources/org/jenkinsci/plugins/matrixauth/
   integrations/casc/configuration-as-code-v3.yml (commit f9e60801): the `entries` form
 """
@@ -32,6 +33,8 @@ jenkins:
       jwksUrl: http://jwks-host/.well-known/openid
       leewaySeconds: 3
       allowVerificationFailures: true
+      emailClaimName: email
+      fullNameClaim: name
 """
 
 JWT_AUTH_SPEC = """
@@ -42,8 +45,8 @@ jwt:
   username_claim: username
   groups_claim: groups
   groups_separator: "-"
-  email_claim: null
-  full_name_claim: null
+  email_claim: email
+  full_name_claim: name
   issuers: [myIssuer]
   audiences: [myAudience]
   jwks_url: http://jwks-host/.well-known/openid
@@ -100,43 +103,34 @@ def test_jwt_auth_fixture_is_reproduced(tmp_path: pathlib.Path) -> None:
     fixture = yaml.safe_load(JWT_AUTH_FIXTURE)
     got = normalize_managed(doc)["jenkins"]["securityRealm"]
     assert got == normalize_managed(fixture)["jenkins"]["securityRealm"]
-    # Written explicitly, the two disabled claims are the only difference: "" (JCasC reads
-    # blank as null, which is what the fixture's omission means).
-    realm = doc["jenkins"]["securityRealm"]["jwtAuth"]
-    expected = dict(fixture["jenkins"]["securityRealm"]["jwtAuth"], emailClaimName="", fullNameClaim="")
-    assert realm == expected
+    assert doc["jenkins"]["securityRealm"] == fixture["jenkins"]["securityRealm"]  # key for key, value for value
     # ... and the tool says what is wrong with that test setup before anyone applies it.
     codes = {d.code: d.severity for d in lint(loaded.spec, loaded.document)}
     assert codes == {"JG003": "error", "JG005": "warning"}
 
 
-JWT_AUTH_ACCEPTED = JWT_AUTH_SPEC + """
-lint:
-  accept:
-    - rule: JG003
-      reason: "reproducing jwt-auth's own test fixture"
-    - rule: JG005
-      reason: "the fixture's JWKS host is a test double"
-      where: jwt.jwks_url
-"""
+SAMPLE = pathlib.Path(__file__).resolve().parents[2] / "samples" / "jwt-auth-fixture.yaml"
 
 
 def test_jwt_auth_fixture_generates_with_its_risks_accepted(tmp_path: pathlib.Path) -> None:
-    """`generate` (and `lint --strict`) pass once the spec accepts the fixture's two risks; the
-    findings are still printed, each with its reason, and the file is the fixture."""
+    """samples/jwt-auth-fixture.yaml: `generate` and `lint --strict` pass once the spec accepts
+    the fixture's two risks; the findings are still printed, each with its reason, and the
+    realm is the fixture's."""
     from ._cli import run
 
-    spec = tmp_path / "spec.yaml"
-    spec.write_text(JWT_AUTH_ACCEPTED, encoding="utf-8")
-    r = run(["generate", str(spec), "-o", str(tmp_path / "out")])
+    r = run(["generate", str(SAMPLE), "-o", str(tmp_path / "out")])
     assert r.code == 0, r.err
     assert "[JG003] allow_verification_failures is true\n  hint: set it to false\n" \
-           "  accepted: reproducing jwt-auth's own test fixture" in r.err
+           "  accepted: reproducing jwt-auth's own test fixture (allowVerificationFailures: true)" in r.err
     assert "accepted: the fixture's JWKS host is a test double" in r.err
     doc = yaml.safe_load((tmp_path / "out" / "jenkins.yaml").read_text(encoding="utf-8"))
-    fixture = yaml.safe_load(JWT_AUTH_FIXTURE)
-    assert normalize_managed(doc)["jenkins"]["securityRealm"] == normalize_managed(fixture)["jenkins"]["securityRealm"]
-    assert run(["lint", "--strict", str(spec)]).code == 0
+    assert doc["jenkins"]["securityRealm"] == yaml.safe_load(JWT_AUTH_FIXTURE)["jenkins"]["securityRealm"]
+    r = run(["lint", "--strict", str(SAMPLE)])
+    assert r.code == 0 and r.err.endswith(": 0 errors, 0 warnings, 2 accepted\n"), r.err
+    # without the acceptances the same spec is refused: they are what makes it pass
+    bare = tmp_path / "bare.yaml"
+    bare.write_text(SAMPLE.read_text(encoding="utf-8").split("\nlint:\n")[0] + "\n", encoding="utf-8")
+    assert run(["generate", str(bare), "-o", str(tmp_path / "bare-out")]).code == 2
 
 
 def test_matrix_auth_v3_fixture_is_reproduced(tmp_path: pathlib.Path) -> None:
