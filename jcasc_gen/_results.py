@@ -143,15 +143,26 @@ class PlanResult:
         return self._disk.sources if self._disk is not None else None
 
     @property
+    def changes(self) -> dict[str, Any] | None:
+        """The realm and matrix compared by meaning, as `diff --live` reports them: `strategy`,
+        `realm`, `realm_fields`, `principals` (`added`, `removed`, `changed`, each with `kind`,
+        `name` and the permissions `added`/`removed`) and `problems`; None without a plan."""
+        changes = self._plan.changes if self._plan is not None else None
+        return scrub(changes.to_json()) if changes is not None else None
+
+    @property
     def diff(self) -> str:
         """A unified diff of the managed sections (realm and matrix), live -> spec; "" when equal."""
         return scrub(self._plan.diff) if self._plan is not None else ""
 
-    def lines(self) -> list[str]:
-        """The plan as `jcasc-gen plan` prints it, one line each."""
+    def lines(self, *, verbose: bool = False) -> list[str]:
+        """The plan as `jcasc-gen plan` prints it, one line each: first each principal whose
+        permissions change (`- user bob@corp.example.com: Job/Configure`), then plugins, the
+        realm, items and what blocks apply; `verbose` (`plan -v`) adds the YAML diff of the
+        realm and matrix."""
         if self._plan is None:
             return [f"error: {self.error}" + (f"\n  hint: {self.hint}" if self.hint else "")]
-        lines = self._plan.lines()
+        lines = self._plan.lines(verbose=verbose)
         disk = self._disk
         if disk is not None and disk.from_disk:
             then = ("`apply` posts the realm and matrix as usual" if disk.security_from_disk is False else

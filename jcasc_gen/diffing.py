@@ -75,18 +75,24 @@ class Changes:
 
     def settings_summary(self) -> list[str]:
         """The strategy and realm lines of `summary` (what decides who gets in at all)."""
-        out: list[str] = []
-        if self.strategy:
-            out.append(f"~ authorization strategy: {self.strategy.current or 'none'} -> {self.strategy.target}")
-        if self.realm:
-            out.append(f"~ security realm: {self.realm.current or 'none'} -> {self.realm.target}")
-        for fc in self.realm_fields:
-            out.append(f"~ jwtAuth.{fc.name}: {_show(fc.current)} -> {_show(fc.target)}")
-        return out
+        return self._strategy_line() + self.realm_lines()
 
     def summary(self) -> list[str]:
         """Human lines, `+` for what the spec adds, `-` for what it removes, `~` for a change."""
-        out = self.settings_summary()
+        return self.settings_summary() + self._principal_changes() + self.problem_lines()
+
+    def principal_lines(self) -> list[str]:
+        """The matrix as people see it: the strategy if it changes, then one line per principal
+        whose permissions change (`- user bob@corp.example.com: Job/Configure`)."""
+        return self._strategy_line() + self._principal_changes()
+
+    def _strategy_line(self) -> list[str]:
+        if not self.strategy:
+            return []
+        return [f"~ authorization strategy: {self.strategy.current or 'none'} -> {self.strategy.target}"]
+
+    def _principal_changes(self) -> list[str]:
+        out: list[str] = []
         for c in self.added:
             out.append(f"+ {c.kind} {c.name}: {', '.join(c.added)}")
         for c in self.removed:
@@ -94,8 +100,18 @@ class Changes:
         for c in self.changed:
             parts = [f"+{p}" for p in c.added] + [f"-{p}" for p in c.removed]
             out.append(f"~ {c.kind} {c.name}: {' '.join(parts)}")
-        out.extend(f"! {p}" for p in self.problems)
         return out
+
+    def realm_lines(self) -> list[str]:
+        out: list[str] = []
+        if self.realm:
+            out.append(f"~ security realm: {self.realm.current or 'none'} -> {self.realm.target}")
+        for fc in self.realm_fields:
+            out.append(f"~ jwtAuth.{fc.name}: {_show(fc.current)} -> {_show(fc.target)}")
+        return out
+
+    def problem_lines(self) -> list[str]:
+        return [f"! {p}" for p in self.problems]
 
 
 def _show(value: Any) -> str:

@@ -24,6 +24,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=("text", "json", "markdown"), default="text",
                    help="output format (default: text); markdown: who gains and loses which permission, for a pull-request comment")
     add_strict_argument(p)
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="also show the YAML diff of the realm and matrix (the changes per principal come first anyway)")
     p.add_argument("--create-folders", action="store_true", help="show missing items as folders apply --create-folders would create")
     p.add_argument("--no-walk", action="store_true",
                    help="do not walk every folder for item matrices the spec does not list (one request per folder and per "
@@ -44,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
         if args.format == "markdown":
             return _one_controller_markdown(args)
         return run_fleet(args, "plan", lambda t: plan_task(t, text=args.format == "text", create_folders=args.create_folders,
-                                                           walk=not args.no_walk))
+                                                           walk=not args.no_walk, verbose=args.verbose))
     live = prepare(args, command="plan")
     try:
         result = live.call(live.jenkins.plan, live.spec, create_folders=args.create_folders, walk=not args.no_walk)
@@ -58,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     elif args.format == "markdown":
         print(redact(_markdown(args, None, result)), end="")
     elif args.format == "text":
-        for line in result.lines():
+        for line in result.lines(verbose=args.verbose):
             print(line)
     return result.exit_code
 

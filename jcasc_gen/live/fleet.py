@@ -106,14 +106,15 @@ def _say_error(r: Reporter, result: Any) -> None:
         r.line(f"error: {result.error}" + (f"\n  hint: {result.hint}" if result.hint else ""))
 
 
-def plan_task(t: Target, *, text: bool, create_folders: bool = False, walk: bool = True) -> Callable[[Reporter], Outcome]:
+def plan_task(t: Target, *, text: bool, create_folders: bool = False, walk: bool = True,
+              verbose: bool = False) -> Callable[[Reporter], Outcome]:
     def run(r: Reporter) -> Outcome:
         result, refused = _call(t, r, "plan", t.jenkins.plan, t.spec, create_folders=create_folders, walk=walk)
         if refused is not None:
             return refused
         _say_error(r, result)
         if text and result.error is None:
-            r.block(result.lines())
+            r.block(result.lines(verbose=verbose))
         document = result.to_json()
         code = result.exit_code
         return Outcome(t.name, code, _word(code, "no changes", "changes"), _changes(document), document, error=result.error)

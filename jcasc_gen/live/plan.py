@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Mapping, Sequence
 
 from .. import pins
+from ..diffing import Changes, semantic_changes
 from ..jcasc import normalize_managed, target_document
 from ..model import Spec
 from .items import ItemChange
@@ -75,6 +76,7 @@ class Plan:
     notes: tuple[str, ...] = ()  # what could not be checked
     move: Any = None  # live/move.MovePlan: the realm moves to the spec's issuer/audience (--current-issuer)
     refusals: tuple[str, ...] = ()  # what else apply would refuse before touching anything (a given JWT that does not verify)
+    changes: Changes | None = None  # the realm and matrix, compared by meaning (diffing.semantic_changes)
 
     @property
     def item_changes(self) -> bool:
@@ -115,6 +117,7 @@ class Plan:
             "realm_changes": self.realm_changes,
             "strategy_changes": self.strategy_changes,
             "current_realm": self.current_realm,
+            "changes": self.changes.to_json() if self.changes is not None else None,
             "diff": self.diff,
             "items": [dict(c.to_json(), effective=list(dict(self.item_effects).get(c.path, ()))) for c in self.items],
             "unmanaged_items": [{"path": p, "inherit": m.inherit, "principals": [
@@ -126,11 +129,18 @@ class Plan:
             "move": self.move.to_json() if self.move is not None else None,
         }
 
-    def lines(self) -> list[str]:
+    def lines(self, *, verbose: bool = False) -> list[str]:
+        """What changes, leading with each principal whose permissions change (as `diff --live`
+        says it); `verbose` adds the YAML diff of the realm and matrix."""
         out: list[str] = []
         if not self.changed:
             return ["nothing to change: plugins, realm and matrix match the spec" + (", and so do the item matrices" if self.items else ""),
                     *self.unmanaged_lines()]
+        said_matrix = False
+        if self.changes is not None:
+            principals = self.changes.principal_lines()
+            out.extend(principals)
+            said_matrix = bool(principals)
         for p in self.plugins:
             out.append(f"plugin   {p.describe()}")
         if self.restart:
@@ -138,10 +148,14 @@ class Plan:
         if self.realm_changes:
             out.append(f"realm    {self.current_realm or '(none)'} -> jwtAuth" if self.current_realm != "jwtAuth"
                        else "realm    jwtAuth attributes change")
+            if self.changes is not None and self.current_realm == "jwtAuth":
+                out.extend(self.changes.realm_lines())
         if self.move is not None and self.realm_changes:
             out.extend(self.move.lines())
-        if self.strategy_changes:
+        if self.strategy_changes and not said_matrix:
             out.append("matrix   the authorization strategy changes")
+        if self.changes is not None:
+            out.extend(self.changes.problem_lines())
         out.extend(self.item_lines())
         for note in self.notes:
             out.append(f"note     {note}")
@@ -149,7 +163,7 @@ class Plan:
             out.append(f"refused  {blocker}")
         if self.blockers:
             out.append("         (apply refuses to start until these are resolved; nothing would be changed)")
-        if self.diff:
+        if self.diff and verbose:
             out.append("")
             out.extend(self.diff.rstrip("\n").splitlines())
         out.extend(self.unmanaged_lines())
@@ -212,4 +226,4 @@ def make_plan(spec: Spec, state: LiveState, items: Sequence[ItemChange] = (), it
     return Plan(tuple(plugin_changes(spec, state.plugins, state.offers)), realm_changes, strategy_changes,
                 realm_symbol(state.document), diff, tuple(items),
                 tuple((p, tuple(lines)) for p, lines in (item_effects or {}).items()), tuple(unmanaged),
-                unmanaged_truncated, notes)
+                unmanaged_truncated, notes, changes=semantic_changes(state.document, target_document(spec)))

@@ -257,7 +257,8 @@ class ReloadWaiter:
                 waiting.update(f"still differs: {said}")
         self.result.plan = plan
         lines = [f"error: the live Jenkins did not reach the spec within {timeout:g}s; what still differs:"]
-        lines += ["    " + line if line else "" for line in plan.lines()]
+        # all of it, the YAML diff too: what is deployed differs from what was generated somewhere
+        lines += ["    " + line if line else "" for line in plan.lines(verbose=True)]
         if trouble:
             lines.append(f"  (the last poll failed: {trouble})")
         lines.append("  hint: is the generated file deployed (git push, the sync's status), and does the reload sidecar "
