@@ -184,7 +184,7 @@ class Jenkins:
                 plan = replace(plan, move=move_plan(spec._loaded.spec, state.document, creds.current))
             if plan.config_changes and creds.post is not None and creds.post.given is not None:
                 plan = replace(plan, refusals=self._given_jwt_refusals(creds, spec, client))
-            return PlanResult._of(plan, state.version, disk, (spec._loaded.spec, state.document))
+            return PlanResult._of(plan, state.version, disk, (spec._loaded.spec, state.document), url=self.url)
         assert errors  # there is always a credential (login refuses none)
         error: JenkinsError | None = next((e for e in errors if isinstance(e, Unreachable)), None)
         if error is None and "post" in anonymous and ("pre" in anonymous or creds.pre is None):
@@ -195,7 +195,7 @@ class Jenkins:
             # a refusal (the API token's 401) says more than the anonymous JWT after it
             error = next((e for e, r in zip(errors, creds.roles(token_first=True)) if r not in anonymous), errors[-1])
         assert error is not None
-        result = PlanResult(error.exit_code, error=error.message, hint=error.hint)
+        result = PlanResult(error.exit_code, error=error.message, hint=error.hint, url=self.url)
         if isinstance(error, Unreachable):
             error.result = result
             raise error
@@ -250,31 +250,33 @@ class Jenkins:
 
             def ask_reload(_prompt: str) -> bool:
                 plan = waiter.result.plan
-                return confirm is not None and plan is not None and bool(confirm(PlanResult._of(plan, waiter.result.jenkins_version)))
+                return confirm is not None and plan is not None and bool(
+                    confirm(PlanResult._of(plan, waiter.result.jenkins_version, url=self.url)))
 
             waiter = ReloadWaiter(spec._loaded.spec, creds,
                                   ReloadOptions(reload_timeout, poll_interval, progress_every=progress_interval,
                                                 create_folders=create_folders, confirm=None if confirm is None else ask_reload),
                                   self._event)
-            return self._apply_result(waiter.run())
+            return self._apply_result(waiter.run(), self.url)
         files = generate(spec)
         applier: Applier
 
         def ask(_prompt: str) -> bool:
             plan = applier.result.plan
-            return confirm is not None and plan is not None and bool(confirm(PlanResult._of(plan, applier.result.jenkins_version)))
+            return confirm is not None and plan is not None and bool(
+                confirm(PlanResult._of(plan, applier.result.jenkins_version, url=self.url)))
 
         opts = ApplyOptions(yes=confirm is None, dry_run=dry_run, restart_timeout=restart_timeout, poll=poll_interval,
                             generated_name=os.path.relpath(os.path.join(spec.output_dir, "jenkins.yaml")),
                             confirm=ask, jwks_check=jwks_check, via="api" if via == "api" else "auto",
                             reload_timeout=reload_timeout, create_folders=create_folders, progress_interval=progress_interval)
         applier = Applier(spec._loaded.spec, creds, without_job_dsl(files["jenkins.yaml"]), opts, emit=self._event)
-        return self._apply_result(applier.run())
+        return self._apply_result(applier.run(), self.url)
 
     @staticmethod
-    def _apply_result(applied: _Applied) -> ApplyResult:
+    def _apply_result(applied: _Applied, url: str) -> ApplyResult:
         """The public result; raised inside Unreachable when Jenkins did not answer."""
-        result = ApplyResult(applied)
+        result = ApplyResult(applied, url)
         if applied.code == ExitCode.UNREACHABLE and applied.unanswered is not None:
             applied.unanswered.result = result
             raise applied.unanswered
@@ -308,8 +310,9 @@ class Jenkins:
         tokens with a wrong issuer or audience (those need the signing key to mint).
         Nothing is changed. `exit_code` 0: every check passed, 1: one failed, 3: Jenkins did
         not answer, or its realm rejects the spec's JWT and nothing else administers it
-        (`error` says which issuer and audience the token had, and `hint` how to proceed)."""
-        from .client import Auth, JenkinsError, Unreachable
+        (`error` says which issuer and audience the token had, and `hint` how to proceed), or it
+        refused every credential given (a wrong API token)."""
+        from .client import Auth, CredentialsRefused, JenkinsError, Unreachable
         from .live.move import choose_current, diagnose
         from .live.verify import run_checks
 
@@ -318,7 +321,7 @@ class Jenkins:
         try:
             self._client(creds, None).version()
         except JenkinsError as exc:
-            result = VerifyResult(exc.exit_code, error=exc.message, hint=exc.hint)
+            result = VerifyResult(exc.exit_code, error=exc.message, hint=exc.hint, url=self.url)
             if isinstance(exc, Unreachable):
                 exc.result = result
                 raise
@@ -327,6 +330,7 @@ class Jenkins:
         # yet) the JWT for the realm's current values, else the API token.
         admin = None
         post_anonymous = False
+        refused: JenkinsError | None = None
         for role in creds.roles():
             if role == "current":
                 choose_current(creds, lambda a: self._client(creds, a))
@@ -336,17 +340,23 @@ class Jenkins:
                     admin = client
                     break
                 post_anonymous = post_anonymous or role == "post"
+            except CredentialsRefused as exc:
+                refused = exc
             except JenkinsError:
                 continue
         if admin is None and post_anonymous:
             # the live realm rejects the spec's JWT (and nothing else administers): credentials
             # refused, as for plan and apply; what it had, what the realm accepts, the flags
             message, hint = diagnose(creds, model, lambda a: self._client(creds, a))
-            return VerifyResult(ExitCode.UNREACHABLE, error=message, hint=hint)
+            return VerifyResult(ExitCode.UNREACHABLE, error=message, hint=hint, url=self.url)
+        if admin is None and refused is not None:
+            # a credential Jenkins refuses (a wrong API token: 401) is the caller's to fix, not a
+            # failed check of Jenkins: every check would read as anonymous and fail for that reason
+            return VerifyResult(refused.exit_code, error=refused.message, hint=refused.hint, url=self.url)
         anonymous = self._client(creds, None)
         checks = run_checks(model, admin_client=admin or anonymous, anonymous_client=anonymous, post=creds.post,
                             jwt_client=lambda token, who: self._client(creds, Auth.jwt(model.jwt.header, token, who)),
                             previous=creds.current)
         failed = any(c.status == "failed" for c in checks)
-        return VerifyResult(1 if failed else 0, tuple(checks))
+        return VerifyResult(1 if failed else 0, tuple(checks), url=self.url)
 

@@ -52,18 +52,21 @@ class PlanResult:
     `error` says why and there is nothing to show).
     """
 
-    __slots__ = ("exit_code", "jenkins_version", "error", "hint", "_plan", "_disk", "_live")
+    __slots__ = ("exit_code", "jenkins_version", "error", "hint", "url", "_plan", "_disk", "_live")
     exit_code: int
     jenkins_version: str | None
     error: str | None  # why there is no plan (Jenkins refused every credential)
     hint: str | None
+    url: str | None  # the Jenkins it was read from (`Jenkins.url`)
 
     def __init__(self, exit_code: int, *, jenkins_version: str | None = None, plan: Plan | None = None,
-                 disk: DiskConfig | None = None, error: str | None = None, hint: str | None = None) -> None:
+                 disk: DiskConfig | None = None, error: str | None = None, hint: str | None = None,
+                 url: str | None = None) -> None:
         self.exit_code = int(exit_code)
         self.jenkins_version = jenkins_version
         self.error = scrub(error)
         self.hint = scrub(hint)
+        self.url = url
         self._plan = plan
         self._disk = disk
         # (the spec model, the live JCasC export) the plan was made from: what the pull-request
@@ -72,10 +75,10 @@ class PlanResult:
 
     @classmethod
     def _of(cls, plan: Plan, jenkins_version: str | None, disk: DiskConfig | None = None,
-            live: tuple[ModelSpec, Any] | None = None) -> PlanResult:
+            live: tuple[ModelSpec, Any] | None = None, url: str | None = None) -> PlanResult:
         # apply would refuse before touching anything: say so to CI before anyone runs it
         code = ExitCode.USAGE if plan.blockers else ExitCode.DIFFERENCES if plan.changed else ExitCode.OK
-        result = cls(code, jenkins_version=jenkins_version, plan=plan, disk=disk)
+        result = cls(code, jenkins_version=jenkins_version, plan=plan, disk=disk, url=url)
         result._live = live
         return result
 
@@ -173,10 +176,17 @@ class PlanResult:
         return [scrub(line) for line in lines]
 
     def to_json(self) -> dict[str, Any]:
+        """The document `jcasc-gen plan --format json` prints (docs/json.md), less what only the
+        command line knows (the spec file's name, the diagnostics it printed)."""
+        head = {"command": "plan", "ok": self.ok, "exit": self.exit_code, "url": self.url}
         if self._plan is None:
-            return {"command": "plan", "ok": False, "error": self.error}
-        out: dict[str, Any] = scrub({"command": "plan", "jenkins_version": self.jenkins_version, **self._plan.to_json(),
-                                     "disk": self._disk.to_json() if self._disk is not None else None})
+            return {**head, "error": self.error, "hint": self.hint}
+        error = None
+        if self.blockers:  # exit 2 says why in one line; `blockers` has each
+            error = f"apply would refuse to start: {self.blockers[0]}" + (
+                f" (and {len(self.blockers) - 1} more)" if len(self.blockers) > 1 else "")
+        out: dict[str, Any] = scrub({**head, "error": error, "hint": None, "jenkins_version": self.jenkins_version,
+                                     **self._plan.to_json(), "disk": self._disk.to_json() if self._disk is not None else None})
         return out
 
     def __repr__(self) -> str:
@@ -206,22 +216,29 @@ class ApplyResult:
     back, 5 failed and not rolled back (the events said how to recover).
     """
 
-    __slots__ = ("exit_code", "steps", "plan", "checks", "end_state", "events", "_json")
+    __slots__ = ("exit_code", "steps", "plan", "checks", "end_state", "events", "url", "_json")
     exit_code: int
     steps: tuple[ApplyStep, ...]
     plan: PlanResult | None  # what preflight found to change; None when preflight failed
     checks: tuple[CheckResult, ...]  # the verification after the change
     end_state: dict[str, str] | None  # after a rollback: the realm and strategy Jenkins holds at the end
     events: tuple[Event, ...]  # everything the run said (as `on_event` got it), waits included
+    url: str | None  # the Jenkins it changed (`Jenkins.url`)
 
-    def __init__(self, applied: _Applied) -> None:
+    def __init__(self, applied: _Applied, url: str | None = None) -> None:
         self.exit_code = int(applied.code)
         self.steps = tuple(ApplyStep(s["step"], s["status"], scrub(s.get("detail", ""))) for s in applied.steps)
-        self.plan = PlanResult._of(applied.plan, applied.jenkins_version) if applied.plan is not None else None
+        self.plan = PlanResult._of(applied.plan, applied.jenkins_version, url=url) if applied.plan is not None else None
         self.checks = _clean_checks(applied.checks)
         self.end_state = scrub(applied.end_state) if applied.end_state is not None else None
         self.events = tuple(Event._of(e, scrub(e.text)) for e in applied.events)
-        self._json = scrub(applied.to_json())
+        self.url = url
+        failed = next((s for s in self.steps if s.status == "failed"), None)
+        # the first failed step says why the run stopped (its detail is the refusal or the failure)
+        error = None if self.exit_code in (ExitCode.OK, ExitCode.DIFFERENCES) or failed is None else (
+            f"{failed.name}: {failed.detail}" if failed.detail else f"{failed.name} failed")
+        self._json = {"command": "apply", "ok": self.ok, "exit": self.exit_code, "url": url, "error": error, "hint": None,
+                      **{k: v for k, v in scrub(applied.to_json()).items() if k not in ("command", "ok", "exit")}}
 
     @property
     def ok(self) -> bool:
@@ -254,21 +271,24 @@ class VerifyResult:
 
     `exit_code` 0 when every check passed (skipped ones aside), 1 when one failed, 3 when
     Jenkins answered the first request with an error, or its realm rejects the spec's JWT and
-    nothing else administers it (`error` says which, `hint` how to proceed).
+    nothing else administers it, or it refused every credential given (`error` says which,
+    `hint` how to proceed).
     """
 
-    __slots__ = ("exit_code", "checks", "error", "hint")
+    __slots__ = ("exit_code", "checks", "error", "hint", "url")
     exit_code: int
     checks: tuple[CheckResult, ...]
     error: str | None  # why nothing was checked (Jenkins answered the first request with an error)
     hint: str | None
+    url: str | None  # the Jenkins it checked (`Jenkins.url`)
 
     def __init__(self, exit_code: int, checks: tuple[CheckResult, ...] = (), *, error: str | None = None,
-                 hint: str | None = None) -> None:
+                 hint: str | None = None, url: str | None = None) -> None:
         self.exit_code = int(exit_code)
         self.checks = _clean_checks(checks)
         self.error = scrub(error)
         self.hint = scrub(hint)
+        self.url = url
 
     @property
     def ok(self) -> bool:
@@ -292,9 +312,11 @@ class VerifyResult:
     def to_json(self) -> dict[str, Any]:
         from .live.verify import to_json
 
+        head = {"command": "verify", "ok": self.ok, "exit": self.exit_code, "url": self.url, "error": self.error,
+                "hint": self.hint}
         if self.error is not None:
-            return {"command": "verify", "ok": False, "error": self.error}
-        return {"command": "verify", **to_json(list(self.checks))}
+            return head
+        return {**head, **{k: v for k, v in to_json(list(self.checks)).items() if k != "ok"}}
 
     def to_junit(self) -> str:
         from .live.verify import to_junit

@@ -4,23 +4,34 @@ Python API's (`jcasc_gen.load`, `lint`, `generate`, ...); the commands print its
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from ..diagnostics import Diagnostic, SpecError, strictify
 from ..exitcodes import ExitCode
+from ._report import emit_json, note_diagnostics, note_error
 
 if TYPE_CHECKING:
     from .._api import Spec
 
 __all__ = ["add_spec_argument", "add_format_argument", "add_strict_argument", "load_or_report", "print_diagnostics",
-           "emit_json", "CommandFailed"]
+           "emit_json", "CommandFailed", "usage_error"]
 
 
 class CommandFailed(Exception):
-    def __init__(self, code: int) -> None:
+    """End the command with `code`; what went wrong has been printed. `error` and `hint` say it
+    again for the JSON document, when no diagnostic does."""
+
+    def __init__(self, code: int, error: str | None = None, hint: str | None = None) -> None:
         self.code = code
+        note_error(error, hint)
+
+
+def usage_error(message: str, hint: str | None = None) -> int:
+    """Say a usage problem found after parsing (to stderr, and for the JSON document); exit 2."""
+    print(f"error: {message}" + (f"\n  hint: {hint}" if hint else ""), file=sys.stderr)
+    note_error(message, hint)
+    return ExitCode.USAGE
 
 
 def add_spec_argument(p: argparse.ArgumentParser) -> None:
@@ -41,16 +52,11 @@ def add_output_argument(p: argparse.ArgumentParser) -> None:
 
 
 def print_diagnostics(diags: Sequence[Diagnostic], stream: Any = None) -> None:
+    """Diagnostics as text (stderr), and noted for the JSON document of the run."""
     stream = stream or sys.stderr
+    note_diagnostics(list(diags))
     for d in diags:
         print(d.format(), file=stream)
-
-
-def emit_json(payload: dict[str, Any], *, scrub: Callable[[str], str] | None = None) -> None:
-    """The `--format json` document on stdout; `scrub` (the live commands' redactor) sees the text first."""
-    text = json.dumps(payload, indent=2, ensure_ascii=False)
-    sys.stdout.write((scrub(text) if scrub else text) + "\n")
-    sys.stdout.flush()
 
 
 def load_or_report(args: argparse.Namespace, *, command: str) -> Spec:

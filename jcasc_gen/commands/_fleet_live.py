@@ -57,10 +57,10 @@ def fleet_mode(args: argparse.Namespace) -> bool:
 
 
 def _usage(message: str, hint: str | None = None) -> CommandFailed:
-    from ..live.redact import say
+    from ..live.redact import redact, say
 
     say(f"error: {message}" + (f"\n  hint: {hint}" if hint else ""))
-    return CommandFailed(ExitCode.USAGE)
+    return CommandFailed(ExitCode.USAGE, redact(message), redact(hint) if hint else None)
 
 
 def controller_arguments(args: argparse.Namespace, name: str, url: str,
@@ -113,7 +113,7 @@ def prepare_targets(args: argparse.Namespace, command: str, env: Mapping[str, st
     spec, a flag or any controller's address or credentials are unusable."""
     from ..live.credentials import CredentialError
     from ..live.fleet import Events, Target
-    from ..live.redact import redact_logs, say
+    from ..live.redact import redact, redact_logs, say
     from ._fleet import generate_fleet, load_fleet_or_report
     from ._live import jenkins_from_args
 
@@ -179,8 +179,9 @@ def prepare_targets(args: argparse.Namespace, command: str, env: Mapping[str, st
     if problems:
         for line in problems:
             say(line)
-        say(f"nothing was done: {len(problems)} problem{'s' if len(problems) != 1 else ''} with the controllers' inputs")
-        raise CommandFailed(ExitCode.USAGE)
+        summary = f"nothing was done: {len(problems)} problem{'s' if len(problems) != 1 else ''} with the controllers' inputs"
+        say(summary)
+        raise CommandFailed(ExitCode.USAGE, redact(summary + ": " + "; ".join(p.splitlines()[0] for p in problems)))
     return targets
 
 
@@ -207,7 +208,10 @@ def run_fleet(args: argparse.Namespace, command: str, make_task: Callable[[Any],
         except OSError as exc:
             say(f"warning: --junit {args.junit}: {exc.strerror or exc}")
     if args.format == "json":
-        emit_json({"command": command, "ok": code == ExitCode.OK, "exit_code": code, "spec": args.spec,
+        failing = [o for o in outcomes if o.exit_code is not None and o.exit_code >= ExitCode.USAGE]
+        error = "; ".join(f"{o.controller}: {o.result}" + (f" ({o.error.splitlines()[0]})" if o.error else "")
+                          for o in failing) or None
+        emit_json({"command": command, "ok": code == ExitCode.OK, "exit": code, "spec": args.spec, "url": None, "error": error,
                    "controllers": [o.document for o in outcomes], "summary": summary_rows(outcomes),
                    **({"interrupted": True} if run.interrupted else {})}, scrub=redact)
     else:

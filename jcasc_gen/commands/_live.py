@@ -174,15 +174,16 @@ class Live:
         with the flags' names and ends the command with its exit code. A status line still
         shown is cleared before anything else is printed."""
         from ..live.credentials import CredentialError
-        from ..live.redact import say
+        from ..live.redact import redact, say
 
         try:
             return fn(*args, **kwargs)
         except CredentialError as exc:
             if self.progress is not None:
                 self.progress.close()
-            say(f"error: {exc.renamed(self.names)}")
-            raise CommandFailed(exc.exit_code) from None
+            renamed = exc.renamed(self.names)
+            say(f"error: {renamed}")
+            raise CommandFailed(exc.exit_code, redact(renamed.message), redact(renamed.hint) if renamed.hint else None) from None
         finally:
             if self.progress is not None:
                 self.progress.close()
@@ -192,7 +193,8 @@ def prepare(args: argparse.Namespace, *, command: str) -> Live:
     """Load and lint the spec (printing the findings), and the Jenkins of the flags; exit 2 on any problem."""
     from .._api import lint
     from ..live.credentials import CredentialError
-    from ..live.redact import redact_logs, say
+    from ..live.redact import redact, redact_logs, say
+    from ._report import note_url
 
     redact_logs()
     spec = load_or_report(args, command=command)
@@ -206,7 +208,8 @@ def prepare(args: argparse.Namespace, *, command: str) -> Live:
         jenkins, names = jenkins_from_args(args, on_event=progress)
     except CredentialError as exc:
         say(f"error: {exc}")
-        raise CommandFailed(exc.exit_code) from None
+        raise CommandFailed(exc.exit_code, redact(exc.message), redact(exc.hint) if exc.hint else None) from None
+    note_url(jenkins.url)
     return Live(spec, jenkins, names, progress)
 
 

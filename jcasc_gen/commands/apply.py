@@ -92,16 +92,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_fleet(args: argparse.Namespace) -> int:
-    from ..exitcodes import ExitCode
     from ..live.fleet import ApplySettings, apply_task
-    from ..live.redact import say
+    from ._common import usage_error
 
     one = not args.all and len(args.controllers) == 1
     if not (one or args.yes or args.dry_run):
         # one question per controller, from concurrent workers, cannot be answered sensibly
-        say("error: apply on several controllers needs --yes (or --dry-run): it does not ask per controller"
-            "\n  hint: run `jcasc-gen plan ... --all` first to see what each would change")
-        return ExitCode.USAGE
+        return usage_error("apply on several controllers needs --yes (or --dry-run): it does not ask per controller",
+                           "run `jcasc-gen plan ... --all` first to see what each would change")
     settings = ApplySettings(dry_run=args.dry_run, restart_timeout=args.restart_timeout, poll=args.poll_interval,
                              jwks_check=not args.no_jwks_check,
                              via="reload" if args.via_reload else "api" if args.via_api else "auto",

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..exitcodes import ExitCode
 from ._common import (CommandFailed, add_output_argument, add_spec_argument, add_strict_argument, emit_json, load_or_report,
-                      print_diagnostics)
+                      print_diagnostics, usage_error)
 from ._fleet_live import add_fleet_arguments, fleet_mode, run_fleet
 from ._fleet import (add_controller_argument, compare_fleet, controller_names, generate_fleet, load_fleet_or_report,
                      rerun_flags)
@@ -92,28 +92,29 @@ def _live_document(args: argparse.Namespace, spec: Any) -> tuple[dict[str, Any],
     from ..client import JenkinsError
     from ..live.credentials import CredentialError
     from ..live.reads import read_export
-    from ..live.redact import say
+    from ..live.redact import redact, say
     from ._live import Live, jenkins_from_args
+    from ._report import note_url
 
     try:
         jenkins, names = jenkins_from_args(args, on_event=say)
     except CredentialError as exc:
         say(f"error: {exc}")
-        raise CommandFailed(exc.exit_code) from None
+        raise CommandFailed(exc.exit_code, redact(exc.message), redact(exc.hint) if exc.hint else None) from None
+    note_url(jenkins.url)
     creds = Live(spec, jenkins, names).call(jenkins._credentials, spec)
     try:
         document, items = read_export(creds, spec._loaded.spec)
     except JenkinsError as exc:
         say(f"error: {exc}")
-        raise CommandFailed(exc.exit_code) from None
+        raise CommandFailed(exc.exit_code, redact(exc.message), redact(exc.hint) if exc.hint else None) from None
     return document, creds.conn.url, items
 
 
 def run(args: argparse.Namespace) -> int:
     if args.url and not args.live:
-        print("--url compares with a live Jenkins only together with --live (without it, diff compares with the output folder)",
-              file=sys.stderr)
-        return ExitCode.USAGE
+        return usage_error("--url compares with a live Jenkins only together with --live (without it, diff compares with the "
+                           "output folder)")
     if args.live and fleet_mode(args):
         if args.format == "markdown":
             return _one_controller_markdown(args)

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from ..item_acl import ItemExplanation
 
 from ..exitcodes import ExitCode
-from ._common import add_format_argument, add_spec_argument, emit_json
+from ._common import add_format_argument, add_spec_argument, emit_json, usage_error
 from ._fleet import add_controller_argument, load_fleet_or_report
 
 
@@ -39,8 +39,8 @@ def _table(rows: Sequence[Sequence[str]]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     if args.principal is None and args.groups:
-        print("--group needs a PRINCIPAL", file=sys.stderr)
-        return ExitCode.USAGE
+        return usage_error("--group needs a PRINCIPAL", "name the user the groups are for, e.g. `explain SPEC "
+                           "user:alice@example.com --group devs`")
     chosen = load_fleet_or_report(args, command="explain")
     if not chosen.has_controllers:
         payload, text = _explain(args, chosen.specs[0][1])

@@ -130,6 +130,18 @@ def _check(result: Any, document: Any, items: list[Any]) -> None:
                       + "\n".join(problems))
 
 
+def _shown(url: str | None) -> str | None:
+    """The Jenkins read (`--url`) as messages show it: no user:password part."""
+    if url is None:
+        return None
+    from ..live.credentials import shown_url
+
+    try:
+        return shown_url(url)
+    except ValueError:  # not a URL (import refused it): nothing was reached
+        return None
+
+
 def run(args: argparse.Namespace) -> int:
     from ..fsio import write_atomic
     from ..importer import ImportError_, ImportOptions, import_export
@@ -159,13 +171,14 @@ def run(args: argparse.Namespace) -> int:
                 raise _Failed(ExitCode.USAGE, f"{args.output}: cannot write: {exc.strerror or exc}") from None
     except _Failed as exc:
         if args.format == "json":
-            emit_json({"command": "import", "ok": False, "error": exc.message})
+            emit_json({"command": "import", "ok": False, "url": _shown(args.url), "error": exc.message})
         else:
             print(f"error: {exc.message}", file=sys.stderr)
         return exc.code
     if args.format == "json":
-        emit_json({"command": "import", "ok": True, "output": args.output, "spec": result.data if not args.output else None,
-                   "ambiguous": result.ambiguous, "notes": [{"level": n.level, "message": n.message} for n in result.notes]})
+        emit_json({"command": "import", "ok": True, "url": _shown(args.url), "output": args.output,
+                   "spec": result.data if not args.output else None, "ambiguous": result.ambiguous,
+                   "notes": [{"level": n.level, "message": n.message} for n in result.notes]})
         return ExitCode.OK
     for note in result.notes:
         print(note.format(), file=sys.stderr)

@@ -217,5 +217,9 @@ def junit_document(outcomes: Sequence[Outcome], command: str) -> str:
 
 
 def with_url(o: Outcome, url: str, shown: Callable[[str], str]) -> Outcome:
-    return replace(o, document={"controller": o.controller, "url": shown(url), "exit_code": o.exit_code, "result": o.result,
-                                **o.document})
+    """The controller's document in the run's JSON: the command's own (the API result's
+    `to_json()`, or why there is none) with the controller, where it was reached, its exit code
+    (null: never started) and the summary's word."""
+    doc = {k: v for k, v in o.document.items() if k not in ("command", "url")}
+    return replace(o, document={"controller": o.controller, "url": shown(url), "ok": o.exit_code == 0, "exit": o.exit_code,
+                                "result": o.result, **{k: v for k, v in doc.items() if k not in ("ok", "exit")}})

@@ -26,9 +26,13 @@ def _jenkins(site: Site, events: list[str] | None = None, **kw: Any) -> jcasc_ge
 
 
 def _cli_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any]:
+    """The command's exit code and JSON document, less what only the command line knows (the
+    spec file it was given, the diagnostics it printed): the rest is the API result's."""
     capsys.readouterr()
     code = main(list(argv))
-    return code, json.loads(capsys.readouterr().out)
+    printed = json.loads(capsys.readouterr().out)
+    assert printed.pop("spec") == argv[1] and printed.pop("diagnostics") == []
+    return code, printed
 
 
 def _everything(*results: Any) -> str:
@@ -82,10 +86,12 @@ def test_to_json_is_what_the_command_prints(make_site: Any, capsys: pytest.Captu
     code, printed = _cli_json(capsys, "apply", str(cli_site.spec_path), "--url", cli_site.sim.url, *key, "--yes",
                               "--poll-interval", "0.02", "--format", "json")
     document = applied.to_json()
+    # two simulators (an apply changes its Jenkins): the same document, each naming its own URL;
     # the events name each site's own URL, and what a wait saw (was Jenkins seen down?) depends on timing
     def said(events: list[dict[str, Any]], url: str) -> list[tuple[str, str | None, str]]:
         return [(e["kind"], e["step"], e["message"].replace(url, "URL")) for e in events if e["activity"] is None]
     assert said(printed.pop("events"), cli_site.sim.url) == said(document.pop("events"), api_site.sim.url)
+    assert printed.pop("url") == cli_site.sim.url and document.pop("url") == api_site.sim.url
     assert (code, printed) == (applied.exit_code, document)
 
     code, printed = _cli_json(capsys, "verify", str(api_site.spec_path), "--url", api_site.sim.url, *key, "--format", "json")
@@ -98,7 +104,8 @@ def test_a_jenkins_answering_with_an_error_is_a_result(site: Site) -> None:
     wrong = _jenkins(site, [], token="wrong-token-0000000", signing_key=None)
     plan = wrong.plan(spec)
     assert (plan.ok, plan.exit_code, plan.changed) == (False, 3, False)
-    assert "refused the API token" in (plan.error or "") and plan.to_json() == {"command": "plan", "ok": False, "error": plan.error}
+    assert "refused the API token" in (plan.error or "") and plan.to_json() == {
+        "command": "plan", "ok": False, "exit": 3, "url": site.sim.url, "error": plan.error, "hint": plan.hint}
     applied = wrong.apply(spec)
     assert (applied.ok, applied.exit_code) == (False, 3) and applied.steps[-1].name == "preflight"
     assert site.sim.security_realm.class_name.endswith("HudsonPrivateSecurityRealm")
@@ -125,7 +132,8 @@ def test_no_answer_raises_unreachable_with_the_result(site: Site) -> None:
     with pytest.raises(jcasc_gen.Unreachable) as plan:
         jenkins.plan(spec)
     assert plan.value.exit_code == 3 and isinstance(plan.value.result, jcasc_gen.PlanResult)
-    assert plan.value.result.to_json() == {"command": "plan", "ok": False, "error": plan.value.message}
+    assert plan.value.result.to_json() == {"command": "plan", "ok": False, "exit": 3, "url": site.sim.url,
+                                           "error": plan.value.message, "hint": plan.value.hint}
     with pytest.raises(jcasc_gen.Unreachable) as verify:
         jenkins.verify(spec)
     assert isinstance(verify.value.result, jcasc_gen.VerifyResult) and verify.value.result.exit_code == 3

@@ -91,8 +91,8 @@ def test_explain_is_what_the_explain_command_reports(monkeypatch: pytest.MonkeyP
     for principal, groups in (("anonymous", []), ("authenticated", []), ("someone@example.com", ["jenkins-admins"])):
         cli = run(["explain", "guide-v021.spec.yaml", principal, *[a for g in groups for a in ("-g", g)], "--format", "json"])
         explained = jcasc_gen.explain(spec, principal, groups)
-        assert {"command": "explain", "spec": "guide-v021.spec.yaml", **explained.to_json(),
-                "items": [i.to_json() for i in explained.items]} == json.loads(cli.out)
+        assert {"command": "explain", "ok": True, "exit": 0, "spec": "guide-v021.spec.yaml", "diagnostics": [], "error": None,
+                "hint": None, **explained.to_json(), "items": [i.to_json() for i in explained.items]} == json.loads(cli.out)
     cli = run(["explain", "guide-v021.spec.yaml", "--format", "json"])
     assert [x.to_json() for x in jcasc_gen.explain_all(spec)] == json.loads(cli.out)["principals"]
 
@@ -123,5 +123,5 @@ def test_explain_answers_per_item_like_the_command() -> None:
     assert explained.identity.user is None and "team-payments" in explained.identity.groups
     assert explained.items and any(i.visible for i in explained.items)
     cli = run(["explain", "team-folders.yaml", "team-payments", "--format", "json"], cwd=samples)
-    assert {"command": "explain", "spec": "team-folders.yaml", **explained.to_json(),
-            "items": [i.to_json() for i in explained.items]} == json.loads(cli.out)
+    assert {"command": "explain", "ok": True, "exit": 0, "spec": "team-folders.yaml", "diagnostics": [], "error": None,
+            "hint": None, **explained.to_json(), "items": [i.to_json() for i in explained.items]} == json.loads(cli.out)

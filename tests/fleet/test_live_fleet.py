@@ -111,11 +111,11 @@ def test_plan_json_holds_one_object_per_controller_and_the_summary(make_fleet: C
     r = f.live("plan", "--all", "--format", "json", "--retries", "0")
     assert r.code == ExitCode.UNREACHABLE
     doc = json.loads(r.out)
-    assert (doc["command"], doc["ok"], doc["exit_code"], doc["spec"]) == ("plan", False, 3, str(f.spec))
+    assert (doc["command"], doc["ok"], doc["exit"], doc["spec"], doc["url"]) == ("plan", False, 3, str(f.spec), None)
     alpha, beta = doc["controllers"]
-    assert (alpha["controller"], alpha["url"], alpha["exit_code"], alpha["result"]) == ("alpha", f.sims["alpha"].url, 1, "changes")
+    assert (alpha["controller"], alpha["url"], alpha["exit"], alpha["result"]) == ("alpha", f.sims["alpha"].url, 1, "changes")
     assert alpha["changed"] is True and [p["name"] for p in alpha["plugins"]] == ["jwt-auth"]  # plan's own document
-    assert (beta["controller"], beta["exit_code"], beta["result"], beta["ok"]) == ("beta", 3, "not reached", False)
+    assert (beta["controller"], beta["exit"], beta["result"], beta["ok"]) == ("beta", 3, "not reached", False)
     assert beta["error"]
     assert [{k: v for k, v in row.items() if k != "seconds"} for row in doc["summary"]] == [
         {"controller": "alpha", "result": "changes", "exit_code": 1, "changes": 3},

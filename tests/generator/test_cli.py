@@ -40,7 +40,7 @@ def test_validate_ok_and_json(spec: pathlib.Path) -> None:
     r = run(["validate", str(spec)])
     assert (r.code, r.out) == (ExitCode.OK, "") and r.err.endswith(": valid\n")
     j = _json(run(["validate", str(spec), "--format", "json"]).out)
-    assert j == {"command": "validate", "ok": True, "spec": str(spec), "diagnostics": []}
+    assert j == {"command": "validate", "ok": True, "exit": 0, "spec": str(spec), "diagnostics": [], "error": None, "hint": None}
 
 
 def test_validate_json_reports_every_error_with_location() -> None:

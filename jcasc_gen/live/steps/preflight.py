@@ -203,4 +203,5 @@ def confirm(run: ApplyRun, plan: Plan) -> None:
     ask = run.opts.confirm
     if ask is None or not ask(f"Apply these changes to {run.creds.conn.url}? [y/N] "):
         run.emit("not confirmed; nothing was changed (use --yes in CI)")
+        run.record("confirm", "failed", "not confirmed; nothing was changed (use --yes in CI)")
         raise Stop(ExitCode.USAGE)
