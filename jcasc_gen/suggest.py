@@ -39,8 +39,10 @@ class Suggester:
         self._by_fold: dict[str, str] = {}
         self._by_tail: dict[str, list[str]] = {}
         self._by_deletion: dict[str, list[tuple[int, int]]] = {}  # key -> (position in pool, deleted index)
+        self._keys: list[str] = []
         for pos, c in enumerate(self.pool):
             key = fold(c)
+            self._keys.append(key)
             self._by_fold.setdefault(key, c)
             if "/" in c:
                 self._by_tail.setdefault(fold(c.split("/", 1)[1]), []).append(c)
@@ -61,13 +63,21 @@ class Suggester:
                 return tails[0]
         if len(key) <= MAX_INDEXED_LENGTH:
             # Edits apart: one when either side is whole (an inserted or dropped character) or
-            # the same position was deleted from both (a changed character); else two (two
-            # changes, or two neighbours swapped). Ties go to the earlier candidate.
+            # the same position was deleted from both (a changed character); then two
+            # neighbours swapped (the same character deleted at neighbouring positions: one
+            # slip of the fingers, `ilnt` for `lint`); else two changes (`ilnt` is two from
+            # `init`). Ties go to the earlier candidate.
             best: tuple[int, int] | None = None
             for d, i in _deletions(key):
                 for pos, j in self._by_deletion.get(d, ()):
                     self.comparisons += 1
-                    score = (1 if i == -1 or j == -1 or i == j else 2, pos)
+                    if i == -1 or j == -1 or i == j:
+                        tier = 1
+                    elif abs(i - j) == 1 and key[i] == self._keys[pos][j]:
+                        tier = 2
+                    else:
+                        tier = 3
+                    score = (tier, pos)
                     if best is None or score < best:
                         best = score
             if best is not None:
