@@ -129,6 +129,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         build_parser().print_help(sys.stderr)
         return ExitCode.USAGE
     module = importlib.import_module(args._module)
+    from . import colour
+
+    colour.configure(getattr(args, "color", None))
     _report.start(args.command, args)
     code: int = ExitCode.USAGE
     try:

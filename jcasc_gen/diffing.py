@@ -1,5 +1,5 @@
 """Differences that matter: a semantic change list of the managed JCasC sections, a semantic
-file comparison, and a unified text diff (coloured on request).
+file comparison, and a unified text diff (colour.py paints it).
 
 Semantics come from `jcasc.normalize_managed` (key order, quoting, `^${` escaping and blank
 jwtAuth strings vanish) and from `importer.parse_strategy` (every matrix-auth form becomes the
@@ -11,17 +11,15 @@ Entry and permission order never matter: matrix-auth keeps both in sorted maps
 from __future__ import annotations
 
 import difflib
-import os
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence, TextIO
+from typing import Any, Mapping
 
 import yaml
 
 from .jcasc import JWT_ATTRIBUTES, managed_sections, normalize_managed
 from .model import java_sort_key
 
-__all__ = ["PrincipalChange", "FieldChange", "Changes", "semantic_changes", "files_equal", "unified", "colorize",
-           "use_color", "canonical_yaml"]
+__all__ = ["PrincipalChange", "FieldChange", "Changes", "semantic_changes", "files_equal", "unified", "canonical_yaml"]
 
 _KEY = {"user": "user", "group": "group", "user_or_group": "userOrGroup"}
 
@@ -219,33 +217,6 @@ def unified(current: str | None, target: str | None, current_name: str, target_n
     lines = list(difflib.unified_diff(a, b, current_name if current is not None else "/dev/null",
                                       target_name if target is not None else "/dev/null"))
     return [ln if ln.endswith("\n") else ln + "\n\\ No newline at end of file\n" for ln in lines]
-
-
-_COLOURS = {"+": "\033[32m", "-": "\033[31m", "@": "\033[36m", "~": "\033[33m", "!": "\033[35m"}
-_RESET = "\033[0m"
-
-
-def colorize(lines: Iterable[str], enabled: bool) -> str:
-    if not enabled:
-        return "".join(lines)
-    out = []
-    for ln in lines:
-        head = ln[:3]
-        colour = "\033[1m" if head in ("---", "+++") else _COLOURS.get(ln[:1])
-        body, nl = (ln[:-1], "\n") if ln.endswith("\n") else (ln, "")
-        out.append(f"{colour}{body}{_RESET}{nl}" if colour else ln)
-    return "".join(out)
-
-
-def use_color(stream: TextIO, choice: str = "auto", environ: Mapping[str, str] | None = None) -> bool:
-    """`always`/`never`, or `auto`: a terminal and NO_COLOR unset or empty (no-color.org)."""
-    env = os.environ if environ is None else environ
-    if choice in ("always", "never"):
-        return choice == "always"
-    if env.get("NO_COLOR"):
-        return False
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty())
 
 
 def summary_lines(changes: Changes) -> list[str]:

@@ -14,7 +14,7 @@ from ._report import emit_json, note_diagnostics, note_error
 if TYPE_CHECKING:
     from .._api import Spec
 
-__all__ = ["add_spec_argument", "add_format_argument", "add_strict_argument", "load_or_report", "print_diagnostics",
+__all__ = ["add_spec_argument", "add_format_argument", "add_color_argument", "add_strict_argument", "load_or_report", "print_diagnostics",
            "emit_json", "CommandFailed", "usage_error"]
 
 
@@ -38,8 +38,26 @@ def add_spec_argument(p: argparse.ArgumentParser) -> None:
     p.add_argument("spec", metavar="SPEC", help="the spec file (YAML)")
 
 
-def add_format_argument(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+def add_format_argument(p: argparse.ArgumentParser, *, markdown: bool = False) -> None:
+    """--format (text or json; `markdown` too for plan and diff), and the colour of the text
+    (every command that reports has both)."""
+    if markdown:
+        p.add_argument("--format", choices=("text", "json", "markdown"), default="text",
+                       help="output format (default: text); markdown: who gains and loses which permission, for a "
+                            "pull-request comment")
+    else:
+        p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    add_color_argument(p)
+
+
+def add_color_argument(p: argparse.ArgumentParser) -> None:
+    """--color / --no-color: what `colour.enabled` decides with (default: a terminal, NO_COLOR unset)."""
+    colour = p.add_mutually_exclusive_group()
+    colour.add_argument("--no-color", dest="color", action="store_const", const="never",
+                        help="never colour the output (NO_COLOR is honoured too)")
+    colour.add_argument("--color", dest="color", action="store_const", const="always",
+                        help="colour the output even when it does not go to a terminal")
+    p.set_defaults(color="auto")
 
 
 def add_strict_argument(p: argparse.ArgumentParser) -> None:
@@ -53,10 +71,12 @@ def add_output_argument(p: argparse.ArgumentParser) -> None:
 
 def print_diagnostics(diags: Sequence[Diagnostic], stream: Any = None) -> None:
     """Diagnostics as text (stderr), and noted for the JSON document of the run."""
+    from ..colour import diagnostic
+
     stream = stream or sys.stderr
     note_diagnostics(list(diags))
     for d in diags:
-        print(d.format(), file=stream)
+        print(diagnostic(d, stream), file=stream)
 
 
 def load_or_report(args: argparse.Namespace, *, command: str) -> Spec:

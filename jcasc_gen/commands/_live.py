@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from .._api import Spec
     from .._jenkins import Jenkins
 
-__all__ = ["add_arguments", "CLI_NAMES", "jenkins_from_args", "warn_command_line_secrets", "Live", "prepare", "emit_json"]
+__all__ = ["add_arguments", "CLI_NAMES", "jenkins_from_args", "warn_command_line_secrets", "Live", "prepare", "emit_json",
+           "say_event"]
 
 T = TypeVar("T")
 
@@ -211,6 +212,18 @@ def prepare(args: argparse.Namespace, *, command: str) -> Live:
         raise CommandFailed(exc.exit_code, redact(exc.message), redact(exc.hint) if exc.hint else None) from None
     note_url(jenkins.url)
     return Live(spec, jenkins, names, progress)
+
+
+def say_event(message: str) -> None:
+    """The live calls' events on stderr (redacted, as `say` does), painted like every other
+    change the commands show (apply prints its plan there)."""
+    import sys
+
+    from .. import colour
+    from ..live.redact import redact, say
+
+    text = redact(message)
+    say(colour.line(text) if colour.enabled(sys.stderr) else text)
 
 
 def emit_json(payload: dict[str, Any]) -> None:

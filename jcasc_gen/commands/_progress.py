@@ -44,8 +44,11 @@ class StatusLine:
                 out.write("\r" + line + " " * max(self._shown - len(line), 0) + "\r" + line)
                 self._shown = len(line)
             else:
+                from .. import colour
+
                 self._clear(out)
-                out.write(text + "\n")
+                # painted like every change the commands show (apply prints its plan here)
+                out.write((colour.line(text) if colour.enabled(out) else text) + "\n")
             out.flush()
 
     def close(self) -> None:

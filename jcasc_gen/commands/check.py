@@ -41,13 +41,15 @@ def run(args: argparse.Namespace) -> int:
                    "unsafe": [{"path": rel, "problem": why} for rel, why in diff.unsafe],
                    "diagnostics": [d.to_json() for d in findings]})
     else:
+        from .. import colour
+
         print_diagnostics(findings)
         shown = os.path.relpath(root)
-        for label, names in (("stale", diff.stale), ("missing", diff.missing), ("extra", diff.extra)):
-            for rel in names:
-                print(f"{label:8} {os.path.join(shown, rel)}")
-        for rel, why in diff.unsafe:
-            print(f"unsafe   {os.path.join(shown, rel)}: {why}")
+        out = [f"{label:8} {os.path.join(shown, rel)}"
+               for label, names in (("stale", diff.stale), ("missing", diff.missing), ("extra", diff.extra)) for rel in names]
+        out += [f"unsafe   {os.path.join(shown, rel)}: {why}" for rel, why in diff.unsafe]
+        for line in colour.lines(out, sys.stdout):
+            print(line)
         if diff.clean:
             print(f"{shown}: up to date", file=sys.stderr)
         else:

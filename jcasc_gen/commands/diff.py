@@ -15,8 +15,8 @@ import sys
 from typing import Any
 
 from ..exitcodes import ExitCode
-from ._common import (CommandFailed, add_output_argument, add_spec_argument, add_strict_argument, emit_json, load_or_report,
-                      print_diagnostics, usage_error)
+from ._common import (CommandFailed, add_format_argument, add_output_argument, add_spec_argument, add_strict_argument,
+                      emit_json, load_or_report, print_diagnostics, usage_error)
 from ._fleet_live import add_fleet_arguments, fleet_mode, run_fleet
 from ._fleet import (add_controller_argument, compare_fleet, controller_names, generate_fleet, load_fleet_or_report,
                      rerun_flags)
@@ -25,15 +25,10 @@ from ._fleet import (add_controller_argument, compare_fleet, controller_names, g
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_spec_argument(p)
     add_output_argument(p)
-    p.add_argument("--format", choices=("text", "json", "markdown"), default="text",
-                   help="output format (default: text); markdown: who gains and loses which permission, for a pull-request comment")
+    add_format_argument(p, markdown=True)
     add_strict_argument(p)
     add_controller_argument(p)
     p.add_argument("--live", action="store_true", help="compare with the managed sections of a live Jenkins (needs --url and credentials)")
-    colour = p.add_mutually_exclusive_group()
-    colour.add_argument("--no-color", dest="color", action="store_const", const="never", help="never colour the diff (NO_COLOR is honoured too)")
-    colour.add_argument("--color", dest="color", action="store_const", const="always", help="colour the diff even when not on a terminal")
-    p.set_defaults(color="auto")
     from ._live import add_arguments as add_connection_arguments
 
     add_connection_arguments(p)
@@ -93,11 +88,11 @@ def _live_document(args: argparse.Namespace, spec: Any) -> tuple[dict[str, Any],
     from ..live.credentials import CredentialError
     from ..live.reads import read_export
     from ..live.redact import redact, say
-    from ._live import Live, jenkins_from_args
+    from ._live import Live, jenkins_from_args, say_event
     from ._report import note_url
 
     try:
-        jenkins, names = jenkins_from_args(args, on_event=say)
+        jenkins, names = jenkins_from_args(args, on_event=say_event)
     except CredentialError as exc:
         say(f"error: {exc}")
         raise CommandFailed(exc.exit_code, redact(exc.message), redact(exc.hint) if exc.hint else None) from None
@@ -118,11 +113,9 @@ def run(args: argparse.Namespace) -> int:
     if args.live and fleet_mode(args):
         if args.format == "markdown":
             return _one_controller_markdown(args)
-        from ..diffing import use_color
         from ..live.fleet import diff_task
 
-        colour = use_color(sys.stdout, args.color)
-        return run_fleet(args, "diff", lambda t: diff_task(t, text=args.format == "text", colour=colour))
+        return run_fleet(args, "diff", lambda t: diff_task(t, text=args.format == "text"))
     return _run_live(args) if args.live else _run_files(args)
 
 
@@ -136,7 +129,7 @@ def _refuse(args: argparse.Namespace, diagnostics: list[Any]) -> int:
 
 def _run_live(args: argparse.Namespace) -> int:
     from .._api import lint
-    from ..diffing import colorize, use_color
+    from .. import colour
     from ..live.credentials import shown_url
     from ..live.reads import live_diff
 
@@ -146,7 +139,6 @@ def _run_live(args: argparse.Namespace) -> int:
         return _refuse(args, findings)
     if args.format != "json":
         print_diagnostics(findings)
-    colour = use_color(sys.stdout, args.color) and args.format == "text"
     live, url, items = _live_document(args, spec)
     different, lines, fields = live_diff(spec._loaded.spec, live, items)
     if args.format == "markdown":
@@ -156,13 +148,14 @@ def _run_live(args: argparse.Namespace) -> int:
                    "changes": fields["changes"], "diagnostics": [d.to_json() for d in findings],
                    "items": fields["items"], "unmanaged_items": fields["unmanaged_items"]})
     else:
-        sys.stdout.write(colorize(lines, colour))
+        sys.stdout.write("".join(colour.lines(lines, sys.stdout)))
         print("live Jenkins: " + ("differs from the spec" if different else "matches the spec"), file=sys.stderr)
     return ExitCode.DIFFERENCES if different else ExitCode.OK
 
 
 def _run_files(args: argparse.Namespace) -> int:
-    from ..diffing import colorize, summary_lines, unified, use_color
+    from .. import colour
+    from ..diffing import summary_lines, unified
 
     chosen = load_fleet_or_report(args, command="diff")
     gen = generate_fleet(chosen, strict=args.strict)
@@ -170,7 +163,6 @@ def _run_files(args: argparse.Namespace) -> int:
         return _refuse(args, gen.diagnostics)
     if args.format != "json":
         print_diagnostics(gen.diagnostics)
-    colour = use_color(sys.stdout, args.color) and args.format == "text"
     root = chosen.root
     report = _file_report(root, dict(gen.files), chosen)
     different = any(r["status"] != "unchanged" for r in report)
@@ -194,7 +186,7 @@ def _run_files(args: argparse.Namespace) -> int:
             if "changes" in r:
                 out += [f"# {shown}/{r['path']}: {r['status']}\n"] + summary_lines(r["changes"])
             out += unified(r["current"], r["target"], f"{shown}/{r['path']}", f"{shown}/{r['path']} (from {args.spec})")
-        sys.stdout.write(colorize(out, colour))
+        sys.stdout.write("".join(colour.lines(out, sys.stdout)))
         if different:
             print(f"{shown}: differs from what {args.spec} generates; `jcasc-gen generate {args.spec}{rerun_flags(args)}` writes it",
                   file=sys.stderr)

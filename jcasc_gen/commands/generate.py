@@ -62,10 +62,12 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         _json(args, chosen, root, report)
     elif not args.quiet:
+        from .. import colour
+
         shown = os.path.relpath(root)
-        for r in report:
-            word = {"written": "wrote    ", "unchanged": "unchanged", "removed": "removed  "}[r["status"]]
-            print(f"{word} {os.path.join(shown, r['path'])}")
+        words = {"written": "wrote    ", "unchanged": "unchanged", "removed": "removed  "}
+        for line in colour.lines([f"{words[r['status']]} {os.path.join(shown, r['path'])}" for r in report], sys.stdout):
+            print(line)
     return ExitCode.OK
 
 

@@ -14,7 +14,7 @@ import sys
 from typing import Any
 
 from ..exitcodes import ExitCode
-from ._common import emit_json
+from ._common import add_format_argument, emit_json
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -38,7 +38,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     live.add_argument("--ca-bundle", metavar="FILE", help="CA bundle for Jenkins' certificate")
     live.add_argument("--insecure", action="store_true", help="do not verify TLS certificates (test setups only)")
     live.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS")
-    p.add_argument("--format", choices=("text", "json"), default="text", help="report format on stderr/stdout (default text)")
+    add_format_argument(p)
 
 
 class _Failed(Exception):

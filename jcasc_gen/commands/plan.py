@@ -7,10 +7,11 @@ the deployed files instead of posting the sections, which JCasC would merge with
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import TYPE_CHECKING
 
 from ..exitcodes import ExitCode
-from ._common import add_spec_argument, add_strict_argument
+from ._common import add_format_argument, add_spec_argument, add_strict_argument
 from ._fleet_live import add_fleet_arguments, fleet_mode, run_fleet
 
 if TYPE_CHECKING:
@@ -21,8 +22,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     from ._live import add_arguments as add_connection_arguments
 
     add_spec_argument(p)
-    p.add_argument("--format", choices=("text", "json", "markdown"), default="text",
-                   help="output format (default: text); markdown: who gains and loses which permission, for a pull-request comment")
+    add_format_argument(p, markdown=True)
     add_strict_argument(p)
     p.add_argument("-v", "--verbose", action="store_true",
                    help="also show the YAML diff of the realm and matrix (the changes per principal come first anyway)")
@@ -60,7 +60,9 @@ def run(args: argparse.Namespace) -> int:
     elif args.format == "markdown":
         print(redact(_markdown(args, None, result)), end="")
     elif args.format == "text":
-        for line in result.lines(verbose=args.verbose):
+        from .. import colour
+
+        for line in colour.lines(result.lines(verbose=args.verbose), sys.stdout):
             print(line)
     return result.exit_code
 

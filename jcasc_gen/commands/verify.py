@@ -54,7 +54,9 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         emit_json(result.to_json())
     else:
-        for line in result.lines():
+        from .. import colour
+
+        for line in colour.lines(result.lines(), sys.stdout):
             say(line, stream=sys.stdout)
         counts = result.summary
         say(f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped")

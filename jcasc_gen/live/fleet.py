@@ -9,10 +9,12 @@ its name, and every text is redacted on the way out (the API's results are alrea
 
 from __future__ import annotations
 
+import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
+from .. import colour
 from ..exitcodes import ExitCode
 from ..runner import SKIPPED, Outcome, Reporter
 from .redact import redact
@@ -36,7 +38,7 @@ class Events:
 
     def __call__(self, message: str) -> None:
         if self.reporter is not None:
-            self.reporter.line(message)
+            self.reporter.line(colour.line(message) if colour.enabled(sys.stderr) else message)
         else:
             self.early.append(message)
 
@@ -114,7 +116,7 @@ def plan_task(t: Target, *, text: bool, create_folders: bool = False, walk: bool
             return refused
         _say_error(r, result)
         if text and result.error is None:
-            r.block(result.lines(verbose=verbose))
+            r.block(colour.lines(result.lines(verbose=verbose), sys.stdout))
         document = result.to_json()
         code = result.exit_code
         return Outcome(t.name, code, _word(code, "no changes", "changes"), _changes(document), document, error=result.error)
@@ -160,18 +162,18 @@ def verify_task(t: Target, *, text: bool) -> Callable[[Reporter], Outcome]:
         _say_error(r, result)
         if text and result.error is None:
             counts = result.summary
-            r.block(result.lines() + [f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped"])
+            r.block(colour.lines(result.lines(), sys.stdout)
+                    + [f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped"])
         code = result.exit_code
         return Outcome(t.name, code, _word(code, "verified", "failed checks"), None, result.to_json(), tuple(result.checks),
                        error=result.error)
     return run
 
 
-def diff_task(t: Target, *, text: bool, colour: bool) -> Callable[[Reporter], Outcome]:
+def diff_task(t: Target, *, text: bool) -> Callable[[Reporter], Outcome]:
     """`diff --live` is not in the Python API: it reads with the credentials the API checked."""
     def run(r: Reporter) -> Outcome:
         from ..client import JenkinsError
-        from ..diffing import colorize
         from .reads import live_diff, read_export
 
         t.events.reporter = r
@@ -185,7 +187,7 @@ def diff_task(t: Target, *, text: bool, colour: bool) -> Callable[[Reporter], Ou
                            error=redact(exc.message))
         different, lines, fields = live_diff(model, live, items)
         if text:
-            r.block(colorize(lines, colour).splitlines())
+            r.block("".join(colour.lines(lines, sys.stdout)).splitlines())
         changes = fields["changes"]
         count = (sum(len(changes["principals"][k]) for k in ("added", "removed", "changed")) + len(changes["realm_fields"])
                  + int(changes["strategy"] is not None) + int(changes["realm"] is not None)

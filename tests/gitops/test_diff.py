@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jcasc_gen.cli import main
-from jcasc_gen.diffing import files_equal, semantic_changes, use_color
+from jcasc_gen.colour import enabled as use_color
+from jcasc_gen.diffing import files_equal, semantic_changes
 from jcasc_gen.jcasc import target_document
 from jcasc_gen.model import load_spec
 
