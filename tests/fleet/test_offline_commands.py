@@ -201,3 +201,23 @@ def test_generate_removes_a_removed_controllers_files_but_only_in_the_folders_it
     assert sorted(p.name for p in out.iterdir()) == ["prod", "staging"]  # team-data's emptied folder goes too
     assert (out / "prod" / "NOTES.md").read_text() == "written by hand\n"
     assert run(["check", str(spec), "-o", str(out)]).code == ExitCode.OK
+
+
+def test_a_grant_added_to_one_controller_changes_one_generated_file(spec: pathlib.Path, tmp_path: pathlib.Path) -> None:
+    """The pull request that adds a grant to staging changes staging/jenkins.yaml and nothing
+    else; one added at the top level changes each controller's jenkins.yaml and nothing else."""
+    out = tmp_path / "out"
+    assert run(["generate", str(spec), "-o", str(out)]).code == ExitCode.OK
+    before = tree(out)
+    spec.write_text(spec.read_text().replace("        - group: qa\n", "        - group: qa-leads\n          permissions: [Job/Configure]\n"
+                                              "        - group: qa\n"))
+    r = run(["generate", str(spec), "-o", str(out), "--format", "json"])
+    assert r.code == ExitCode.OK
+    assert [f["path"] for f in json.loads(r.out)["files"] if f["status"] != "unchanged"] == ["staging/jenkins.yaml"]
+    after = tree(out)
+    assert {rel for rel in after if after[rel] != before.get(rel)} == {"staging/jenkins.yaml"}
+    spec.write_text(spec.read_text().replace("    - group: auditors\n      roles: [auditor]\n",
+                                              "    - group: auditors\n      roles: [auditor]\n    - group: sre\n      roles: [auditor]\n"))
+    r = run(["generate", str(spec), "-o", str(out), "--format", "json"])
+    assert sorted(f["path"] for f in json.loads(r.out)["files"] if f["status"] != "unchanged") == [
+        f"{name}/jenkins.yaml" for name in NAMES]
