@@ -242,6 +242,7 @@ class ImportOptions:
     idp_url: str | None = None
     output_dir: str = "generated"
     source: str = "export"  # shown in the spec's header comment
+    admins: tuple[tuple[EntryKind, str], ...] = ()  # --admin: who administers after the switch (import_admins)
 
 
 @dataclass
@@ -250,6 +251,7 @@ class ImportResult:
     text: str
     notes: list[Note]
     ambiguous: list[str]  # names of userOrGroup entries left for the user to resolve
+    added: list[MatrixEntry] = field(default_factory=list)  # the --admin grants, beyond what the export held
 
 
 _READ_ONLY = {"Overall/Read", "Job/Read", "Job/Discover", "View/Read", "Credentials/View", "Overall/SystemRead", "Job/ExtendedRead",
@@ -400,6 +402,11 @@ def import_export(document: Any, options: ImportOptions = ImportOptions(), items
     if roles:
         authz["roles"] = {name: _sorted_perms(perms) for perms, name in sorted(roles.items(), key=lambda kv: kv[1])}
     authz["grants"] = grants
+    from .import_admins import add_admins
+
+    added = add_admins(grants, options.admins)
+    for e in added:
+        notes.append(Note("info", f"`{e.kind}: {e.name}` administers Jenkins (--admin)"))
     from .item_import import item_section
 
     item_data = item_section(items, parsed.symbol, notes)
@@ -410,7 +417,7 @@ def import_export(document: Any, options: ImportOptions = ImportOptions(), items
     for name in ambiguous:
         notes.append(Note("warning", f"user_or_group {name!r} is ambiguous (matrix-auth matches it as a user and as a group): "
                                       "change it to `user:` or `group:` after checking which it is"))
-    return ImportResult(data, spec_text(data, source=options.source, ambiguous=ambiguous), notes, ambiguous)
+    return ImportResult(data, spec_text(data, source=options.source, ambiguous=ambiguous), notes, ambiguous, added)
 
 
 def _resolve_well_known(entries: Sequence[MatrixEntry], notes: list[Note]) -> list[MatrixEntry]:

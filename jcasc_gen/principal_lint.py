@@ -20,7 +20,7 @@ from . import names
 from .diagnostics import PathItem, format_path
 from .model import Grant, Spec
 
-__all__ = ["principal_findings", "looks_like_email"]
+__all__ = ["principal_findings", "looks_like_email", "unknown_to_the_token"]
 
 Finding = tuple[str, tuple[PathItem, ...], str, str | None]
 
@@ -30,6 +30,14 @@ _SPECIAL = frozenset({names.ANONYMOUS, names.AUTHENTICATED, names.EVERYONE})
 
 def looks_like_email(name: str) -> bool:
     return bool(_EMAIL.fullmatch(name.strip()))
+
+
+def unknown_to_the_token(spec: Spec, kind: str, name: str) -> bool:
+    """A `user:` no signed-in person can be: with username_claim: email every person is an
+    e-mail address, so a user name without `@` (a local account such as `admin`) matches nobody.
+    The special principals are not names from the token and never count."""
+    return (spec.jwt.username_claim == "email" and kind == "user" and "@" not in name
+            and names.fold(name.strip()) not in _SPECIAL)
 
 
 def _grants(spec: Spec) -> Iterator[tuple[tuple[PathItem, ...], Grant]]:
@@ -60,7 +68,7 @@ def principal_findings(spec: Spec) -> Iterator[Finding]:
         if names.fold(g.name.strip()) in _SPECIAL:
             continue
         where = path + (g.kind,)
-        if g.kind == "user" and "@" not in g.name:
+        if unknown_to_the_token(spec, g.kind, g.name):
             domain = domain or _domain(spec)
             local = g.name.strip().replace(" ", ".") or "name"
             yield ("JG017", where, f"user {g.name!r} is not an e-mail address, but with username_claim: email Jenkins knows every "

@@ -1,9 +1,11 @@
-"""`jcasc-gen import (--from-export FILE | --url URL) [-o spec.yaml]`: adopt the tool on a
-Jenkins that already runs jwt-auth and matrix-auth.
+"""`jcasc-gen import (--from-export FILE | --url URL) [-o spec.yaml] [--admin PRINCIPAL ...]`:
+adopt the tool on a Jenkins that already runs jwt-auth and matrix-auth, or on its local realm.
 
 The spec is checked (`load_spec_text`) before anything is written, and the imported matrix is
 compared with what the spec generates, principal by principal, permission by permission;
-nothing is written when they differ (a bug) or the spec does not validate.
+nothing is written when they differ (a bug), when the spec does not validate, or when nobody
+could administer Jenkins under it (a local `admin` only: `import_admins`; `--admin` names who
+does, and the comparison then expects exactly those grants more).
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ import sys
 from typing import Any
 
 from ..exitcodes import ExitCode
-from ._common import add_format_argument, emit_json
+from ..diagnostics import Diagnostic
+from ..loader import LoadedDocument
+from ._common import add_format_argument, emit_json, print_diagnostics
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -28,6 +32,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pomerium-version", metavar="VERSION", help="with --authenticate-url: the Pomerium version (default: the newest known)")
     p.add_argument("--idp-provider", metavar="NAME", help="with --authenticate-url: the IdP provider (default oidc)")
     p.add_argument("--idp-url", metavar="URL", help="with --authenticate-url: the IdP URL")
+    p.add_argument("--admin", dest="admins", action="append", default=[], metavar="PRINCIPAL",
+                   help="user:EMAIL or group:NAME of your IdP that administers Jenkins after the switch to jwt-auth "
+                        "(repeatable); needed when the export's only administrators are local accounts such as admin")
     p.add_argument("--output-dir", default="generated", metavar="DIR", help="output.dir of the new spec (default: generated)")
     p.add_argument("--no-schema", action="store_true", help="do not write jcasc-gen.schema.json beside the spec")
     live = p.add_argument_group("with --url")
@@ -42,13 +49,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 class _Failed(Exception):
-    def __init__(self, code: int, message: str) -> None:
+    """The import stops: `message` (or the located `diagnostics`) says why; nothing is written."""
+
+    def __init__(self, code: int, message: str, diagnostics: list[Diagnostic] | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.diagnostics = diagnostics or []
 
 
-def _read_export_file(path: str) -> tuple[Any, str]:
+def _read_export_file(path: str) -> tuple[Any, str, LoadedDocument]:
     from ..diagnostics import SpecError
     from ..loader import load_file
 
@@ -56,10 +66,21 @@ def _read_export_file(path: str) -> tuple[Any, str]:
         doc = load_file(path)
     except SpecError as exc:
         raise _Failed(ExitCode.USAGE, "\n".join(d.format() for d in exc.diagnostics)) from None
-    return doc.data, os.path.basename(path)
+    return doc.data, os.path.basename(path), doc
 
 
-def _read_export_live(args: argparse.Namespace) -> tuple[Any, str, list[Any]]:
+def _located(text: str, name: str) -> LoadedDocument | None:
+    """The live export again, with line numbers for a message about it (None if it will not load)."""
+    from ..diagnostics import SpecError
+    from ..loader import load_text
+
+    try:
+        return load_text(text, name)
+    except SpecError:
+        return None
+
+
+def _read_export_live(args: argparse.Namespace) -> tuple[Any, str, list[Any], LoadedDocument | None]:
     from urllib.parse import urlsplit
 
     from ..client import Auth, Connection, JenkinsClient, JenkinsError
@@ -98,16 +119,19 @@ def _read_export_live(args: argparse.Namespace) -> tuple[Any, str, list[Any]]:
         items, truncated = walk_matrices(client)
         if truncated:
             raise _Failed(ExitCode.USAGE, "the Jenkins has more items than the walk reads (10,000); nothing written")
-        return parse_export(text), f"the live export of {parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}", items
+        source = f"the live export of {parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}"
+        return parse_export(text), source, items, _located(text, source)
     except JenkinsError as exc:
         raise _Failed(int(exc.exit_code), redact(str(exc))) from None
 
 
-def _check(result: Any, document: Any, items: list[Any]) -> None:
-    """The spec must load and generate the same matrix as the export held, and the same item
+def _check(result: Any, document: Any, items: list[Any], export: LoadedDocument | None) -> None:
+    """The spec must load, someone must be able to administer Jenkins under it, and it must
+    generate the same matrix as the export held (with the --admin grants), and the same item
     matrices as the items held (less what the import notes left out)."""
     from ..diagnostics import SpecError
     from ..effective import entries_from_spec
+    from ..import_admins import lockout, with_admins
     from ..importer import equivalence_problems, parse_strategy
     from ..model import load_spec_text
 
@@ -116,7 +140,11 @@ def _check(result: Any, document: Any, items: list[Any]) -> None:
     except SpecError as exc:
         raise _Failed(ExitCode.USAGE, "the imported spec does not validate (nothing written):\n"
                       + "\n".join(d.format() for d in exc.diagnostics)) from None
-    before = parse_strategy(document["jenkins"]["authorizationStrategy"]).entries
+    strategy = document["jenkins"]["authorizationStrategy"]
+    refused = lockout(loaded.spec, export, strategy)
+    if refused is not None:
+        raise _Failed(ExitCode.USAGE, refused.message, [refused])
+    before = with_admins(parse_strategy(strategy).entries, result.added)
     problems = equivalence_problems(before, entries_from_spec(loaded.spec))
     from ..live.items import targets
 
@@ -144,25 +172,31 @@ def _shown(url: str | None) -> str | None:
 
 def run(args: argparse.Namespace) -> int:
     from ..fsio import write_atomic
+    from ..import_admins import AdminError, parse_admin
     from ..importer import ImportError_, ImportOptions, import_export
     from .init import write_schema_beside
 
     try:
         if args.output and os.path.lexists(args.output) and not args.force:
             raise _Failed(ExitCode.USAGE, f"{args.output}: exists; left untouched (use --force to overwrite)")
+        try:
+            admins = tuple(parse_admin(a) for a in args.admins)
+        except AdminError as exc:
+            raise _Failed(ExitCode.USAGE, str(exc)) from None
+        export: LoadedDocument | None
         if args.from_export:
-            document, source = _read_export_file(args.from_export)
+            document, source, export = _read_export_file(args.from_export)
             items: list[Any] = []  # a JCasC export holds no item matrices (jenkins-facts H.1)
         else:
-            document, source, items = _read_export_live(args)
+            document, source, items, export = _read_export_live(args)
         options = ImportOptions(jenkins_url=args.jenkins_url, authenticate_url=args.authenticate_url,
                                 pomerium_version=args.pomerium_version, idp_provider=args.idp_provider,
-                                idp_url=args.idp_url, output_dir=args.output_dir, source=source)
+                                idp_url=args.idp_url, output_dir=args.output_dir, source=source, admins=admins)
         try:
             result = import_export(document, options, items)
         except ImportError_ as exc:
             raise _Failed(ExitCode.USAGE, f"{source}: {exc}") from None
-        _check(result, document, items)
+        _check(result, document, items, export)
         if args.output:
             try:
                 write_atomic(args.output, result.text)
@@ -171,7 +205,10 @@ def run(args: argparse.Namespace) -> int:
                 raise _Failed(ExitCode.USAGE, f"{args.output}: cannot write: {exc.strerror or exc}") from None
     except _Failed as exc:
         if args.format == "json":
-            emit_json({"command": "import", "ok": False, "url": _shown(args.url), "error": exc.message})
+            emit_json({"command": "import", "ok": False, "url": _shown(args.url), "error": None if exc.diagnostics else exc.message,
+                       "diagnostics": [d.to_json() for d in exc.diagnostics]})
+        elif exc.diagnostics:
+            print_diagnostics(exc.diagnostics)
         else:
             print(f"error: {exc.message}", file=sys.stderr)
         return exc.code

@@ -54,6 +54,15 @@ jenkins:
       entries:
         - user: {name: admin@example.com, permissions: [Overall/Administer]}
 """
+LOCAL_EXPORT = """\
+jenkins:
+  securityRealm:
+    local: {allowsSignup: false}
+  authorizationStrategy:
+    globalMatrix:
+      entries:
+        - user: {name: admin, permissions: [Overall/Administer]}
+"""
 
 
 @dataclass
@@ -148,6 +157,10 @@ case("import", "written", 0)(
 case("import", "not an export", 2)(lambda c: (["import", "--from-export", c.spec("jenkins: 5\n", "export.yaml")], None))
 case("import", "output exists", 2)(
     lambda c: (["import", "--from-export", c.spec(EXPORT, "export.yaml"), "-o", c.spec()], None))
+case("import", "a local administrator only (lockout)", 2)(
+    lambda c: (["import", "--from-export", c.spec(LOCAL_EXPORT, "export.yaml"),
+                "--jenkins-url", "https://jenkins.example.com", "--authenticate-url", "https://authenticate.example.com",
+                "--idp-provider", "google"], None))
 case("import", "unknown option", 2)(lambda c: (["import", "--from-export", "x.yaml", "--frobnicate"], None))
 case("import", "unreachable", 3)(
     lambda c: (["import", "--url", c.down(), "--user", "admin", "--token", CANARY_TOKEN, "--timeout", "2"], c.env.sim.url))

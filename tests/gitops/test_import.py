@@ -205,13 +205,20 @@ def test_cli_import_from_a_live_jenkins(tmp_path: pathlib.Path, jenkins_sim_fact
     assert main(base) == 2  # local realm: needs the Pomerium details to derive jwt
     assert "not jwtAuth" in capsys.readouterr().err
     assert not out.exists()
-    assert main(base + ["--jenkins-url", "https://jenkins.example.com", "--authenticate-url", "https://authenticate.example.com",
-                        "--idp-provider", "github"]) == 0
+    pomerium = ["--jenkins-url", "https://jenkins.example.com", "--authenticate-url", "https://authenticate.example.com",
+                "--idp-provider", "github"]
+    # the only administrator is the local `admin`: under jwt-auth nobody would be (lockout)
+    assert main(base + pomerium) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"the live export of {sim.url.rstrip('/')}:") and "user 'admin' is the only administrator" in err
+    assert not out.exists()
+    assert main(base + pomerium + ["--admin", "user:alice@example.com"]) == 0
     err = capsys.readouterr().err
     assert "admin-token" not in err
     spec = load_spec_text(out.read_text()).spec
     assert {(g.kind, g.name, g.effective) for g in spec.authorization.grants} == {
-        ("user", "admin", ("Overall/Administer",)), ("group", "authenticated", ("Overall/Read",))}
+        ("user", "admin", ("Overall/Administer",)), ("group", "authenticated", ("Overall/Read",)),
+        ("user", "alice@example.com", ("Overall/Administer",))}
     monkeypatch.setenv("JENKINS_API_TOKEN", "wrong-token")
     assert main(["import", "--url", sim.url]) == 3  # credentials refused
     assert "wrong-token" not in capsys.readouterr().err
