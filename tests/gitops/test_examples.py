@@ -6,6 +6,7 @@ from __future__ import annotations
 import pathlib
 import re
 import shlex
+from typing import Any
 
 import pytest
 import yaml
@@ -149,3 +150,94 @@ def test_the_review_step_runs_as_written(tmp_path: pathlib.Path) -> None:
     comment = (repo / "comment.md").read_text()
     assert "| user `alice@example.com` (new) | Jenkins | + Job/Configure (and 3 it implies) |" in comment
     assert (tmp_path / "summary.md").read_text() == comment
+
+
+# --- installing the tool: from the repository, at one pinned commit ---------------------------
+
+INSTALL_DOCS = ["README.md", "docs/gitops.md", "docs/kubernetes.md", "docs/fleet.md", ".pre-commit-hooks.yaml",
+                "examples/github-actions/jenkins-config.yml", "examples/github-actions/jenkins-helm.yml",
+                "examples/github-actions/jenkins-fleet.yml", "examples/jenkins/Jenkinsfile"]
+SHA = re.compile(r"\b[0-9a-f]{40}\b")
+
+
+def test_every_install_is_from_the_repository_never_an_unpublished_package() -> None:
+    """jcasc-gen is not on PyPI: `pip install jcasc-gen==...` fails for every user. Each install
+    line takes it from its git repository at a pinned commit, or from a local checkout or wheel."""
+    for path in INSTALL_DOCS:
+        text = (REPO / path).read_text()
+        assert not re.search(r"jcasc-gen\s*==|install\s+(--\S+\s+)*jcasc-gen\b(?!\s*@)", text), path
+        for m in re.finditer(r"pip install[^\n]*", text):
+            line = m.group(0)
+            if "jcasc-gen @" in line:
+                assert re.search(r"git\+(\$\{JCASC_GEN_REPO\}|https://\S+\.git|<[^>]+>)@(\$\{JCASC_GEN_REV\}|[0-9a-f]{40}|<[^>]+>)",
+                                 line), (path, line)
+
+
+def _pins() -> dict[str, set[str]]:
+    return {path: set(SHA.findall((REPO / path).read_text())) for path in INSTALL_DOCS if SHA.search((REPO / path).read_text())}
+
+
+def test_one_pin_everywhere_and_it_is_a_commit_of_this_repository_with_the_hooks() -> None:
+    import subprocess
+
+    pins = _pins()
+    assert {".pre-commit-hooks.yaml", "docs/gitops.md", "examples/github-actions/jenkins-config.yml",
+            "examples/jenkins/Jenkinsfile"} <= set(pins)
+    [pin] = set().union(*pins.values())  # the same commit in every example
+    git = subprocess.run(["git", "-C", str(REPO), "cat-file", "-t", pin], capture_output=True, text=True)
+    if git.returncode != 0 and "not a git repository" in git.stderr:
+        pytest.skip("not a git checkout: the commit cannot be looked up")
+    assert git.stdout.strip() == "commit", f"{pin} is not a commit of this repository"
+    at = lambda path: subprocess.run(["git", "-C", str(REPO), "show", f"{pin}:{path}"], capture_output=True,  # noqa: E731
+                                     text=True, check=True).stdout
+    hooks = {h["id"]: h for h in yaml.safe_load(at(".pre-commit-hooks.yaml"))}
+    assert {"jcasc-gen-lint", "jcasc-gen-check"} <= set(hooks)
+    assert all(h["language"] == "python" and h["entry"].startswith("jcasc-gen ") for h in hooks.values())
+    pyproject = at("pyproject.toml")
+    assert 'name = "jcasc-gen"' in pyproject and 'jcasc-gen = "jcasc_gen.cli:main"' in pyproject
+
+
+def _pre_commit(*args: str, cwd: pathlib.Path) -> Any:
+    import subprocess
+    import sys
+
+    pytest.importorskip("pre_commit")
+    return subprocess.run([sys.executable, "-m", "pre_commit", *args], cwd=cwd, capture_output=True, text=True)
+
+
+def test_the_hooks_manifest_and_the_documented_config_are_what_pre_commit_accepts(tmp_path: pathlib.Path) -> None:
+    r = _pre_commit("validate-manifest", str(REPO / ".pre-commit-hooks.yaml"), cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    docs = (REPO / "docs" / "gitops.md").read_text()
+    config = docs.split("## Pre-commit hooks", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / ".pre-commit-config.yaml").write_text(config)
+    r = _pre_commit("validate-config", ".pre-commit-config.yaml", cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    ids = {h["id"] for repo in yaml.safe_load(config)["repos"] for h in repo["hooks"]}
+    assert ids == {h["id"] for h in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())}
+
+
+def test_each_hook_runs_as_pre_commit_runs_it(tmp_path: pathlib.Path) -> None:
+    """pre-commit runs `entry` with `args` (no file names: pass_filenames is false) in the
+    repository's root, through the installed console script."""
+    import shutil
+    import subprocess
+    import sys
+
+    script = shutil.which("jcasc-gen", path=str(pathlib.Path(sys.executable).parent))
+    assert script, "the console script jcasc-gen is installed beside the interpreter"
+    (tmp_path / "jcasc-gen.yaml").write_text(SPEC)
+    assert main(["generate", str(tmp_path / "jcasc-gen.yaml")]) == 0
+    hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
+
+    def hook(hook_id: str) -> int:
+        h = next(h for h in hooks if h["id"] == hook_id)
+        assert h["pass_filenames"] is False
+        cmd = [script, *h["entry"].split()[1:], *h["args"]]
+        return subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True).returncode
+
+    assert (hook("jcasc-gen-lint"), hook("jcasc-gen-check")) == (0, 0)
+    (tmp_path / "jcasc-gen.yaml").write_text(SPEC.replace("permissions: [Overall/Read", "permissions: [Overall/Read, Job/Build", 1))
+    assert hook("jcasc-gen-check") == 1  # the spec changed, generate was not run
+    (tmp_path / "jcasc-gen.yaml").write_text(SPEC.replace("Overall/Administer", "Overall/Read"))
+    assert hook("jcasc-gen-lint") == 2  # nobody administers: lint error JG001
