@@ -213,6 +213,7 @@ class ReloadWaiter:
         if self.items.todo and self.opts.confirm is not None and not self.opts.confirm(
                 f"Apply these changes to {self.creds.conn.url}? [y/N] "):
             self.emit("not confirmed; nothing was changed (use --yes in CI)")
+            self.record("confirm", "failed", "not confirmed; nothing was changed (use --yes in CI)")
             raise _Stop(ExitCode.USAGE)
         self.record(step, "passed", f"reading as {self.acting_name}")
         return replace(plan, items=(), item_effects=())  # what the wait compares: the deployed part
