@@ -150,6 +150,10 @@ def route_from(jenkins_url: str) -> str:
     port_at = netloc.rfind(":")
     host_end = port_at if port_at > host_start and "]" not in netloc[port_at:] else len(netloc)
     netloc = netloc[:host_start] + netloc[host_start:host_end].lower() + netloc[host_end:]
+    # only the host changes: the rest stays as written (urlunsplit would drop an empty `?` or `#`)
+    at = jenkins_url.find("//") + 2
+    if at >= 2 and jenkins_url[at:at + len(parts.netloc)] == parts.netloc:
+        return jenkins_url[:at] + netloc + jenkins_url[at + len(parts.netloc):]
     return parts._replace(netloc=netloc).geturl()
 
 
