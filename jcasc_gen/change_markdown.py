@@ -35,7 +35,8 @@ MARKER = "<!-- jcasc-gen:effective-changes -->"  # lets a CI job find and update
 # ASCII punctuation that means something inline in CommonMark/GFM (code, emphasis, links,
 # images, HTML, entities, tables, strikethrough, math, headings, references).
 _INLINE = frozenset("\\`*_[]<>&|~$!#(){}")
-_BLOCK_START = re.compile(r"^(\d+)([.)])")
+# an ordered-list marker where a block starts; up to three spaces before it still start one
+_BLOCK_START = re.compile(r"^( {0,3}\d+)([.)])")
 
 
 def _visible(text: str) -> str:
@@ -46,8 +47,9 @@ def _visible(text: str) -> str:
 def md_text(text: str) -> str:
     """`text` as inline markdown that renders as exactly this text (after `- ` or in a table cell)."""
     out = "".join("\\" + c if c in _INLINE else c for c in _visible(text))
-    if out[:1] in ("-", "+", "=", ">"):  # a list, setext or quote marker where a block starts
-        out = "\\" + out
+    lead = len(out) - len(out.lstrip(" "))
+    if lead <= 3 and out[lead:lead + 1] in ("-", "+", "=", ">"):  # a list, setext or quote marker where a block starts
+        out = out[:lead] + "\\" + out[lead:]
     return _BLOCK_START.sub(lambda m: m.group(1) + "\\" + m.group(2), out)
 
 

@@ -31,11 +31,11 @@ from ..diagnostics import Diagnostic
 __all__ = ["Report", "start", "current", "finish", "emit_json", "note_diagnostics", "note_url", "note_error", "LIVE_COMMANDS",
            "is_live"]
 
-LIVE_COMMANDS = frozenset({"plan", "apply", "verify"})  # and `diff --live`
+LIVE_COMMANDS = frozenset({"plan", "apply", "verify"})  # and `diff --live`, `report --live`
 
 
 def is_live(command: str, args: argparse.Namespace | None) -> bool:
-    return command in LIVE_COMMANDS or (command == "diff" and bool(getattr(args, "live", False)))
+    return command in LIVE_COMMANDS or (command in ("diff", "report") and bool(getattr(args, "live", False)))
 
 
 @dataclass

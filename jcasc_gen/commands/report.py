@@ -20,7 +20,7 @@ import sys
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..exitcodes import ExitCode
-from ._common import CommandFailed, add_spec_argument, load_or_report
+from ._common import CommandFailed, add_spec_argument, emit_json, load_or_report, usage_error
 from ._fleet import add_controller_argument
 
 if TYPE_CHECKING:
@@ -73,13 +73,14 @@ def _live_report(args: argparse.Namespace, when: Any) -> AccessReport:
 def _read(call: Callable[[], AccessReport], name: str | None) -> AccessReport:
     """`call()`; Jenkins refusing or not answering ends the command with its exit code."""
     from ..client import JenkinsError
-    from ..live.redact import say
+    from ..live.redact import redact, say
 
     try:
         return call()
     except JenkinsError as exc:
         say(f"{name + ': ' if name else ''}error: {exc}")
-        raise CommandFailed(exc.exit_code) from None
+        raise CommandFailed(exc.exit_code, redact(f"{name + ': ' if name else ''}{exc.message}"),
+                            redact(exc.hint) if exc.hint else None) from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -90,17 +91,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         when = report_time(args.time)
     except TimeError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return ExitCode.USAGE
+        return usage_error(str(exc))
     if args.allowed_only and args.format != "csv":
-        print("--allowed-only is for --format csv (the HTML filters by permission instead)", file=sys.stderr)
-        return ExitCode.USAGE
+        return usage_error("--allowed-only is for --format csv (the HTML filters by permission instead)")
     if args.url and not args.live:
-        print("--url reads a live Jenkins only together with --live (without it, report shows what the spec grants)", file=sys.stderr)
-        return ExitCode.USAGE
+        return usage_error("--url reads a live Jenkins only together with --live (without it, report shows what the spec grants)")
     if args.all and not args.live:
-        print("--all is for --live: offline, report covers every controller unless --controller narrows it", file=sys.stderr)
-        return ExitCode.USAGE
+        return usage_error("--all is for --live: offline, report covers every controller unless --controller narrows it")
     if args.live:
         review = _live_report(args, when)
     else:
@@ -108,24 +105,32 @@ def run(args: argparse.Namespace) -> int:
 
         chosen = load_fleet_or_report(args, command="report")
         review = report([spec for _, spec in chosen.specs], title=args.title or args.spec, generated_at=when)
+    to_stdout = args.output in (None, "-")
     if args.format == "csv":
         text = review.to_csv(allowed_only=args.allowed_only)
     elif args.format == "json":
         import json
 
-        text = json.dumps(review.to_json(), indent=1, ensure_ascii=False) + "\n"
+        # on stdout the report is the run's JSON document (docs/json.md: ok, exit, ... then the
+        # report's cells); a file gets the report alone
+        text = "" if to_stdout else json.dumps(review.to_json(), indent=1, ensure_ascii=False) + "\n"
     else:
         text = review.to_html()
-    if args.output in (None, "-"):
-        sys.stdout.write(text)
-        sys.stdout.flush()
+    if to_stdout:
+        if args.format == "json":
+            emit_json(review.to_json())
+        else:
+            sys.stdout.write(text)
+            sys.stdout.flush()
     else:
         try:
             write_atomic(args.output, text)
         except (UnsafePath, OSError) as exc:
-            print(f"error: cannot write {args.output}: {exc.strerror if isinstance(exc, OSError) and exc.strerror else exc}",
-                  file=sys.stderr)
-            raise CommandFailed(ExitCode.USAGE) from None
+            why = f"cannot write {args.output}: {exc.strerror if isinstance(exc, OSError) and exc.strerror else exc}"
+            print(f"error: {why}", file=sys.stderr)
+            raise CommandFailed(ExitCode.USAGE, why) from None
+        if args.format == "json":
+            emit_json({"output": args.output})
     where = args.output if args.output not in (None, "-") else "report"
     for c in review._built.controllers:
         people, items, findings = len(c.principals), max(0, len(c.scopes) - 1), len(c.findings)

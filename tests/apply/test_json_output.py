@@ -150,6 +150,13 @@ case("diff", "--url without --live", 2)(lambda c: (["diff", c.spec(), "--url", "
 case("explain", "matrix", 0)(lambda c: (["explain", c.spec()], None))
 case("explain", "principal", 0)(lambda c: (["explain", c.spec(), "user:admin@example.com"], None))
 case("explain", "--group without a principal", 2)(lambda c: (["explain", c.spec(), "--group", "devs"], None))
+case("report", "offline", 0)(lambda c: (["report", c.spec(), "--time", "2026-12-31T23:59:00Z"], None))
+case("report", "written to a file", 0)(lambda c: (["report", c.spec(), "-o", str(c.tmp / "access.json")], None))
+case("report", "invalid spec", 2)(lambda c: (["report", c.spec(INVALID)], None))
+case("report", "--allowed-only is for csv", 2)(lambda c: (["report", c.spec(), "--allowed-only"], None))
+case("report", "unknown option", 2)(lambda c: (["report", c.spec(), "--frobnicate"], None))
+case("report", "live", 0)(lambda c: (c.live("report", "--live"), c.env.sim.url))
+case("report", "live unreachable", 3)(lambda c: ((c.down(), c.live("report", "--live", "--retries", "0"))[1], c.env.sim.url))
 case("import", "from an export", 0)(
     lambda c: (["import", "--from-export", c.spec(EXPORT, "export.yaml"), "--jenkins-url", "https://jenkins.example.com"], None))
 case("import", "written", 0)(

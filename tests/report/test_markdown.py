@@ -8,7 +8,7 @@ import re
 import shutil
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
@@ -186,6 +186,8 @@ def test_a_code_span_in_a_table_cell_shows_the_name_exactly(name: str) -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(NAMES)
+@example(" 0.")  # an ordered-list marker after the spaces a block may start with
+@example("  - x")
 def test_escaped_text_renders_as_itself(name: str) -> None:
     """md_text, after `- ` (a list item) and in a table cell: no emphasis, link, HTML or table split."""
     shown = "".join(c if c.isprintable() or c == " " else f"\\u{ord(c):04x}" for c in name)
