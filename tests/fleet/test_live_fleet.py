@@ -273,7 +273,9 @@ def test_a_warning_about_the_run_is_said_once(make_fleet: Callable[..., Fleet], 
 
 
 def test_each_controllers_waits_are_plain_prefixed_lines_and_in_its_json(make_fleet: Callable[..., Fleet]) -> None:
-    f = make_fleet(["alpha", "beta"], restart_notice_seconds=0.5, restart_seconds=1.0)
+    # a restart of 2 s against a 0.2 s interval: under load one poll can take most of a second
+    # (both controllers and the runner share two cores), and a waiting line needs two polls
+    f = make_fleet(["alpha", "beta"], restart_notice_seconds=0.3, restart_seconds=2.0)
     r = f.live("apply", "--all", "--progress-interval", "0.2", "--format", "json")
     assert r.code == ExitCode.OK, r.err
     waits = [line for line in r.err.splitlines() if ": [3/8] plugins: waiting " in line]
