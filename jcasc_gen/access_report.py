@@ -20,6 +20,7 @@ from .access import AccessState, Cell, Principal, cells, principals, scopes, sta
 from .diagnostics import Diagnostic
 from .effective import MatrixIndex
 from .item_cells import item_cells
+from .model import LoadedSpec
 
 __all__ = ["AcceptedRisk", "ScopeTable", "ControllerReport", "ReportData", "build", "controller_from_spec",
            "controller_from_state", "controller_from_live", "report_time", "TimeError"]
@@ -27,8 +28,7 @@ __all__ = ["AcceptedRisk", "ScopeTable", "ControllerReport", "ReportData", "buil
 
 @dataclass(frozen=True)
 class AcceptedRisk:
-    """A lint finding the spec accepts, with its reason (spec `lint.accept`). Nothing fills
-    this yet: `accepted_risks` is the hook the accepted-risks feature plugs into."""
+    """A lint finding the spec accepts (`lint.accept`), with its reason and where it applies."""
 
     code: str
     reason: str
@@ -136,11 +136,9 @@ def report_time(given: str | None, environ: Mapping[str, str] | None = None) -> 
         raise TimeError(f"--time {given!r} is out of range once in UTC") from None
 
 
-def accepted_risks(loaded: Any) -> tuple[AcceptedRisk, ...]:
-    """The spec's accepted lint findings. The hook for `lint.accept` (spec-format "Additions"):
-    until the spec model carries them, a spec accepts nothing."""
-    accepted = getattr(loaded.spec, "accepted", None) or ()
-    return tuple(AcceptedRisk(a.code, a.reason, getattr(a, "where", None)) for a in accepted)
+def accepted_risks(loaded: LoadedSpec) -> tuple[AcceptedRisk, ...]:
+    """The spec's `lint.accept` entries, in the spec's order."""
+    return tuple(AcceptedRisk(a.code, a.reason, a.where) for a in loaded.spec.accepted)
 
 
 def controller_from_state(state: AccessState, *, name: str | None, url: str, source: str,

@@ -286,3 +286,22 @@ def test_any_name_in_the_markup_is_text_never_markup(admin: str, item: str, titl
     texts = "\x00".join(t for _, t in page.text)
     for name in (admin, item, title):
         assert name in texts, name
+
+
+def test_the_specs_accepted_risks_are_shown_with_their_reasons(run_cli) -> None:  # type: ignore[no-untyped-def]
+    """An auditor sees which findings the spec accepts and why (issue 15, lint.accept of issue 11):
+    the jwt-auth fixture sample accepts JG003 everywhere and JG005 at jwt.jwks_url."""
+    import pathlib
+
+    from jcasc_gen.model import load_spec
+
+    sample = pathlib.Path(__file__).resolve().parents[2] / "samples" / "jwt-auth-fixture.yaml"
+    accepted = {(a.code, a.where or "everywhere", a.reason) for a in load_spec(sample).spec.accepted}
+    assert {code for code, _, _ in accepted} == {"JG003", "JG005"}
+    code, out, _ = run_cli("report", str(sample), "-o", "-", "--time", TIME)
+    assert code == ExitCode.OK
+    page = parse(out)
+    cells = [text.strip() for tag, text in page.text if tag == "td"]
+    rows = {(cells[i], cells[i + 1], cells[i + 2]) for i in range(len(cells) - 2)}
+    assert accepted <= rows
+    assert "The spec accepts no lint finding." not in out
