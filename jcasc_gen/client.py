@@ -13,188 +13,27 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import time
-from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Literal, Mapping, Sequence
-from urllib.parse import quote, urlencode
+from typing import Any, Iterable, Mapping
+from urllib.parse import urlencode
 from xml.sax.saxutils import quoteattr
 
-from . import _errors
-from .exitcodes import ExitCode
+from . import _client_parse as parse
+from . import _endpoints as endpoints
+from ._client_errors import (CascMessage, CascRejected, CredentialsRefused, Denied, ItemNotFound, JenkinsError, ServerError,
+                             Unreachable, timed_out)
+from ._client_types import RETRY_STATUSES, Auth, Connection, ControllerStatus, PluginInfo, Reply, WhoAmI
+from ._endpoints import FOLDER_CLASS, item_url
 from .jcasc import CASC_ENDPOINTS
 from .live.redact import register_secret
 
+# The values, errors and item URLs live in small private modules (_client_types,
+# _client_errors, _endpoints, _client_parse); this module is the one that speaks HTTP and the
+# one the rest of the package imports them from.
 __all__ = [
     "Auth", "Connection", "Reply", "WhoAmI", "PluginInfo", "CascMessage", "JenkinsClient",
     "JenkinsError", "Unreachable", "CredentialsRefused", "Denied", "ServerError", "CascRejected", "fetch",
     "ItemNotFound", "item_url", "FOLDER_CLASS",
 ]
-
-# --------------------------------------------------------------------------------------------
-# Errors
-
-
-class JenkinsError(_errors.JcascGenError):
-    """A failed Jenkins call. `exit_code` is what a command returns when it gives up here."""
-
-    exit_code: int = ExitCode.UNREACHABLE
-
-    def __init__(self, message: str, *, hint: str | None = None, status: int | None = None, body: str = "") -> None:
-        super().__init__(message, hint=hint)
-        self.status = status
-        self.body = body
-
-
-class Unreachable(JenkinsError, _errors.Unreachable):
-    """No HTTP answer: refused, dropped, timed out, DNS, TLS; or Jenkins stayed unavailable.
-    `timed_out`: the request may still be running in Jenkins."""
-
-    timed_out = False
-
-
-class CredentialsRefused(JenkinsError):
-    """401: Jenkins rejected the API token (BasicHeaderProcessor)."""
-
-
-class Denied(JenkinsError):
-    """403: the identity lacks a permission, or the crumb was refused."""
-
-
-class ServerError(JenkinsError):
-    """Any other unexpected status."""
-
-
-class ItemNotFound(JenkinsError):
-    """404 for an item: it does not exist, or the credential cannot read it (Jenkins answers
-    both the same way, core Jenkins.getItem / cloudbees-folder AbstractFolder.getItem)."""
-
-    exit_code = ExitCode.USAGE
-
-
-@dataclass(frozen=True)
-class CascMessage:
-    line: int  # 1-based line in the posted document; -1 when JCasC does not know
-    message: str
-
-
-class CascRejected(JenkinsError):
-    """JCasC answered check/apply/configure with an error (messages as JCasC gave them)."""
-
-    def __init__(self, message: str, messages: Sequence[CascMessage] = (), **kw: Any) -> None:
-        super().__init__(message, **kw)
-        self.messages = list(messages)
-
-
-# --------------------------------------------------------------------------------------------
-# Configuration
-
-
-@dataclass(frozen=True)
-class Auth:
-    """Who the requests are made as. The secret is never part of repr()."""
-
-    kind: Literal["anonymous", "token", "jwt"] = "anonymous"
-    user: str | None = None  # API-token user, or the JWT's principal (for messages)
-    secret: str | None = field(default=None, repr=False)
-    header: str | None = None  # JWT header name
-    # more headers the same JWT goes in: while a realm moves from one header name to another,
-    # jwt-auth reads exactly one of them (JwtAuthSecurityRealm.java:181 getHeader(headerName))
-    also: tuple[str, ...] = ()
-
-    @classmethod
-    def anonymous(cls) -> "Auth":
-        return cls()
-
-    @classmethod
-    def api_token(cls, user: str, token: str) -> "Auth":
-        return cls("token", user, token)
-
-    @classmethod
-    def jwt(cls, header: str, token: str, principal: str | None = None, also: tuple[str, ...] = ()) -> "Auth":
-        return cls("jwt", principal, token, header, tuple(h for h in dict.fromkeys(also) if h.lower() != header.lower()))
-
-    def describe(self) -> str:
-        if self.kind == "token":
-            return f"the API token of {self.user!r}"
-        if self.kind == "jwt":
-            return f"a JWT in {' and '.join((str(self.header), *self.also))}" + (f" for {self.user!r}" if self.user else "")
-        return "anonymous"
-
-
-@dataclass(frozen=True)
-class Connection:
-    url: str
-    timeout: float = 30.0
-    verify: bool | str = True  # False (--insecure) or a CA bundle path
-    retries: int = 3  # extra attempts for idempotent reads only
-    backoff: float = 0.5  # seconds; doubles per attempt
-    sleep: Callable[[float], None] = field(default=time.sleep, repr=False, compare=False)
-    # How the running command takes a JWT, for hints (import has fewer options than apply).
-    jwt_options: str = "--jwt/--jwt-file or --signing-key-file"
-
-    @property
-    def base(self) -> str:
-        return self.url if self.url.endswith("/") else self.url + "/"
-
-
-@dataclass(frozen=True)
-class Reply:
-    status: int
-    text: str
-    headers: Mapping[str, str]
-    content: bytes = b""  # the body as sent (config.xml is edited byte for byte)
-
-    @property
-    def ok(self) -> bool:
-        return 200 <= self.status < 300
-
-
-@dataclass(frozen=True)
-class WhoAmI:
-    name: str
-    authorities: tuple[str, ...]
-    anonymous: bool
-
-
-@dataclass(frozen=True)
-class ControllerStatus:
-    """One look at the controller, for following a restart.
-
-    `session` is X-Jenkins-Session: Jenkins.SESSION_HASH, computed once per JVM start and
-    sent on API answers (core hudson/model/Api.java, hudson/Functions.java advertiseHeaders),
-    so a new value is the one reliable sign that Jenkins restarted."""
-
-    answered: bool  # any HTTP answer at all
-    status: int | None
-    session: str | None
-    quieting_down: bool | None  # None: the answer did not say
-
-    @property
-    def unavailable(self) -> bool:
-        """No answer, or 502-504 (HudsonIsRestarting / HudsonIsLoading answer 503)."""
-        return not self.answered or self.status in _RETRY_STATUSES
-
-
-@dataclass(frozen=True)
-class PluginInfo:
-    name: str
-    version: str
-    active: bool
-    enabled: bool
-
-
-# Statuses worth another try on an idempotent read: Jenkins starting (HudsonIsLoading 503)
-# or a proxy in between hiccuping.
-_RETRY_STATUSES = frozenset({502, 503, 504})
-
-
-def _excerpt(text: str, limit: int = 300) -> str:
-    """A short, single-line look at a response body (HTML pages are mostly noise)."""
-    plain = re.sub(r"<script.*?</script>|<style.*?</style>", " ", text, flags=re.S | re.I)
-    plain = re.sub(r"<[^>]+>", " ", plain)
-    plain = " ".join(plain.split())
-    return plain[:limit] + ("..." if len(plain) > limit else "")
 
 
 class JenkinsClient:
@@ -248,18 +87,15 @@ class JenkinsClient:
         one and Jenkins answers 403. A 404 means CSRF protection is off."""
         if self._crumb_field is None:
             try:
-                reply = self._once("GET", "crumbIssuer/api/json", None, None, None, True)
+                reply = self._once("GET", endpoints.CRUMB_ISSUER, None, None, None, True)
             except JenkinsError:
                 return
             if reply.status == 404:
                 self._crumb_field = ""
             elif reply.ok:
-                try:
-                    data = json.loads(reply.text)
-                except ValueError:
-                    data = None
-                if isinstance(data, dict) and isinstance(data.get("crumb"), str) and isinstance(data.get("crumbRequestField"), str):
-                    self._crumb_field, self._crumb_value = data["crumbRequestField"], data["crumb"]
+                found = parse.crumb(reply.text)
+                if found is not None:
+                    self._crumb_field, self._crumb_value = found
                     register_secret(self._crumb_value)
         if self._crumb_field and self._crumb_value:
             req.headers[self._crumb_field] = self._crumb_value
@@ -285,7 +121,7 @@ class JenkinsClient:
             except Unreachable as exc:
                 last = exc
                 continue
-            if reply.status in _RETRY_STATUSES and attempt + 1 < attempts:
+            if reply.status in RETRY_STATUSES and attempt + 1 < attempts:
                 continue
             return reply
         assert last is not None
@@ -304,7 +140,7 @@ class JenkinsClient:
                 headers={"Content-Type": content_type} if content_type else None,
                 before_send=self._crumb if method == "POST" else None)
         except transport.TimedOut:
-            raise _timed_out(f"{self.conn.url}: no complete answer to {where} within {self.conn.timeout:g}s",
+            raise timed_out(f"{self.conn.url}: no complete answer to {where} within {self.conn.timeout:g}s",
                               hint="check that Jenkins is up and reachable from here; raise --timeout for a slow controller") from None
         except transport.TooLarge:
             raise ServerError(f"{self.conn.url}: the answer to {where} is larger than "
@@ -358,10 +194,10 @@ class JenkinsClient:
             return Denied(f"{what}: denied for {who} (403: {detail})", hint=hint, status=403, body=reply.text)
         if reply.status == 404:
             return ServerError(f"{what}: not found (404)", hint="is the plugin installed and --url the Jenkins root?", status=404, body=reply.text)
-        if reply.status in _RETRY_STATUSES:
+        if reply.status in RETRY_STATUSES:
             return Unreachable(f"{what}: Jenkins is not available ({reply.status})", hint="wait until Jenkins is up and run again",
                                status=reply.status, body=reply.text)
-        return ServerError(f"{what}: Jenkins answered {reply.status}: {_excerpt(reply.text)}", status=reply.status, body=reply.text)
+        return ServerError(f"{what}: Jenkins answered {reply.status}: {parse.excerpt(reply.text)}", status=reply.status, body=reply.text)
 
     def _anonymous_hint(self) -> str:
         if self.auth.kind == "jwt":
@@ -380,8 +216,8 @@ class JenkinsClient:
 
     def version(self) -> str | None:
         """Core version from the X-Jenkins header, which even a denied answer carries."""
-        reply = self.request("GET", "", read=True)
-        if reply.status in _RETRY_STATUSES:
+        reply = self.request("GET", endpoints.ROOT, read=True)
+        if reply.status in RETRY_STATUSES:
             raise self.error_for(reply, "reading the Jenkins version")
         if reply.status == 401:
             raise self.error_for(reply, "reading the Jenkins version")
@@ -390,56 +226,35 @@ class JenkinsClient:
     def whoami(self) -> WhoAmI:
         """`/whoAmI/api/json` (unprotected); python-jenkins' get_whoami uses /me, which
         fails for anonymous (jenkins-facts E, D.6)."""
-        reply = self.call("GET", "whoAmI/api/json", what="asking /whoAmI", read=True)
-        data = self._json(reply, "/whoAmI")
-        return WhoAmI(str(data.get("name", "")), tuple(str(a) for a in data.get("authorities") or ()),
-                      bool(data.get("anonymous", False)))
+        reply = self.call("GET", endpoints.WHO_AM_I, what="asking /whoAmI", read=True)
+        return parse.whoami(self._json(reply, "/whoAmI"))
 
     def plugins(self) -> dict[str, PluginInfo]:
         """pluginManager/api/json (hudson/PluginWrapper.java @Exported; needs SystemRead)."""
-        reply = self.call("GET", "pluginManager/api/json", what="listing plugins", read=True, params={"depth": "1"})
-        data = self._json(reply, "the plugin manager")
-        out: dict[str, PluginInfo] = {}
-        for p in data.get("plugins") or []:
-            if isinstance(p, dict) and p.get("shortName"):
-                out[p["shortName"]] = PluginInfo(p["shortName"], str(p.get("version", "")), bool(p.get("active", False)),
-                                                 bool(p.get("enabled", True)))
-        return out
+        reply = self.call("GET", endpoints.PLUGIN_MANAGER, what="listing plugins", read=True, params={"depth": "1"})
+        return parse.plugins(self._json(reply, "the plugin manager"))
 
     def update_center(self) -> dict[str, Any]:
-        reply = self.call("GET", "updateCenter/api/json", what="reading the update center", read=True, params={"depth": "1"})
+        reply = self.call("GET", endpoints.UPDATE_CENTER, what="reading the update center", read=True, params={"depth": "1"})
         return self._json(reply, "the update center")
 
     def update_center_offers(self) -> dict[str, str] | None:
         """name -> the newest version the update sites offer: `availables` (not installed)
         and `updates` (installed, newer offered) of each site (hudson/model/UpdateSite.java
         @Exported getAvailables, getUpdates). None when the update centre cannot be read."""
-        from . import pins
-
         try:
-            reply = self.call("GET", "updateCenter/api/json", what="reading the update centre", read=True,
+            reply = self.call("GET", endpoints.UPDATE_CENTER, what="reading the update centre", read=True,
                               params={"tree": "sites[id,availables[name,version],updates[name,version]]"})
             sites = self._json(reply, "the update centre").get("sites")
         except JenkinsError:
             return None
-        if not isinstance(sites, list):
-            return None
-        out: dict[str, str] = {}
-        for site in sites:
-            if not isinstance(site, dict):
-                continue
-            for entry in (site.get("availables") or []) + (site.get("updates") or []):
-                if isinstance(entry, dict) and isinstance(entry.get("name"), str) and isinstance(entry.get("version"), str):
-                    name, version = entry["name"], entry["version"]
-                    if name not in out or pins.older_than(out[name], version):
-                        out[name] = version
-        return out
+        return parse.update_center_offers(sites)
 
     def _json(self, reply: Reply, what: str) -> dict[str, Any]:
         try:
             data = json.loads(reply.text)
         except ValueError:
-            raise ServerError(f"{what}: expected JSON, got: {_excerpt(reply.text, 120)}",
+            raise ServerError(f"{what}: expected JSON, got: {parse.excerpt(reply.text, 120)}",
                               hint="is --url the Jenkins root (not a proxy login page)?") from None
         if not isinstance(data, dict):
             raise ServerError(f"{what}: unexpected JSON")
@@ -459,9 +274,9 @@ class JenkinsClient:
         """
         reply = self.request("POST", CASC_ENDPOINTS["check"], body=text.encode("utf-8"), content_type="application/x-yaml")
         if reply.ok:
-            return _casc_messages(reply.text)
+            return parse.casc_messages(reply.text)
         if reply.status in (400, 500):
-            messages = _casc_messages(reply.text)
+            messages = parse.casc_messages(reply.text)
             if not messages:
                 messages = [CascMessage(-1, "JCasC rejected the document (this JCasC version hides the reason behind a 500 page; "
                                             "see the Jenkins log)")]
@@ -482,7 +297,7 @@ class JenkinsClient:
         if reply.ok:
             return
         if reply.status in (400, 500):
-            messages = _casc_messages(reply.text) if use_configure else []
+            messages = parse.casc_messages(reply.text) if use_configure else []
             if not messages:
                 messages = [CascMessage(-1, f"JCasC answered {reply.status}; `apply` hides the reason (see the Jenkins log)")]
             raise CascRejected(f"JCasC refused the change ({reply.status})", messages, status=reply.status, body=reply.text)
@@ -498,12 +313,12 @@ class JenkinsClient:
         # an unpinned plugin asks for version 0: anything installed satisfies it, else the
         # update center's current release is installed
         items = "".join("<install plugin=" + quoteattr(f"{name}@{version or '0'}") + "/>" for name, version in wanted)
-        self.call("POST", "pluginManager/installNecessaryPlugins", what="installing plugins",
+        self.call("POST", endpoints.INSTALL_PLUGINS, what="installing plugins",
                   body=f"<jenkins>{items}</jenkins>".encode("utf-8"), content_type="text/xml")
 
     def safe_restart(self) -> None:
         """POST safeRestart (a GET only shows the confirmation page since 2.414)."""
-        reply = self.request("POST", "safeRestart", follow=False)
+        reply = self.request("POST", endpoints.SAFE_RESTART, follow=False)
         if reply.status >= 400:
             raise self.error_for(reply, "asking for a safe restart")
 
@@ -517,34 +332,27 @@ class JenkinsClient:
     def controller_status(self) -> ControllerStatus:
         """GET api/json?tree=quietingDown once, no retries: whatever the answer, or none."""
         try:
-            reply = self._once("GET", "api/json", None, None, {"tree": "quietingDown"}, True)
+            reply = self._once("GET", endpoints.ROOT_API, None, None, {"tree": "quietingDown"}, True)
         except Unreachable:
             return ControllerStatus(False, None, None, None)
-        quiet: bool | None = None
-        if reply.ok:
-            try:
-                data = json.loads(reply.text)
-            except ValueError:
-                data = None
-            if isinstance(data, dict) and isinstance(data.get("quietingDown"), bool):
-                quiet = data["quietingDown"]
+        quiet = parse.quieting_down(reply.text) if reply.ok else None
         return ControllerStatus(True, reply.status, reply.headers.get("X-Jenkins-Session"), quiet)
 
     def busy_executors(self) -> int | None:
         """How many executors run a build (hudson/model/ComputerSet.java getBusyExecutors);
         None when Jenkins does not say."""
         try:
-            reply = self.call("GET", "computer/api/json", what="counting running builds", read=True,
+            reply = self.call("GET", endpoints.COMPUTERS, what="counting running builds", read=True,
                               params={"tree": "busyExecutors"})
             busy = self._json(reply, "the computer set").get("busyExecutors")
         except JenkinsError:
             return None
-        return busy if isinstance(busy, int) and not isinstance(busy, bool) else None
+        return parse.busy_executors(busy)
 
     def run_script(self, script: str) -> str:
         """POST scriptText (Administer). Jenkins answers 200 even when the script throws,
         with the stack trace as the output (jenkins-facts D.5), so callers read the text."""
-        reply = self.call("POST", "scriptText", what="running a script console check",
+        reply = self.call("POST", endpoints.SCRIPT_TEXT, what="running a script console check",
                           body={"script": script}, content_type=None)
         return reply.text
 
@@ -567,13 +375,13 @@ class JenkinsClient:
     def item_config(self, path: str) -> bytes:
         """GET the item's config.xml (core AbstractItem.doConfigDotXml; needs Configure or
         ExtendedRead), as the exact bytes Jenkins sent."""
-        return self._item_call("GET", path, "config.xml", f"reading the configuration of {path!r}", read=True).content
+        return self._item_call("GET", path, endpoints.ITEM_CONFIG, f"reading the configuration of {path!r}", read=True).content
 
     def post_item_config(self, path: str, xml: bytes) -> None:
         """POST config.xml: Jenkins replaces the item's whole configuration with it
         (AbstractItem.updateByXml; needs Configure). UTF-8, declared, so the servlet does not
         read it as ISO-8859-1."""
-        self._item_call("POST", path, "config.xml", f"writing the configuration of {path!r}", body=xml,
+        self._item_call("POST", path, endpoints.ITEM_CONFIG, f"writing the configuration of {path!r}", body=xml,
                         content_type="application/xml; charset=utf-8")
 
     def item_children(self, path: str | None) -> list[tuple[str, bool]]:
@@ -582,17 +390,12 @@ class JenkinsClient:
         (cloudbees-folder AbstractFolder.getItems is exported as `jobs`)."""
         where = "" if path is None else item_url(path)
         what = "listing the items of " + ("Jenkins" if path is None else repr(path))
-        reply = self.request("GET", where + "api/json", read=True, params={"depth": "1"})
+        reply = self.request("GET", where + endpoints.ITEM_API, read=True, params={"depth": "1"})
         if reply.status == 404 and path is not None:
             raise ItemNotFound(f"{what}: not found (404)", status=404, body=reply.text)
         if not reply.ok:
             raise self.error_for(reply, what)
-        data = self._json(reply, what)
-        out = []
-        for job in data.get("jobs") or []:
-            if isinstance(job, dict) and isinstance(job.get("name"), str):
-                out.append((job["name"], "jobs" in job))
-        return out
+        return parse.item_children(self._json(reply, what))
 
     def create_folder(self, path: str) -> None:
         """Create an empty folder (cloudbees-folder) at `path`; its parent must exist. The form
@@ -600,7 +403,7 @@ class JenkinsClient:
         item type's descriptor id; Jenkins answers with a redirect to the new item's configure
         page). matrix-auth then adds Read and Configure for the creator when it lacks them."""
         parent, _, name = path.rpartition("/")
-        where = (item_url(parent) if parent else "") + "createItem"
+        where = (item_url(parent) if parent else "") + endpoints.CREATE_ITEM
         body = urlencode({"name": name, "mode": FOLDER_CLASS})
         reply = self.request("POST", where, body=body, content_type="application/x-www-form-urlencoded", follow=False)
         if reply.status in (200, 302, 303):
@@ -609,17 +412,6 @@ class JenkinsClient:
             raise ItemNotFound(f"creating the folder {path!r}: its parent {parent!r} was not found (404)", status=404, body=reply.text)
         raise self.error_for(reply, f"creating the folder {path!r}")
 
-
-# cloudbees-folder's Folder class: its descriptor id, the `mode` createItem takes.
-FOLDER_CLASS = "com.cloudbees.hudson.plugins.folder.Folder"
-
-
-def item_url(path: str) -> str:
-    """`team-a/ci` -> `job/team-a/job/ci/`: the one place item names become URL paths. Each name
-    is percent-encoded as UTF-8, everything but letters, digits and `-._~` (Stapler splits the
-    path on '/' and decodes each token, stapler TokenList; core AbstractItem.getShortUrl writes
-    `job/<rawEncode(name)>/`)."""
-    return "".join(f"job/{quote(name, safe='')}/" for name in path.split("/"))
 
 
 def fetch(url: str, *, timeout: float = 10.0, verify: bool | str = True) -> Reply:
@@ -640,29 +432,3 @@ def fetch(url: str, *, timeout: float = 10.0, verify: bool | str = True) -> Repl
     finally:
         session.close()
     return Reply(answer.status, answer.text, answer.headers)
-
-
-def _timed_out(message: str, *, hint: str) -> Unreachable:
-    exc = Unreachable(message, hint=hint)
-    exc.timed_out = True
-    return exc
-
-
-def _casc_messages(text: str) -> list[CascMessage]:
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return []
-    if not isinstance(data, list):
-        return []
-    out = []
-    for item in data:
-        if isinstance(item, dict):
-            msg = item.get("message", item.get("warning"))  # `warning` before PR #2648
-            try:
-                line = int(item.get("line", -1))
-            except (TypeError, ValueError):
-                line = -1
-            out.append(CascMessage(line, str(msg)))
-    return out
-
