@@ -18,7 +18,8 @@ from typing import Any, Iterable, Sequence
 from ._perf import gc_paused
 from .diagnostics import Diagnostic, SpecError, combine_controllers
 from .loader import LoadedDocument, load_file, load_text
-from .model import LoadedSpec, _from_doc, _order, _outside, build_spec, semantic_check
+from .model import LoadedSpec, _from_doc, _order, _outside, build_spec
+from .model_checks import semantic_check
 from .overlay import CONTROLLERS_KEY, ControllerDocument, controller_name_pattern, is_controller_name, merge
 from .schema import CONTROLLER_NAME_HINT, schema, validate_controllers, validate_shape, without_misspelt_required
 

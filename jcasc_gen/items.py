@@ -95,7 +95,7 @@ _GLOBAL_HINT = "grant it in authorization.grants; an item takes Job, Run, SCM, C
 def check_items(doc: LoadedDocument, at: Callable[..., None], roles: Mapping[str, Any],
                 check_perm: Callable[[tuple[PathItem, ...], Any], None], used: set[str]) -> set[str]:
     """Checks authorization.items; returns every permission the item grants give."""
-    from .model import check_grants
+    from .model_checks import check_grants
 
     authz = doc.data.get("authorization")
     items = authz.get("items") if isinstance(authz, dict) else None
