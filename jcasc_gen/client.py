@@ -340,10 +340,13 @@ class JenkinsClient:
 
     def busy_executors(self) -> int | None:
         """How many executors run a build (hudson/model/ComputerSet.java getBusyExecutors);
-        None when Jenkins does not say."""
+        None when Jenkins does not say. Asked once, no retries, like `controller_status`: it is
+        asked inside the restart's poll loop, which is its own retry, and retrying a 503 here
+        (seconds of backoff) would hide the restart's unavailable window from that loop."""
         try:
-            reply = self.call("GET", endpoints.COMPUTERS, what="counting running builds", read=True,
-                              params={"tree": "busyExecutors"})
+            reply = self._once("GET", endpoints.COMPUTERS, None, None, {"tree": "busyExecutors"}, True)
+            if not reply.ok:
+                return None
             busy = self._json(reply, "the computer set").get("busyExecutors")
         except JenkinsError:
             return None

@@ -90,11 +90,16 @@ def load_or_report(args: argparse.Namespace, *, command: str) -> Spec:
         # always a path (a file name may hold a line break), named as the user wrote it
         return load(Path(args.spec), name=args.spec, output_dir=getattr(args, "output", None) or None)
     except SpecError as exc:
-        if getattr(args, "format", "text") == "json":
-            emit_json({"command": command, "ok": False, "spec": args.spec,
-                       "diagnostics": [d.to_json() for d in exc.diagnostics]})
-        else:
-            print_diagnostics(exc.diagnostics)
-            n = len([d for d in exc.diagnostics if d.severity == "error"])
-            print(f"{args.spec}: {n} error{'s' if n != 1 else ''}", file=sys.stderr)
-        raise CommandFailed(ExitCode.USAGE) from None
+        raise spec_failed(args, command, exc) from None
+
+
+def spec_failed(args: argparse.Namespace, command: str, exc: SpecError) -> CommandFailed:
+    """Print a spec's errors (text to stderr, or the JSON document) and give the exit to raise."""
+    if getattr(args, "format", "text") == "json":
+        emit_json({"command": command, "ok": False, "spec": args.spec,
+                   "diagnostics": [d.to_json() for d in exc.diagnostics]})
+    else:
+        print_diagnostics(exc.diagnostics)
+        n = len([d for d in exc.diagnostics if d.severity == "error"])
+        print(f"{args.spec}: {n} error{'s' if n != 1 else ''}", file=sys.stderr)
+    return CommandFailed(ExitCode.USAGE)

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Mapping
 
 from ..diagnostics import Diagnostic, SpecError
-from ..exitcodes import ExitCode
 from ..fleet import Fleet, Member, load_fleet, sorted_diagnostics
-from ._common import CommandFailed, emit_json, print_diagnostics
+from ._common import spec_failed
 
 if TYPE_CHECKING:
     from .._api import Spec
@@ -57,14 +55,7 @@ def load_fleet_or_report(args: argparse.Namespace, *, command: str) -> Chosen:
     try:
         fleet = load_fleet(args.spec, only=getattr(args, "controllers", None) or None)
     except SpecError as exc:
-        if getattr(args, "format", "text") == "json":
-            emit_json({"command": command, "ok": False, "spec": args.spec,
-                       "diagnostics": [d.to_json() for d in exc.diagnostics]})
-        else:
-            print_diagnostics(exc.diagnostics)
-            n = len([d for d in exc.diagnostics if d.severity == "error"])
-            print(f"{args.spec}: {n} error{'s' if n != 1 else ''}", file=sys.stderr)
-        raise CommandFailed(ExitCode.USAGE) from None
+        raise spec_failed(args, command, exc) from None
     if getattr(args, "output", None):
         root = os.path.abspath(args.output)
     else:

@@ -39,6 +39,7 @@ from .redact import say
 from .reload_items import ReloadItems
 from .state import LiveState, read_state
 from .steps.preflight import item_refusals
+from .guard import Refusal
 from .verify import print_checks, run_checks, summary
 from .waiting import Wait
 
@@ -203,13 +204,7 @@ class ReloadWaiter:
         if not continuing:  # apply's own preflight printed the plan already
             for line in plan.lines():
                 self.emit("    " + line if line else "")
-        refusals = item_refusals(plan)
-        if refusals:
-            for r in refusals:
-                self.log(step, f"refused: {r}")
-            self.record(step, "failed", "; ".join(r.message for r in refusals))
-            self.emit("nothing was changed")
-            raise _Stop(ExitCode.USAGE)
+        self._refuse(step, item_refusals(plan), "nothing was changed")
         if self.items.todo and self.opts.confirm is not None and not self.opts.confirm(
                 f"Apply these changes to {self.creds.conn.url}? [y/N] "):
             self.emit("not confirmed; nothing was changed (use --yes in CI)")
@@ -304,13 +299,18 @@ class ReloadWaiter:
             self.log(step, f"error: reading the items: {exc.message}")
             self.record(step, "failed", exc.message)
             raise _Stop(exc.exit_code) from None
-        refusals = item_refusals(make_plan(self.spec, state, self.items.changes))
-        if refusals:
-            for r in refusals:
-                self.log(step, f"refused: {r}")
-            self.record(step, "failed", "; ".join(r.message for r in refusals))
-            self.emit("no item was written (the deployed files are live: they are the deployment's)")
-            raise _Stop(ExitCode.USAGE)
+        self._refuse(step, item_refusals(make_plan(self.spec, state, self.items.changes)),
+                     "no item was written (the deployed files are live: they are the deployment's)")
+
+    def _refuse(self, step: str, refusals: Sequence[Refusal], said: str) -> None:
+        """Stop with exit 2 when the items hold anything apply refuses (item_refusals)."""
+        if not refusals:
+            return
+        for r in refusals:
+            self.log(step, f"refused: {r}")
+        self.record(step, "failed", "; ".join(r.message for r in refusals))
+        self.emit(said)
+        raise _Stop(ExitCode.USAGE)
 
     def roll_back_items(self) -> int:
         step = "rollback"
